@@ -1,0 +1,538 @@
+//! The HTTP client: configuration, one request with retries, and the call-logs resource.
+
+use std::fmt;
+use std::hash::{BuildHasher, Hasher};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};
+
+use crate::error::{ApiError, DecodeError, Error, body_snippet};
+use crate::model::{CallLog, CallLogPage, ErrorBody};
+use crate::pagination::{CallLogStream, Pager, PagerOptions, collect_all};
+use crate::query::CallLogQuery;
+use crate::retry::{Failure, RetryPolicy, parse_retry_after};
+
+/// The environment variable holding the API token.
+pub const TOKEN_ENV: &str = "UNPOD_PLATFORM_TOKEN";
+/// The environment variable holding the organization handle.
+pub const ORG_HANDLE_ENV: &str = "UNPOD_ORG_HANDLE";
+/// The environment variable holding the base URL.
+pub const BASE_URL_ENV: &str = "UNPOD_BASE_URL";
+/// The base URL used when none is given.
+pub const DEFAULT_BASE_URL: &str = "https://unpod.dev";
+/// The endpoint's path below the base URL.
+pub const CALL_LOGS_PATH: &str = "api/v2/platform/call-logs/";
+/// The default time allowed to open a connection.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The default time allowed for one attempt, from sending to the last byte of the body.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+/// The largest body the client reads; a page of 1,000 records is well under 1 MiB.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+
+/// An API token. It never shows itself: `Debug` and `Display` print `***`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretToken(String);
+
+impl SecretToken {
+    /// Wraps a token.
+    pub fn new(token: impl Into<String>) -> Self {
+        Self(token.into())
+    }
+
+    /// The token itself, for the `Authorization` header and nothing else.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SecretToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecretToken(***)")
+    }
+}
+
+impl fmt::Display for SecretToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// Settings for a [`Client`]; see [`Client::builder`].
+#[derive(Clone, Debug)]
+pub struct ClientBuilder {
+    token: Option<SecretToken>,
+    org_handle: Option<String>,
+    base_url: Option<String>,
+    headers: Vec<(String, String)>,
+    connect_timeout: Duration,
+    timeout: Duration,
+    retry: RetryPolicy,
+    binding: String,
+    user_agent_suffix: Option<String>,
+    max_body_bytes: usize,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        Self {
+            token: None,
+            org_handle: None,
+            base_url: None,
+            headers: Vec::new(),
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            timeout: DEFAULT_TIMEOUT,
+            retry: RetryPolicy::default(),
+            binding: "rust".to_owned(),
+            user_agent_suffix: None,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// The API token, sent as `Authorization: Token <token>`.
+    pub fn token(mut self, token: impl Into<String>) -> Self {
+        self.token = Some(SecretToken::new(token));
+        self
+    }
+
+    /// The organization's `domain_handle`, sent as `Org-Handle`.
+    pub fn org_handle(mut self, org_handle: impl Into<String>) -> Self {
+        self.org_handle = Some(org_handle.into());
+        self
+    }
+
+    /// The server, e.g. `https://unpod.dev` (the default) or `http://127.0.0.1:8080`. A path prefix
+    /// is kept: the endpoint is `<base_url>/api/v2/platform/call-logs/`.
+    pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
+        self.base_url = Some(base_url.into());
+        self
+    }
+
+    /// An extra header sent with every request, e.g. `Product-Id: unpod.ai`.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// The time allowed to open a connection (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// The time allowed for one attempt, from sending to the end of the body (default 60 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// How many times a failed request is tried again (default 2).
+    pub fn max_retries(mut self, max_retries: u32) -> Self {
+        self.retry.max_retries = max_retries;
+        self
+    }
+
+    /// The whole retry policy: count, backoff and the longest `Retry-After` honoured.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// The language binding named in the `User-Agent` (default `rust`).
+    pub fn binding(mut self, binding: impl Into<String>) -> Self {
+        self.binding = binding.into();
+        self
+    }
+
+    /// Text appended to the `User-Agent`, e.g. your application's name and version.
+    pub fn user_agent(mut self, suffix: impl Into<String>) -> Self {
+        self.user_agent_suffix = Some(suffix.into());
+        self
+    }
+
+    /// The largest response body accepted (default 16 MiB).
+    pub fn max_body_bytes(mut self, limit: usize) -> Self {
+        self.max_body_bytes = limit;
+        self
+    }
+
+    /// Fills the token, org handle and base URL that are still unset from `UNPOD_PLATFORM_TOKEN`,
+    /// `UNPOD_ORG_HANDLE` and `UNPOD_BASE_URL`.
+    pub fn env_defaults(mut self) -> Self {
+        let var = |name| std::env::var(name).ok().filter(|v: &String| !v.is_empty());
+        self.token = self.token.or_else(|| var(TOKEN_ENV).map(SecretToken::new));
+        self.org_handle = self.org_handle.or_else(|| var(ORG_HANDLE_ENV));
+        self.base_url = self.base_url.or_else(|| var(BASE_URL_ENV));
+        self
+    }
+
+    /// Checks the settings and builds the client.
+    pub fn build(self) -> Result<Client, Error> {
+        let token = self
+            .token
+            .filter(|t| !t.expose().is_empty())
+            .ok_or_else(|| config(format!("no API token: set one or export {TOKEN_ENV}")))?;
+        let org_handle = self
+            .org_handle
+            .filter(|o| !o.is_empty())
+            .ok_or_else(|| config(format!("no org handle: set one or export {ORG_HANDLE_ENV}")))?;
+        let base = self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL);
+        let endpoint = endpoint_url(base)?;
+
+        let mut headers = HeaderMap::new();
+        let mut authorization = HeaderValue::try_from(format!("Token {}", token.expose()))
+            .map_err(|_| config("the API token has characters a header cannot carry"))?;
+        authorization.set_sensitive(true);
+        headers.insert(header::AUTHORIZATION, authorization);
+        headers.insert(
+            HeaderName::from_static("org-handle"),
+            HeaderValue::try_from(org_handle.as_str())
+                .map_err(|_| config("the org handle has characters a header cannot carry"))?,
+        );
+        headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
+        for (name, value) in &self.headers {
+            let name = HeaderName::try_from(name.as_str())
+                .map_err(|_| config(format!("{name:?} is not a valid header name")))?;
+            if name == header::AUTHORIZATION {
+                return Err(config("set the token with `token`, not as an extra header"));
+            }
+            let value = HeaderValue::try_from(value.as_str())
+                .map_err(|_| config(format!("the value of header {name} is not valid")))?;
+            headers.insert(name, value);
+        }
+
+        let mut user_agent = format!(
+            "unpod-calllogs/{} ({})",
+            env!("CARGO_PKG_VERSION"),
+            self.binding
+        );
+        if let Some(suffix) = &self.user_agent_suffix {
+            user_agent.push(' ');
+            user_agent.push_str(suffix);
+        }
+
+        let http = reqwest::Client::builder()
+            .default_headers(headers)
+            .user_agent(user_agent)
+            .connect_timeout(self.connect_timeout)
+            .timeout(self.timeout)
+            .pool_idle_timeout(Duration::from_secs(60))
+            .tcp_nodelay(true)
+            .redirect(reqwest::redirect::Policy::limited(5))
+            .build()
+            .map_err(|e| config(format!("the HTTP client could not be built: {e}")))?;
+
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                endpoint,
+                org_handle,
+                retry: self.retry,
+                timeout: self.timeout,
+                max_body_bytes: self.max_body_bytes,
+            }),
+        })
+    }
+}
+
+fn config(message: impl Into<String>) -> Error {
+    Error::Config(message.into())
+}
+
+fn endpoint_url(base: &str) -> Result<reqwest::Url, Error> {
+    let mut base = reqwest::Url::parse(base)
+        .map_err(|e| config(format!("base URL {base:?} is not a URL: {e}")))?;
+    if !matches!(base.scheme(), "http" | "https") {
+        return Err(config(format!("base URL {base} must be http or https")));
+    }
+    if !base.path().ends_with('/') {
+        let path = format!("{}/", base.path());
+        base.set_path(&path);
+    }
+    base.set_query(None);
+    base.join(CALL_LOGS_PATH).map_err(|e| {
+        config(format!(
+            "base URL {base} cannot carry the endpoint path: {e}"
+        ))
+    })
+}
+
+/// A client of the call-logs endpoint. Cheap to clone; clones share one connection pool.
+///
+/// ```no_run
+/// use futures_util::TryStreamExt;
+/// use unpod_calllogs::{CallLogQuery, CallStatus, Client};
+///
+/// # async fn run() -> Result<(), unpod_calllogs::Error> {
+/// let client = Client::builder()
+///     .token("your-api-token")
+///     .org_handle("your-org-handle")
+///     .header("Product-Id", "unpod.ai")
+///     .build()?;
+///
+/// // One page.
+/// let page = client.call_logs().list(&CallLogQuery::new().page_size(50)).await?;
+/// println!("{} calls in total", page.count);
+///
+/// // Every completed call, page after page, in constant memory.
+/// let query = CallLogQuery::new().call_status(CallStatus::Completed).page_size(200);
+/// let mut calls = client.call_logs().stream(query);
+/// while let Some(call) = calls.try_next().await? {
+///     println!("{} -> {:?}", call.creation_time, call.destination_number);
+/// }
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    endpoint: reqwest::Url,
+    org_handle: String,
+    retry: RetryPolicy,
+    timeout: Duration,
+    max_body_bytes: usize,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("endpoint", &self.inner.endpoint.as_str())
+            .field("org_handle", &self.inner.org_handle)
+            .field("token", &"***")
+            .finish()
+    }
+}
+
+/// One failed attempt, with what the retry rules need to know of it.
+struct Failed {
+    error: Error,
+    retry_after: Option<String>,
+}
+
+impl Failed {
+    fn failure(&self) -> Option<Failure<'_>> {
+        match &self.error {
+            Error::Api(api) => Some(Failure::Status {
+                status: api.status,
+                retry_after: self.retry_after.as_deref(),
+            }),
+            Error::Timeout(_) => Some(Failure::Timeout),
+            Error::Connection(_) => Some(Failure::Connection),
+            _ => None,
+        }
+    }
+}
+
+impl From<Error> for Failed {
+    fn from(error: Error) -> Self {
+        Self {
+            error,
+            retry_after: None,
+        }
+    }
+}
+
+fn jitter() -> f64 {
+    let random = std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish();
+    (random >> 11) as f64 / (1u64 << 53) as f64
+}
+
+impl Client {
+    /// A builder with the defaults: `https://unpod.dev`, 10 s to connect, 60 s per attempt, 2 retries.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// A client configured from `UNPOD_PLATFORM_TOKEN`, `UNPOD_ORG_HANDLE` and `UNPOD_BASE_URL`.
+    pub fn from_env() -> Result<Self, Error> {
+        Self::builder().env_defaults().build()
+    }
+
+    /// The call-logs resource.
+    pub fn call_logs(&self) -> CallLogs<'_> {
+        CallLogs { client: self }
+    }
+
+    /// The endpoint's full URL.
+    pub fn endpoint(&self) -> &str {
+        self.inner.endpoint.as_str()
+    }
+
+    /// Fetches one page: validates the query, sends it, retries what the policy retries.
+    pub(crate) async fn fetch(&self, query: &CallLogQuery) -> Result<CallLogPage, Error> {
+        query.validate()?;
+        let mut url = self.inner.endpoint.clone();
+        let query_string = query.to_query_string();
+        url.set_query(
+            Some(&query_string)
+                .filter(|q| !q.is_empty())
+                .map(|q| q.as_str()),
+        );
+        let mut attempt = 0;
+        loop {
+            let failed = match self.attempt(&url).await {
+                Ok(page) => return Ok(page),
+                Err(failed) => failed,
+            };
+            let delay = failed.failure().and_then(|failure| {
+                self.inner
+                    .retry
+                    .retry_after(attempt, failure, SystemTime::now(), jitter())
+            });
+            let Some(delay) = delay else {
+                return Err(failed.error);
+            };
+            log::warn!(
+                "GET {url} failed ({}); retry {} of {} in {delay:?}",
+                failed.error,
+                attempt + 1,
+                self.inner.retry.max_retries
+            );
+            tokio::time::sleep(delay).await;
+            attempt += 1;
+        }
+    }
+
+    async fn attempt(&self, url: &reqwest::Url) -> Result<CallLogPage, Failed> {
+        log::debug!("GET {url}");
+        let mut response = self
+            .inner
+            .http
+            .get(url.clone())
+            .send()
+            .await
+            .map_err(|e| self.transport_error(&e))?;
+        let status = response.status().as_u16();
+        let headers = response.headers();
+        let text_header = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let request_id = text_header("x-request-id").or_else(|| text_header("request-id"));
+        let retry_after = text_header("retry-after");
+        let limit = self.inner.max_body_bytes;
+        if response
+            .content_length()
+            .is_some_and(|len| len > limit as u64)
+        {
+            return Err(too_large(status, limit).into());
+        }
+        let mut body = Vec::with_capacity(response.content_length().unwrap_or(0) as usize);
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| self.transport_error(&e))?
+        {
+            if body.len() + chunk.len() > limit {
+                return Err(too_large(status, limit).into());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        log::debug!("GET {url} -> {status}, {} bytes", body.len());
+
+        if (200..300).contains(&status) {
+            return serde_json::from_slice::<CallLogPage>(&body).map_err(|e| {
+                Error::Decode(Box::new(DecodeError {
+                    status,
+                    reason: e.to_string(),
+                    body_snippet: body_snippet(&body),
+                }))
+                .into()
+            });
+        }
+        let message = serde_json::from_slice::<ErrorBody>(&body)
+            .ok()
+            .and_then(|b| b.text())
+            .unwrap_or_else(|| {
+                reqwest::StatusCode::from_u16(status)
+                    .ok()
+                    .and_then(|s| s.canonical_reason())
+                    .unwrap_or("unexpected status")
+                    .to_owned()
+            });
+        let error = ApiError {
+            status,
+            message,
+            body: body_snippet(&body),
+            request_id,
+            retry_after: retry_after
+                .as_deref()
+                .and_then(|v| parse_retry_after(v, SystemTime::now())),
+        };
+        Err(Failed {
+            error: Error::Api(Box::new(error)),
+            retry_after,
+        })
+    }
+
+    fn transport_error(&self, error: &reqwest::Error) -> Failed {
+        if error.is_timeout() {
+            return Error::Timeout(self.inner.timeout).into();
+        }
+        let mut message = error.to_string();
+        let mut source = std::error::Error::source(error);
+        while let Some(cause) = source {
+            message.push_str(": ");
+            message.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        Error::Connection(message).into()
+    }
+}
+
+fn too_large(status: u16, limit: usize) -> Error {
+    Error::Decode(Box::new(DecodeError {
+        status,
+        reason: format!("the body is larger than the {limit}-byte limit"),
+        body_snippet: String::new(),
+    }))
+}
+
+/// The call-logs resource of a [`Client`]: one page, a stream of records, or all of them.
+#[derive(Clone, Copy, Debug)]
+pub struct CallLogs<'a> {
+    client: &'a Client,
+}
+
+impl CallLogs<'_> {
+    /// Fetches the one page the query asks for. The query is validated before anything is sent.
+    pub async fn list(&self, query: &CallLogQuery) -> Result<CallLogPage, Error> {
+        self.client.fetch(query).await
+    }
+
+    /// Every matching record from the query's page on, page after page, in constant memory.
+    /// See [`crate::pagination`] for the stop rules and how concurrent inserts are handled.
+    pub fn stream(&self, query: CallLogQuery) -> CallLogStream {
+        self.stream_with(query, PagerOptions::default())
+    }
+
+    /// [`CallLogs::stream`] with a limit on the number of records and optional read-ahead.
+    pub fn stream_with(&self, query: CallLogQuery, options: PagerOptions) -> CallLogStream {
+        CallLogStream::new(self.pages_with(query, options))
+    }
+
+    /// The pages of a query one at a time, for callers that want whole pages.
+    pub fn pages_with(&self, query: CallLogQuery, options: PagerOptions) -> Pager {
+        Pager::new(self.client.clone(), query, options)
+    }
+
+    /// Every matching record, in server order. Once the first page has told `count`, the remaining
+    /// pages are fetched `concurrency` at a time (at least 1).
+    pub async fn collect_all(
+        &self,
+        query: CallLogQuery,
+        concurrency: usize,
+    ) -> Result<Vec<CallLog>, Error> {
+        collect_all(self.client, query, concurrency).await
+    }
+}

@@ -1,0 +1,27 @@
+//! Read call logs from the Unpod platform API: `GET /api/v2/platform/call-logs/`.
+//!
+//! * [`model`]: the records ([`CallLog`], [`CallLogPage`], [`ErrorBody`]) with forward-compatible
+//!   enums ([`CallType`], [`CallStatus`]) that keep values and fields this version does not know.
+//! * [`query`]: [`CallLogQuery`], its rules ([`CallLogQuery::validate`]) and its query string.
+//! * [`Client`]: an async client with timeouts, retries ([`retry`]), typed errors ([`Error`]) and
+//!   auto-pagination ([`pagination`]).
+//!
+//! See [`Client`] for a complete example.
+#![deny(missing_docs)]
+
+mod client;
+pub mod error;
+pub mod model;
+pub mod pagination;
+pub mod query;
+pub mod retry;
+
+pub use client::{
+    BASE_URL_ENV, CALL_LOGS_PATH, CallLogs, Client, ClientBuilder, DEFAULT_BASE_URL,
+    DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUT, ORG_HANDLE_ENV, SecretToken,
+    TOKEN_ENV,
+};
+pub use error::{ApiError, DecodeError, Error};
+pub use model::{CallLog, CallLogPage, CallStatus, CallType, ErrorBody};
+pub use pagination::{CallLogStream, Pager, PagerOptions};
+pub use query::{CallLogQuery, DateBound, InvalidQuery};

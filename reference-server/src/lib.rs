@@ -1,0 +1,26 @@
+//! A faithful in-memory server of the Unpod call-logs contract (`GET /api/v2/platform/call-logs/`).
+//!
+//! It serves seeded, realistic data (or records loaded from a file) with every status code of the
+//! contract, has knobs that make it slow, flaky, throttled or live for client tests, and named
+//! [`Fault`]s that each break one invariant, for testing contract suites.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), calllogs_reference::StartError> {
+//! let server = calllogs_reference::start(calllogs_reference::ServerConfig::seeded(1000, 42)).await?;
+//! println!("{} token={} org={}", server.url(), server.token(), server.org_handle());
+//! server.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+#![deny(missing_docs)]
+
+pub mod data;
+mod fault;
+mod server;
+pub mod store;
+
+pub use fault::{Fault, UnknownFault};
+pub use server::{
+    DEFAULT_ORG_HANDLE, DEFAULT_TOKEN, FOREIGN_ORG_HANDLE, FOREIGN_RECORDS, FOREIGN_TOKEN, Knobs,
+    Records, ServerConfig, ServerHandle, StartError, start,
+};

@@ -1,0 +1,530 @@
+//! The HTTP side: configuration, start and stop, and the endpoint itself.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use chrono::TimeDelta;
+use serde::Serialize;
+use serde_json::Value;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use unpod_calllogs::model::PAGE_MESSAGE;
+use unpod_calllogs::{CALL_LOGS_PATH, CallLog, CallLogQuery, DateBound, ErrorBody};
+
+use crate::data::{self, SplitMix64};
+use crate::fault::Fault;
+use crate::store::{Selection, Store};
+
+/// The token the server accepts by default.
+pub const DEFAULT_TOKEN: &str = "test-token";
+/// The organization the default token reads.
+pub const DEFAULT_ORG_HANDLE: &str = "acme";
+/// A second organization that exists but that the main token may not read (403).
+pub const FOREIGN_ORG_HANDLE: &str = "initech";
+/// The token of the second organization.
+pub const FOREIGN_TOKEN: &str = "initech-token";
+/// How many records the foreign organization holds.
+pub const FOREIGN_RECORDS: usize = 25;
+
+/// Where the main organization's records come from.
+#[derive(Clone, Debug)]
+pub enum Records {
+    /// `count` records generated from `seed` (see [`data::generate`]).
+    Generated {
+        /// How many.
+        count: usize,
+        /// The generator's seed.
+        seed: u64,
+    },
+    /// These records.
+    Given(Vec<CallLog>),
+}
+
+/// Behaviour for client tests: slowness, failures, throttling and calls arriving during a walk.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Knobs {
+    /// Added before every answer.
+    pub latency: Duration,
+    /// The share (0..=1) of requests answered 500 or 503.
+    pub error_rate: f64,
+    /// The share (0..=1) of requests answered 429 with `Retry-After`.
+    pub throttle_rate: f64,
+    /// The `Retry-After` of 429 answers, in seconds.
+    pub retry_after_secs: u64,
+    /// Statuses for the first requests, in order (e.g. `[503, 429]`), before normal service.
+    pub script: Vec<u16>,
+    /// New calls added to the main organization (newest first) before each request is answered.
+    pub live_inserts: u32,
+}
+
+/// Everything the server is started with.
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    /// The address to listen on (default 127.0.0.1).
+    pub host: IpAddr,
+    /// The port (default 0: any free port).
+    pub port: u16,
+    /// The token that reads the main organization.
+    pub token: String,
+    /// The main organization's handle.
+    pub org_handle: String,
+    /// The main organization's records.
+    pub records: Records,
+    /// The seed of the generated data and of every random decision of the knobs.
+    pub seed: u64,
+    /// Client-test behaviour.
+    pub knobs: Knobs,
+    /// A deliberate contract violation, for testing contract suites.
+    pub fault: Option<Fault>,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            host: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: 0,
+            token: DEFAULT_TOKEN.to_owned(),
+            org_handle: DEFAULT_ORG_HANDLE.to_owned(),
+            records: Records::Generated {
+                count: 1000,
+                seed: 42,
+            },
+            seed: 42,
+            knobs: Knobs::default(),
+            fault: None,
+        }
+    }
+}
+
+impl ServerConfig {
+    /// The default configuration with `count` records generated from `seed`.
+    pub fn seeded(count: usize, seed: u64) -> Self {
+        Self {
+            records: Records::Generated { count, seed },
+            seed,
+            ..Self::default()
+        }
+    }
+}
+
+struct Org {
+    store: RwLock<Store>,
+}
+
+struct App {
+    orgs: HashMap<String, Org>,
+    grants: HashMap<String, Vec<String>>,
+    main_org: String,
+    knobs: Knobs,
+    fault: Option<Fault>,
+    seed: u64,
+    requests: Arc<AtomicU64>,
+    live: Mutex<(SplitMix64, Vec<String>)>,
+}
+
+/// A running server. Dropping it stops the server; [`ServerHandle::shutdown`] also waits for it.
+#[derive(Debug)]
+pub struct ServerHandle {
+    addr: SocketAddr,
+    url: String,
+    token: String,
+    org_handle: String,
+    requests: Arc<AtomicU64>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl ServerHandle {
+    /// The base URL, e.g. `http://127.0.0.1:41234` (no trailing slash).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The socket address the server listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The token that reads the main organization.
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
+    /// The main organization's handle.
+    pub fn org_handle(&self) -> &str {
+        &self.org_handle
+    }
+
+    /// How many requests the endpoint has received.
+    pub fn requests(&self) -> u64 {
+        self.requests.load(Ordering::SeqCst)
+    }
+
+    /// Stops accepting connections, lets the ones in flight finish, and waits.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for ServerHandle {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot listen on {addr}: {source}")]
+pub struct StartError {
+    addr: SocketAddr,
+    source: std::io::Error,
+}
+
+/// Starts the server on the current tokio runtime and returns once it is accepting connections.
+pub async fn start(config: ServerConfig) -> Result<ServerHandle, StartError> {
+    let addr = SocketAddr::new(config.host, config.port);
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| StartError { addr, source })?;
+    let addr = listener
+        .local_addr()
+        .map_err(|source| StartError { addr, source })?;
+    let app = Arc::new(build_app(&config));
+    let requests = app.requests.clone();
+    let router = router(app);
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let serve = axum::serve(listener, router).with_graceful_shutdown(async {
+            let _ = stopped.await;
+        });
+        if let Err(error) = serve.await {
+            log_error(&error);
+        }
+    });
+    Ok(ServerHandle {
+        addr,
+        url: format!("http://{addr}"),
+        token: config.token,
+        org_handle: config.org_handle,
+        requests,
+        stop: Some(stop),
+        task: Some(task),
+    })
+}
+
+#[allow(clippy::print_stderr)]
+fn log_error(error: &std::io::Error) {
+    eprintln!("calllogs-reference: server stopped: {error}");
+}
+
+fn build_app(config: &ServerConfig) -> App {
+    let records = match &config.records {
+        Records::Generated { count, seed } => data::generate(*count, *seed),
+        Records::Given(records) => records.clone(),
+    };
+    let mut orgs = HashMap::new();
+    orgs.insert(
+        config.org_handle.clone(),
+        Org {
+            store: RwLock::new(Store::new(records)),
+        },
+    );
+    orgs.entry(FOREIGN_ORG_HANDLE.to_owned())
+        .or_insert_with(|| Org {
+            store: RwLock::new(Store::new(data::generate(
+                FOREIGN_RECORDS,
+                config.seed ^ 0xF0,
+            ))),
+        });
+    let mut grants: HashMap<String, Vec<String>> = HashMap::new();
+    grants
+        .entry(config.token.clone())
+        .or_default()
+        .push(config.org_handle.clone());
+    grants
+        .entry(FOREIGN_TOKEN.to_owned())
+        .or_default()
+        .push(FOREIGN_ORG_HANDLE.to_owned());
+    let mut rng = SplitMix64::new(config.seed ^ 0x11FE);
+    let numbers = data::org_numbers(&mut rng);
+    App {
+        orgs,
+        grants,
+        main_org: config.org_handle.clone(),
+        knobs: config.knobs.clone(),
+        fault: config.fault,
+        seed: config.seed,
+        requests: Arc::new(AtomicU64::new(0)),
+        live: Mutex::new((rng, numbers)),
+    }
+}
+
+fn router(app: Arc<App>) -> Router {
+    Router::new()
+        .route(&format!("/{CALL_LOGS_PATH}"), get(call_logs))
+        .fallback(|| async { error(StatusCode::NOT_FOUND, "no such endpoint") })
+        .with_state(app)
+}
+
+fn json(status: StatusCode, body: Vec<u8>) -> Response {
+    let mut response = (status, Bytes::from(body)).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+fn error(status: StatusCode, message: impl Into<String>) -> Response {
+    let body = ErrorBody::new(status.as_u16(), message);
+    json(status, serde_json::to_vec(&body).unwrap_or_default())
+}
+
+fn unauthorized(message: &str) -> Response {
+    let mut response = error(StatusCode::UNAUTHORIZED, message);
+    response
+        .headers_mut()
+        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Token"));
+    response
+}
+
+#[derive(Serialize)]
+struct PageView<'a, T: Serialize> {
+    count: u64,
+    status_code: u16,
+    message: &'a str,
+    data: Vec<T>,
+}
+
+async fn call_logs(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    RawQuery(raw_query): RawQuery,
+) -> Response {
+    let number = app.requests.fetch_add(1, Ordering::SeqCst);
+    if !app.knobs.latency.is_zero() {
+        tokio::time::sleep(app.knobs.latency).await;
+    }
+    if let Some(response) = app.injected_failure(number) {
+        return response;
+    }
+    app.insert_live_calls();
+    app.answer(&headers, raw_query.as_deref().unwrap_or(""), number)
+}
+
+impl App {
+    fn injected_failure(&self, number: u64) -> Option<Response> {
+        let knobs = &self.knobs;
+        let scripted = usize::try_from(number)
+            .ok()
+            .and_then(|n| knobs.script.get(n).copied());
+        let mut rng = SplitMix64::new(self.seed ^ number.wrapping_mul(0x2545_F491_4F6C_DD1D));
+        let status = scripted.or_else(|| {
+            let roll = rng.unit();
+            if roll < knobs.error_rate {
+                Some(if number % 2 == 0 { 500 } else { 503 })
+            } else if roll < knobs.error_rate + knobs.throttle_rate {
+                Some(429)
+            } else {
+                None
+            }
+        })?;
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut response = error(status, "injected failure");
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(knobs.retry_after_secs),
+            );
+        }
+        Some(response)
+    }
+
+    fn insert_live_calls(&self) {
+        if self.knobs.live_inserts == 0 {
+            return;
+        }
+        let Some(org) = self.orgs.get(&self.main_org) else {
+            return;
+        };
+        let mut live = self.live.lock().unwrap_or_else(PoisonError::into_inner);
+        let (rng, numbers) = &mut *live;
+        let mut store = org.store.write().unwrap_or_else(PoisonError::into_inner);
+        for _ in 0..self.knobs.live_inserts {
+            let newest = store.newest().unwrap_or_else(data::history_end);
+            // Half the new calls share the newest instant: the hardest case for a paging client.
+            let step = TimeDelta::seconds(rng.below(2) as i64);
+            let call = data::call_at(rng, numbers, newest + step);
+            store.append(call);
+        }
+    }
+
+    fn answer(&self, headers: &HeaderMap, raw_query: &str, number: u64) -> Response {
+        let fault = self.fault;
+        let token = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("token"))
+            .map(|(_, token)| token.trim());
+        let grant = token.and_then(|token| self.grants.get(token));
+        if grant.is_none() && fault != Some(Fault::AuthBypass) {
+            return unauthorized(match token {
+                None => "Authentication credentials were not provided.",
+                Some(_) => "Invalid token.",
+            });
+        }
+        let Some(handle) = headers
+            .get("org-handle")
+            .and_then(|value| value.to_str().ok())
+            .filter(|value| !value.is_empty())
+        else {
+            return error(StatusCode::BAD_REQUEST, "the Org-Handle header is required");
+        };
+        let Some(org) = self.orgs.get(handle) else {
+            if fault == Some(Fault::UnknownOrgEmpty) {
+                return self.page_response(0, Vec::<&CallLog>::new());
+            }
+            return error(
+                StatusCode::NOT_FOUND,
+                format!("no organization has the handle {handle:?}"),
+            );
+        };
+        let allowed = grant.is_none_or(|orgs| orgs.iter().any(|o| o == handle));
+        if !allowed && fault != Some(Fault::ForeignOrgReadable) {
+            return error(
+                StatusCode::FORBIDDEN,
+                format!("this token has no access to the organization {handle:?}"),
+            );
+        }
+
+        let mut query = match CallLogQuery::from_query_string(raw_query) {
+            Ok(query) => query,
+            Err(invalid) => {
+                let crash = fault == Some(Fault::InvalidPageCrashes)
+                    && matches!(invalid.parameter, "page" | "page_size");
+                let status = if crash {
+                    StatusCode::INTERNAL_SERVER_ERROR
+                } else {
+                    StatusCode::BAD_REQUEST
+                };
+                return error(status, invalid.to_string());
+            }
+        };
+        query.allow_undocumented_values = fault == Some(Fault::InvalidFilterIgnored);
+        if let Err(invalid) = query.validate() {
+            return error(StatusCode::BAD_REQUEST, invalid.to_string());
+        }
+
+        let store = org.store.read().unwrap_or_else(PoisonError::into_inner);
+        let selection = Selection {
+            call_type: query
+                .call_type
+                .as_ref()
+                .filter(|_| fault != Some(Fault::IgnoreCallType)),
+            call_status: query
+                .call_status
+                .as_ref()
+                .filter(|_| fault != Some(Fault::IgnoreCallStatus)),
+            from: query.start_date.map(|bound| match fault {
+                Some(Fault::StartDateExclusive) => {
+                    bound.first_instant() + TimeDelta::nanoseconds(1)
+                }
+                _ => bound.first_instant(),
+            }),
+            through: query.end_date.map(|bound| match (fault, bound) {
+                (Some(Fault::EndDateExcludesDay), DateBound::Date(_)) => bound.first_instant(),
+                _ => bound.last_instant(),
+            }),
+        };
+        let matches = store.select(&selection);
+        let size = query.effective_page_size() as usize;
+        let take = match fault {
+            Some(Fault::PageSizeCapped) => size.min(100),
+            _ => size,
+        };
+        let page = query.page_number() as usize;
+        let mut skip = (page - 1).saturating_mul(size);
+        match fault {
+            Some(Fault::PageWindowOverlap) if page > 1 => skip -= 1,
+            Some(Fault::PastLastPageRepeats) if skip >= matches.len() && !matches.is_empty() => {
+                skip = (matches.len() - 1) / size * size;
+            }
+            _ => {}
+        }
+        let count = matches.len() as u64 + u64::from(fault == Some(Fault::CountOffByOne));
+        let records: Vec<&CallLog> = match fault {
+            Some(Fault::OldestFirst) => matches.oldest_first(skip, take).collect(),
+            Some(Fault::UnstableTies) => {
+                let mut all: Vec<(usize, &CallLog)> =
+                    matches.newest_first(0, usize::MAX).enumerate().collect();
+                let mut rng = SplitMix64::new(number);
+                let keys: Vec<u64> = (0..all.len()).map(|_| rng.next_u64()).collect();
+                all.sort_by(|(a, x), (b, y)| {
+                    y.creation_time
+                        .cmp(&x.creation_time)
+                        .then(keys[*a].cmp(&keys[*b]))
+                });
+                all.into_iter()
+                    .skip(skip)
+                    .take(take)
+                    .map(|(_, r)| r)
+                    .collect()
+            }
+            _ => matches.newest_first(skip, take).collect(),
+        };
+        self.page_response(count, records)
+    }
+
+    fn page_response(&self, count: u64, records: Vec<&CallLog>) -> Response {
+        let status_code = match self.fault {
+            Some(Fault::StatusCodeMismatch) => 201,
+            _ => 200,
+        };
+        let body = match self.fault {
+            Some(Fault::DurationAsString | Fault::DurationMismatch) => {
+                let data = records.into_iter().map(|r| self.mangle(r)).collect();
+                serde_json::to_vec(&PageView {
+                    count,
+                    status_code,
+                    message: PAGE_MESSAGE,
+                    data,
+                })
+            }
+            _ => serde_json::to_vec(&PageView {
+                count,
+                status_code,
+                message: PAGE_MESSAGE,
+                data: records,
+            }),
+        };
+        json(StatusCode::OK, body.unwrap_or_default())
+    }
+
+    fn mangle(&self, record: &CallLog) -> Value {
+        let mut value = serde_json::to_value(record).unwrap_or_default();
+        let duration = record.call_duration;
+        value["call_duration"] = match self.fault {
+            Some(Fault::DurationAsString) => Value::from(duration.to_string()),
+            _ if record.start_time.is_some() => Value::from(duration as u64 + 1),
+            _ => Value::from(duration as u64),
+        };
+        value
+    }
+}
