@@ -128,6 +128,8 @@ struct App {
     fault: Option<Fault>,
     seed: u64,
     requests: Arc<AtomicU64>,
+    in_flight: AtomicU64,
+    peak: Arc<AtomicU64>,
     live: Mutex<(SplitMix64, Vec<String>)>,
 }
 
@@ -139,6 +141,7 @@ pub struct ServerHandle {
     token: String,
     org_handle: String,
     requests: Arc<AtomicU64>,
+    peak: Arc<AtomicU64>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
 }
@@ -167,6 +170,11 @@ impl ServerHandle {
     /// How many requests the endpoint has received.
     pub fn requests(&self) -> u64 {
         self.requests.load(Ordering::SeqCst)
+    }
+
+    /// The most requests the endpoint was answering at one time.
+    pub fn peak_concurrency(&self) -> u64 {
+        self.peak.load(Ordering::SeqCst)
     }
 
     /// Stops accepting connections, lets the ones in flight finish, and waits.
@@ -207,6 +215,7 @@ pub async fn start(config: ServerConfig) -> Result<ServerHandle, StartError> {
         .map_err(|source| StartError { addr, source })?;
     let app = Arc::new(build_app(&config));
     let requests = app.requests.clone();
+    let peak = app.peak.clone();
     let router = router(app);
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
@@ -223,6 +232,7 @@ pub async fn start(config: ServerConfig) -> Result<ServerHandle, StartError> {
         token: config.token,
         org_handle: config.org_handle,
         requests,
+        peak,
         stop: Some(stop),
         task: Some(task),
     })
@@ -271,6 +281,8 @@ fn build_app(config: &ServerConfig) -> App {
         fault: config.fault,
         seed: config.seed,
         requests: Arc::new(AtomicU64::new(0)),
+        in_flight: AtomicU64::new(0),
+        peak: Arc::new(AtomicU64::new(0)),
         live: Mutex::new((rng, numbers)),
     }
 }
@@ -318,14 +330,20 @@ async fn call_logs(
     RawQuery(raw_query): RawQuery,
 ) -> Response {
     let number = app.requests.fetch_add(1, Ordering::SeqCst);
+    let in_flight = app.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+    app.peak.fetch_max(in_flight, Ordering::SeqCst);
     if !app.knobs.latency.is_zero() {
         tokio::time::sleep(app.knobs.latency).await;
     }
-    if let Some(response) = app.injected_failure(number) {
-        return response;
-    }
-    app.insert_live_calls();
-    app.answer(&headers, raw_query.as_deref().unwrap_or(""), number)
+    let response = match app.injected_failure(number) {
+        Some(response) => response,
+        None => {
+            app.insert_live_calls();
+            app.answer(&headers, raw_query.as_deref().unwrap_or(""), number)
+        }
+    };
+    app.in_flight.fetch_sub(1, Ordering::SeqCst);
+    response
 }
 
 impl App {
