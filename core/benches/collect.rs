@@ -1,0 +1,148 @@
+//! Collects 100,000 records (page_size 100) from the reference server in one run with: the stream,
+//! the stream with read-ahead, `collect_all` at concurrency 1, 2 and 4, and a hand-written reqwest +
+//! serde_json page loop as the baseline. Prints medians and ratios to the baseline.
+//!
+//! `cargo bench -p unpod-calllogs --bench collect [-- RECORDS ROUNDS]`
+
+use std::time::{Duration, Instant};
+
+use calllogs_reference::{ServerConfig, start};
+use futures_util::TryStreamExt;
+use unpod_calllogs::{CallLogPage, CallLogQuery, Client, PagerOptions};
+
+const PAGE_SIZE: u32 = 100;
+
+type Method = fn(Client, String) -> futures_util::future::BoxFuture<'static, usize>;
+
+fn hand_written(_: Client, url: String) -> futures_util::future::BoxFuture<'static, usize> {
+    Box::pin(async move {
+        let http = reqwest::Client::new();
+        let mut total = 0;
+        for page in 1.. {
+            let body = http
+                .get(format!(
+                    "{url}/api/v2/platform/call-logs/?page={page}&page_size={PAGE_SIZE}"
+                ))
+                .header("Authorization", "Token test-token")
+                .header("Org-Handle", "acme")
+                .send()
+                .await
+                .unwrap()
+                .bytes()
+                .await
+                .unwrap();
+            let page: CallLogPage = serde_json::from_slice(&body).unwrap();
+            total += page.data.len();
+            if page.data.len() < PAGE_SIZE as usize {
+                break;
+            }
+        }
+        total
+    })
+}
+
+fn stream(client: Client, read_ahead: bool) -> futures_util::future::BoxFuture<'static, usize> {
+    Box::pin(async move {
+        let options = PagerOptions {
+            limit: None,
+            read_ahead,
+        };
+        let query = CallLogQuery::new().page_size(PAGE_SIZE);
+        let mut records = client.call_logs().stream_with(query, options);
+        let mut total = 0;
+        while let Some(record) = records.try_next().await.unwrap() {
+            std::hint::black_box(&record);
+            total += 1;
+        }
+        total
+    })
+}
+
+fn collect(client: Client, concurrency: usize) -> futures_util::future::BoxFuture<'static, usize> {
+    Box::pin(async move {
+        let query = CallLogQuery::new().page_size(PAGE_SIZE);
+        client
+            .call_logs()
+            .collect_all(query, concurrency)
+            .await
+            .unwrap()
+            .len()
+    })
+}
+
+fn main() {
+    let mut args = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .map(|a| a.parse::<usize>().expect("RECORDS ROUNDS"));
+    let records = args.next().unwrap_or(100_000);
+    let rounds = args.next().unwrap_or(5);
+
+    let server_runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = server_runtime
+        .block_on(start(ServerConfig::seeded(records, 42)))
+        .unwrap();
+    let url = server.url().to_owned();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let client = runtime.block_on(async {
+        Client::builder()
+            .token(server.token())
+            .org_handle(server.org_handle())
+            .base_url(&url)
+            .build()
+            .unwrap()
+    });
+
+    let methods: [(&str, Method); 6] = [
+        ("reqwest + serde_json loop (baseline)", hand_written),
+        ("stream", |c, _| stream(c, false)),
+        ("stream, read-ahead", |c, _| stream(c, true)),
+        ("collect_all, concurrency 1", |c, _| collect(c, 1)),
+        ("collect_all, concurrency 2", |c, _| collect(c, 2)),
+        ("collect_all, concurrency 4", |c, _| collect(c, 4)),
+    ];
+    let mut times: Vec<Vec<Duration>> = vec![Vec::new(); methods.len()];
+    for round in 0..=rounds {
+        for (i, (_, method)) in methods.iter().enumerate() {
+            let started = Instant::now();
+            let total = runtime.block_on(method(client.clone(), url.clone()));
+            assert_eq!(total, records);
+            if round > 0 {
+                times[i].push(started.elapsed());
+            }
+        }
+    }
+    let median = |mut t: Vec<Duration>| {
+        t.sort();
+        t[t.len() / 2]
+    };
+    let medians: Vec<Duration> = times.into_iter().map(median).collect();
+    println!(
+        "{records} records, page_size {PAGE_SIZE}, median of {rounds} interleaved rounds \
+         (server and client each on one worker thread)"
+    );
+    println!(
+        "{:<40} {:>10} {:>12} {:>10}",
+        "method", "ms", "records/s", "vs base"
+    );
+    for ((name, _), time) in methods.iter().zip(&medians) {
+        println!(
+            "{name:<40} {:>10.1} {:>12.0} {:>9.3}x",
+            time.as_secs_f64() * 1e3,
+            records as f64 / time.as_secs_f64(),
+            time.as_secs_f64() / medians[0].as_secs_f64()
+        );
+    }
+    println!(
+        "stream overhead over the hand-written loop: {:+.1}%",
+        (medians[1].as_secs_f64() / medians[0].as_secs_f64() - 1.0) * 100.0
+    );
+}
