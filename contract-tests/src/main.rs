@@ -4,8 +4,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use calllogs_contract::probe::{Limits, Probe, Target};
+use calllogs_contract::{report, schema, suite};
 use calllogs_reference::{Fault, Knobs, Records, ServerConfig};
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use unpod_calllogs::SecretToken;
 
 /// Test servers against the Unpod call-logs contract, or serve the reference implementation.
 #[derive(Debug, Parser)]
@@ -17,8 +20,84 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Test an endpoint against the contract (the embedded reference server when no --base-url).
+    Run(RunArgs),
+    /// List the checks with their ids.
+    Checks,
+    /// Write the JSON Schemas and the OpenAPI document.
+    Schema(SchemaArgs),
     /// Serve the reference implementation of the contract until interrupted.
     Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+struct SchemaArgs {
+    /// The folder to write into.
+    #[arg(long, default_value = "schema")]
+    out: PathBuf,
+    /// Write nothing; exit 1 when a file is missing or differs from what the code generates.
+    #[arg(long)]
+    check: bool,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+    Junit,
+}
+
+#[derive(Debug, Args)]
+struct RunArgs {
+    /// The server to test, e.g. https://staging.example.com. Without it, the embedded reference
+    /// server is started and tested.
+    #[arg(long)]
+    base_url: Option<String>,
+    /// The API token.
+    #[arg(long, env = "UNPOD_PLATFORM_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    /// The organization the token reads.
+    #[arg(long, env = "UNPOD_ORG_HANDLE")]
+    org_handle: Option<String>,
+    /// An extra header for every request, `Name: value` (repeatable), e.g. 'Product-Id: unpod.ai'.
+    #[arg(long = "header", value_name = "NAME: VALUE")]
+    headers: Vec<String>,
+    /// An existing organization the token may not read, to check for 403.
+    #[arg(long)]
+    foreign_org_handle: Option<String>,
+    /// Generated cases per property check.
+    #[arg(long, default_value_t = 32)]
+    cases: u32,
+    /// Seed of every random choice; the same seed replays the same requests.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Requests at most over the whole run.
+    #[arg(long, default_value_t = 2000)]
+    max_requests: u64,
+    /// Requests per second at most (default: 10, unlimited on loopback).
+    #[arg(long)]
+    rps: Option<f64>,
+    /// Seconds allowed for one request.
+    #[arg(long, default_value_t = 10.0)]
+    timeout: f64,
+    /// Run only this check or group (repeatable).
+    #[arg(long, value_name = "CHECK")]
+    only: Vec<String>,
+    /// Skip this check or group (repeatable).
+    #[arg(long, value_name = "CHECK")]
+    skip: Vec<String>,
+    /// Report format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+    /// Write the report here instead of standard output.
+    #[arg(long)]
+    output: Option<PathBuf>,
+    /// Embedded server only: how many records it holds.
+    #[arg(long, default_value_t = 1000, conflicts_with = "base_url")]
+    records: usize,
+    /// Embedded server only: break one invariant on purpose (see `serve --list-faults`).
+    #[arg(long, value_name = "NAME", conflicts_with = "base_url")]
+    fault: Option<Fault>,
 }
 
 #[derive(Debug, Args)]
@@ -67,6 +146,7 @@ struct ServeArgs {
     list_faults: bool,
 }
 
+#[allow(clippy::print_stdout)]
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -81,6 +161,158 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Serve(args) => runtime.block_on(serve(args)),
+        Command::Run(args) => run(&runtime, args),
+        Command::Checks => {
+            for check in suite::CHECKS {
+                println!("{:<22} {}", check.id, check.description);
+            }
+            ExitCode::SUCCESS
+        }
+        Command::Schema(args) => write_schema(&args),
+    }
+}
+
+fn write_schema(args: &SchemaArgs) -> ExitCode {
+    match schema::write(&args.out, args.check) {
+        Ok(stale) if args.check && !stale.is_empty() => {
+            eprintln!(
+                "stale in {}: {}; regenerate with `calllogs-contract schema --out {}`",
+                args.out.display(),
+                stale.join(", "),
+                args.out.display()
+            );
+            ExitCode::from(1)
+        }
+        Ok(written) => {
+            if !args.check {
+                println!(
+                    "{} files in {}, {} changed",
+                    schema::files().len(),
+                    args.out.display(),
+                    written.len()
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("error: {}: {error}", args.out.display());
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn usage(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(2)
+}
+
+fn run(runtime: &tokio::runtime::Runtime, args: RunArgs) -> ExitCode {
+    let unknown = suite::unknown_checks(&[args.only.clone(), args.skip.clone()].concat());
+    if !unknown.is_empty() {
+        return usage(format!(
+            "unknown checks: {} (see `calllogs-contract checks`)",
+            unknown.join(", ")
+        ));
+    }
+    let mut headers = Vec::new();
+    for header in &args.headers {
+        match header.split_once(':') {
+            Some((name, value)) if !name.trim().is_empty() => {
+                headers.push((name.trim().to_owned(), value.trim().to_owned()))
+            }
+            _ => return usage(format!("--header {header:?} is not `Name: value`")),
+        }
+    }
+    let mut _server = None;
+    let target = match &args.base_url {
+        Some(base_url) => {
+            let (Some(token), Some(org_handle)) = (args.token.clone(), args.org_handle.clone())
+            else {
+                return usage(
+                    "--base-url needs --token (or UNPOD_PLATFORM_TOKEN) and --org-handle",
+                );
+            };
+            Target {
+                base_url: base_url.clone(),
+                token: SecretToken::new(token),
+                org_handle,
+                foreign_org_handle: args.foreign_org_handle.clone(),
+                headers,
+            }
+        }
+        None => {
+            let config = ServerConfig {
+                fault: args.fault,
+                ..ServerConfig::seeded(args.records, args.seed)
+            };
+            let server = match runtime.block_on(calllogs_reference::start(config)) {
+                Ok(server) => server,
+                Err(error) => return usage(error),
+            };
+            let target = Target {
+                base_url: server.url().to_owned(),
+                token: SecretToken::new(server.token()),
+                org_handle: server.org_handle().to_owned(),
+                foreign_org_handle: Some(calllogs_reference::FOREIGN_ORG_HANDLE.to_owned()),
+                headers,
+            };
+            _server = Some(server);
+            target
+        }
+    };
+    let loopback = reqwest::Url::parse(&target.base_url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .is_some_and(|h| {
+            h == "localhost"
+                || h.parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback())
+                || h == "[::1]"
+        });
+    let limits = Limits {
+        max_requests: args.max_requests,
+        rps: args.rps.or((!loopback).then_some(10.0)),
+        timeout: Duration::from_secs_f64(args.timeout.max(0.001)),
+    };
+    let probe = match Probe::new(runtime.handle().clone(), target, limits) {
+        Ok(probe) => probe,
+        Err(error) => return usage(error),
+    };
+    let options = suite::Options {
+        cases: args.cases,
+        seed: args.seed,
+        only: args.only,
+        skip: args.skip,
+    };
+    let report = match suite::run(&probe, &options) {
+        Ok(report) => report,
+        Err(fatal) => return usage(fatal),
+    };
+    let rendered = match args.format {
+        Format::Text => report::text(&report),
+        Format::Json => report::json(&report),
+        Format::Junit => report::junit(&report),
+    };
+    match &args.output {
+        Some(path) => {
+            if let Err(error) = std::fs::write(path, &rendered) {
+                return usage(format!("{}: {error}", path.display()));
+            }
+            print!(
+                "{}",
+                report::text(&report)
+                    .lines()
+                    .last()
+                    .map(|l| format!("{l}\n"))
+                    .unwrap_or_default()
+            );
+        }
+        None => print!("{rendered}"),
+    }
+    if report.passed() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
     }
 }
 

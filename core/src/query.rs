@@ -259,6 +259,24 @@ impl CallLogQuery {
         Ok(())
     }
 
+    /// Whether a record satisfies every filter of the query (type, status, inclusive date bounds
+    /// with a date-only `end_date` covering its whole UTC day). Pagination is not a filter.
+    pub fn matches(&self, record: &crate::CallLog) -> bool {
+        self.call_type
+            .as_ref()
+            .is_none_or(|t| *t == record.call_type)
+            && self
+                .call_status
+                .as_ref()
+                .is_none_or(|s| *s == record.call_status)
+            && self
+                .start_date
+                .is_none_or(|b| record.creation_time >= b.first_instant())
+            && self
+                .end_date
+                .is_none_or(|b| record.creation_time <= b.last_instant())
+    }
+
     /// The query string, without the leading `?`: parameters in the contract's order, unset ones
     /// left out, dates as `YYYY-MM-DD`, date-times in UTC with a `Z`.
     pub fn to_query_string(&self) -> String {

@@ -1,0 +1,311 @@
+//! Raw, budgeted, rate-limited GET requests to the endpoint under test, each one logged.
+
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use unpod_calllogs::{CALL_LOGS_PATH, CallLog, CallLogPage, SecretToken};
+
+/// The endpoint under test and the identity used against it.
+#[derive(Clone, Debug)]
+pub struct Target {
+    /// Base URL, e.g. `https://staging.example.com`.
+    pub base_url: String,
+    /// The API token.
+    pub token: SecretToken,
+    /// The organization the token reads.
+    pub org_handle: String,
+    /// An existing organization the token may not read, for the 403 check.
+    pub foreign_org_handle: Option<String>,
+    /// Extra headers for every request (e.g. `Product-Id`).
+    pub headers: Vec<(String, String)>,
+}
+
+/// How much the suite may ask of the endpoint.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Requests at most, over the whole run.
+    pub max_requests: u64,
+    /// Requests per second at most (`None`: no limit).
+    pub rps: Option<f64>,
+    /// Time allowed for one request.
+    pub timeout: Duration,
+}
+
+/// Which credentials a request carries.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Auth {
+    /// The target's token and organization.
+    Normal,
+    /// No `Authorization` header.
+    NoToken,
+    /// This token instead of the target's.
+    Token(String),
+    /// The target's token with this `Org-Handle` instead.
+    Org(String),
+    /// No `Org-Handle` header.
+    NoOrg,
+}
+
+/// One request: its query parameters and credentials.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Request {
+    /// Query parameters, in order, unencoded.
+    pub params: Vec<(String, String)>,
+    /// Credentials.
+    pub auth: Auth,
+}
+
+impl Request {
+    /// A request with the target's credentials.
+    pub fn new<K: Into<String>, V: Into<String>>(params: impl IntoIterator<Item = (K, V)>) -> Self {
+        Self {
+            params: params
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+            auth: Auth::Normal,
+        }
+    }
+
+    /// The request a query makes, with the target's credentials.
+    pub fn from_query(query: &unpod_calllogs::CallLogQuery) -> Self {
+        Self::new(form_urlencoded::parse(query.to_query_string().as_bytes()).into_owned())
+    }
+
+    /// The same request with other credentials.
+    pub fn with_auth(mut self, auth: Auth) -> Self {
+        self.auth = auth;
+        self
+    }
+
+    fn query_string(&self) -> String {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        for (key, value) in &self.params {
+            query.append_pair(key, value);
+        }
+        query.finish()
+    }
+}
+
+/// A request and what came back.
+#[derive(Debug)]
+pub struct Exchange {
+    /// What was sent.
+    pub request: Request,
+    /// The HTTP status.
+    pub status: u16,
+    /// The `Content-Type` header.
+    pub content_type: Option<String>,
+    /// The `WWW-Authenticate` header.
+    pub www_authenticate: Option<String>,
+    /// The body, parsed as JSON when it is JSON.
+    pub json: Option<Value>,
+    /// The body's first bytes, as text.
+    pub snippet: String,
+    /// The request as a `curl` command line, the token replaced by a placeholder.
+    pub curl: String,
+}
+
+impl Exchange {
+    /// The body read as a page, leniently, when the status is 200 and it is one.
+    pub fn page(&self) -> Option<CallLogPage> {
+        if self.status != 200 {
+            return None;
+        }
+        serde_json::from_value(self.json.clone()?).ok()
+    }
+
+    /// The records of a 200 body (empty when there are none or the body is not a page).
+    pub fn records(&self) -> Vec<CallLog> {
+        self.page().map(|p| p.data).unwrap_or_default()
+    }
+}
+
+/// Why a request got no answer.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ProbeError {
+    /// The request budget is spent.
+    #[error("the request budget of {0} is spent")]
+    Budget(u64),
+    /// No HTTP answer.
+    #[error("no answer: {0}")]
+    Transport(String),
+}
+
+struct State {
+    sent: u64,
+    next_slot: Instant,
+    log: Vec<Arc<Exchange>>,
+}
+
+/// Sends requests to the target, within its limits, and keeps every exchange.
+pub struct Probe {
+    runtime: tokio::runtime::Handle,
+    http: reqwest::Client,
+    endpoint: String,
+    target: Target,
+    limits: Limits,
+    state: Mutex<State>,
+}
+
+/// The placeholder that stands for the token in reports.
+pub const TOKEN_PLACEHOLDER: &str = "$UNPOD_PLATFORM_TOKEN";
+
+impl Probe {
+    /// A probe that runs its requests on `runtime` (call it from outside that runtime).
+    pub fn new(
+        runtime: tokio::runtime::Handle,
+        target: Target,
+        limits: Limits,
+    ) -> Result<Self, String> {
+        let http = reqwest::Client::builder()
+            .timeout(limits.timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!(
+                "calllogs-contract/",
+                env!("CARGO_PKG_VERSION"),
+                " (rust)"
+            ))
+            .build()
+            .map_err(|e| e.to_string())?;
+        let endpoint = format!("{}/{CALL_LOGS_PATH}", target.base_url.trim_end_matches('/'));
+        Ok(Self {
+            runtime,
+            http,
+            endpoint,
+            target,
+            limits,
+            state: Mutex::new(State {
+                sent: 0,
+                next_slot: Instant::now(),
+                log: Vec::new(),
+            }),
+        })
+    }
+
+    /// The target.
+    pub fn target(&self) -> &Target {
+        &self.target
+    }
+
+    /// How many requests were sent.
+    pub fn sent(&self) -> u64 {
+        self.lock().sent
+    }
+
+    /// Every exchange so far.
+    pub fn log(&self) -> Vec<Arc<Exchange>> {
+        self.lock().log.clone()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn url(&self, request: &Request) -> String {
+        let query = request.query_string();
+        if query.is_empty() {
+            self.endpoint.clone()
+        } else {
+            format!("{}?{query}", self.endpoint)
+        }
+    }
+
+    fn headers(&self, request: &Request) -> Vec<(String, String)> {
+        let mut headers = Vec::new();
+        let token = match &request.auth {
+            Auth::NoToken => None,
+            Auth::Token(token) => Some(token.clone()),
+            _ => Some(self.target.token.expose().to_owned()),
+        };
+        if let Some(token) = token {
+            headers.push(("Authorization".to_owned(), format!("Token {token}")));
+        }
+        let org = match &request.auth {
+            Auth::NoOrg => None,
+            Auth::Org(org) => Some(org.clone()),
+            _ => Some(self.target.org_handle.clone()),
+        };
+        if let Some(org) = org {
+            headers.push(("Org-Handle".to_owned(), org));
+        }
+        headers.extend(self.target.headers.iter().cloned());
+        headers
+    }
+
+    /// The request as a shell command, with the target's token replaced by a placeholder.
+    pub fn curl(&self, request: &Request) -> String {
+        let secret = self.target.token.expose();
+        let mut line = String::from("curl -sS");
+        for (name, value) in self.headers(request) {
+            let value = if secret.is_empty() {
+                value
+            } else {
+                value.replace(secret, TOKEN_PLACEHOLDER)
+            };
+            line.push_str(&format!(" -H \"{name}: {value}\""));
+        }
+        line.push_str(&format!(" '{}'", self.url(request)));
+        line
+    }
+
+    /// Sends a request (waiting for the rate limit) and logs the exchange.
+    pub fn get(&self, request: Request) -> Result<Arc<Exchange>, ProbeError> {
+        let wait = {
+            let mut state = self.lock();
+            if state.sent >= self.limits.max_requests {
+                return Err(ProbeError::Budget(self.limits.max_requests));
+            }
+            state.sent += 1;
+            let now = Instant::now();
+            let slot = state.next_slot.max(now);
+            if let Some(rps) = self.limits.rps.filter(|r| *r > 0.0) {
+                state.next_slot = slot + Duration::from_secs_f64(1.0 / rps);
+            }
+            slot - now
+        };
+        if !wait.is_zero() {
+            std::thread::sleep(wait);
+        }
+        let mut builder = self.http.get(self.url(&request));
+        for (name, value) in self.headers(&request) {
+            builder = builder.header(name, value);
+        }
+        let answer = self.runtime.block_on(async move {
+            let response = builder.send().await?;
+            let status = response.status().as_u16();
+            let header = |name: &str| {
+                response
+                    .headers()
+                    .get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned)
+            };
+            let content_type = header("content-type");
+            let www_authenticate = header("www-authenticate");
+            let body = response.bytes().await?;
+            Ok::<_, reqwest::Error>((status, content_type, www_authenticate, body))
+        });
+        let (status, content_type, www_authenticate, body) = answer.map_err(|e| {
+            let mut message = e.to_string();
+            let mut source = std::error::Error::source(&e);
+            while let Some(cause) = source {
+                message.push_str(&format!(": {cause}"));
+                source = cause.source();
+            }
+            ProbeError::Transport(message)
+        })?;
+        let exchange = Arc::new(Exchange {
+            curl: self.curl(&request),
+            request,
+            status,
+            content_type,
+            www_authenticate,
+            json: serde_json::from_slice(&body).ok(),
+            snippet: unpod_calllogs::error::body_snippet(&body),
+        });
+        self.lock().log.push(exchange.clone());
+        Ok(exchange)
+    }
+}
