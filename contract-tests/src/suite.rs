@@ -489,6 +489,12 @@ fn page_of(
     }
 }
 
+/// An answer in one line: its status and the beginning of its body.
+fn answer_text(exchange: &Exchange) -> String {
+    let body: String = exchange.snippet.chars().take(160).collect();
+    format!("{}: {body}", exchange.status)
+}
+
 fn describe(query: &CallLogQuery) -> String {
     let text = query.to_query_string();
     if text.is_empty() {
@@ -962,11 +968,7 @@ fn pagination_past_last(run: &Run<'_>) -> Checked {
                     }
                 ),
                 expected: format!("200 with no records and count {count}, or 404"),
-                actual: format!(
-                    "{}: {}",
-                    exchange.status,
-                    exchange.snippet.chars().take(160).collect::<String>()
-                ),
+                actual: answer_text(&exchange),
                 requests: vec![exchange.curl.clone()],
             });
         }
@@ -1039,11 +1041,7 @@ fn expect_status(run: &Run<'_>, request: Request, allowed: &[u16], what: &str) -
                             .collect::<Vec<_>>()
                             .join(" or ")
                     ),
-                    actual: format!(
-                        "{}: {}",
-                        exchange.status,
-                        exchange.snippet.chars().take(160).collect::<String>()
-                    ),
+                    actual: answer_text(&exchange),
                     requests: vec![exchange.curl.clone()],
                 });
             } else if allowed == [401]
@@ -1159,11 +1157,7 @@ fn errors_invalid_input(run: &Run<'_>) -> Checked {
                     }
                 ),
                 expected: "400 with a JSON error body".to_owned(),
-                actual: format!(
-                    "{}: {}",
-                    exchange.status,
-                    exchange.snippet.chars().take(160).collect::<String>()
-                ),
+                actual: answer_text(&exchange),
                 requests: vec![exchange.curl.clone()],
             });
         }

@@ -43,6 +43,15 @@ impl Hostile {
         self.requests.lock().unwrap().clone()
     }
 
+    async fn list_error(&self, retries: u32) -> Error {
+        let result = self
+            .client(retries)
+            .call_logs()
+            .list(&CallLogQuery::new())
+            .await;
+        result.expect_err("the request should fail")
+    }
+
     fn client(&self, retries: u32) -> Client {
         Client::builder()
             .token(SECRET)
@@ -142,12 +151,7 @@ async fn malformed_json_is_a_decode_error_with_the_body() {
         r#"{"count": 3, "data": [{"call_type": "#,
     ))
     .await;
-    let error = server
-        .client(2)
-        .call_logs()
-        .list(&CallLogQuery::new())
-        .await
-        .unwrap_err();
+    let error = server.list_error(2).await;
     let Error::Decode(decode) = &error else {
         panic!("{error:?}")
     };
@@ -164,12 +168,7 @@ async fn malformed_json_is_a_decode_error_with_the_body() {
 #[tokio::test]
 async fn wrong_types_are_a_decode_error() {
     let server = Hostile::start(http("200 OK", "", r#"{"count": "many", "data": []}"#)).await;
-    let error = server
-        .client(0)
-        .call_logs()
-        .list(&CallLogQuery::new())
-        .await
-        .unwrap_err();
+    let error = server.list_error(0).await;
     assert!(
         matches!(&error, Error::Decode(d) if d.reason.contains("invalid type")),
         "{error:?}"
@@ -184,12 +183,7 @@ async fn a_truncated_body_is_a_connection_error_and_is_retried() {
         PAGE
     );
     let server = Hostile::start(Reply::Raw(cut.into_bytes())).await;
-    let error = server
-        .client(2)
-        .call_logs()
-        .list(&CallLogQuery::new())
-        .await
-        .unwrap_err();
+    let error = server.list_error(2).await;
     assert!(matches!(error, Error::Connection(_)), "{error:?}");
     assert_eq!(server.requests().len(), 3, "one attempt and two retries");
     assert_secret_hidden(&error);
@@ -204,12 +198,7 @@ async fn an_html_502_from_a_proxy_is_an_api_error() {
         html,
     ))
     .await;
-    let error = server
-        .client(1)
-        .call_logs()
-        .list(&CallLogQuery::new())
-        .await
-        .unwrap_err();
+    let error = server.list_error(1).await;
     let Error::Api(api) = &error else {
         panic!("{error:?}")
     };
@@ -232,12 +221,7 @@ async fn error_bodies_with_detail_are_read() {
         r#"{"detail": "Invalid token."}"#,
     ))
     .await;
-    let error = server
-        .client(2)
-        .call_logs()
-        .list(&CallLogQuery::new())
-        .await
-        .unwrap_err();
+    let error = server.list_error(2).await;
     assert_eq!(error.to_string(), "HTTP 401: Invalid token.");
     assert_eq!(error.status(), Some(401));
     assert_eq!(server.requests().len(), 1, "a 401 is not retried");
@@ -248,12 +232,7 @@ async fn error_bodies_with_detail_are_read() {
 async fn a_server_that_never_answers_times_out() {
     let server = Hostile::start(Reply::Silent).await;
     let started = std::time::Instant::now();
-    let error = server
-        .client(1)
-        .call_logs()
-        .list(&CallLogQuery::new())
-        .await
-        .unwrap_err();
+    let error = server.list_error(1).await;
     assert!(
         matches!(error, Error::Timeout(t) if t == Duration::from_millis(500)),
         "{error:?}"
@@ -269,12 +248,7 @@ async fn a_body_far_larger_than_any_page_is_refused() {
         b"HTTP/1.1 200 OK\r\ncontent-length: 10000000000\r\n\r\n[[[[".to_vec(),
     ))
     .await;
-    let error = announced
-        .client(0)
-        .call_logs()
-        .list(&CallLogQuery::new())
-        .await
-        .unwrap_err();
+    let error = announced.list_error(0).await;
     assert!(
         matches!(&error, Error::Decode(d) if d.reason.contains("larger than")),
         "{error:?}"
