@@ -261,27 +261,37 @@ fn endpoint_url(base: &str) -> Result<reqwest::Url, Error> {
 
 /// A client of the call-logs endpoint. Cheap to clone; clones share one connection pool.
 ///
-/// ```no_run
+/// This example runs against the reference server (token `test-token`, org `acme`); against the
+/// real API, leave out `base_url`.
+///
+/// ```
 /// use futures_util::TryStreamExt;
 /// use unpod_calllogs::{CallLogQuery, CallStatus, Client};
 ///
-/// # async fn run() -> Result<(), unpod_calllogs::Error> {
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let server = calllogs_reference::start(calllogs_reference::ServerConfig::seeded(300, 42)).await?;
 /// let client = Client::builder()
-///     .token("your-api-token")
-///     .org_handle("your-org-handle")
+///     .token("test-token")
+///     .org_handle("acme")
 ///     .header("Product-Id", "unpod.ai")
+/// #   .base_url(server.url())
 ///     .build()?;
 ///
 /// // One page.
 /// let page = client.call_logs().list(&CallLogQuery::new().page_size(50)).await?;
-/// println!("{} calls in total", page.count);
+/// assert_eq!(page.count, 300);
+/// assert_eq!(page.data.len(), 50);
 ///
 /// // Every completed call, page after page, in constant memory.
-/// let query = CallLogQuery::new().call_status(CallStatus::Completed).page_size(200);
+/// let query = CallLogQuery::new().call_status(CallStatus::Completed).page_size(20);
 /// let mut calls = client.call_logs().stream(query);
+/// let mut completed = 0;
 /// while let Some(call) = calls.try_next().await? {
-///     println!("{} -> {:?}", call.creation_time, call.destination_number);
+///     assert_eq!(call.call_status, CallStatus::Completed);
+///     completed += 1;
 /// }
+/// assert!(completed > 100);
 /// # Ok(())
 /// # }
 /// ```
