@@ -2,7 +2,8 @@
 //! the stream with read-ahead, `collect_all` at concurrency 1, 2 and 4, and a hand-written reqwest +
 //! serde_json page loop as the baseline. Prints medians and ratios to the baseline.
 //!
-//! `cargo bench -p unpod-calllogs --bench collect [-- RECORDS ROUNDS]`
+//! `cargo bench -p unpod-calllogs --bench collect [-- RECORDS ROUNDS]`. Run by `cargo test` (without
+//! `--bench`) it does one small round, so that the program itself is tested; its times mean nothing then.
 
 use std::time::{Duration, Instant};
 
@@ -71,12 +72,18 @@ fn collect(client: Client, concurrency: usize) -> futures_util::future::BoxFutur
 }
 
 fn main() {
+    let benchmarking = std::env::args().any(|a| a == "--bench");
     let mut args = std::env::args()
         .skip(1)
         .filter(|a| !a.starts_with('-'))
         .map(|a| a.parse::<usize>().expect("RECORDS ROUNDS"));
-    let records = args.next().unwrap_or(100_000);
-    let rounds = args.next().unwrap_or(5);
+    let (records, rounds) = if benchmarking {
+        (100_000, 5)
+    } else {
+        (2_000, 1)
+    };
+    let records = args.next().unwrap_or(records);
+    let rounds = args.next().unwrap_or(rounds);
 
     let server_runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
