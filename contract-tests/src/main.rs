@@ -1,5 +1,6 @@
 //! `calllogs-contract`: the reference server and the contract suite of the call-logs API.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -138,6 +139,9 @@ struct ServeArgs {
     /// New calls added before each request is answered.
     #[arg(long, default_value_t = 0)]
     live_inserts: u32,
+    /// Statuses for the first requests, in order, before normal service (e.g. 503,429).
+    #[arg(long, value_delimiter = ',', value_name = "STATUS,...")]
+    script: Vec<u16>,
     /// Break one invariant of the contract on purpose (see --list-faults).
     #[arg(long, value_name = "NAME")]
     fault: Option<Fault>,
@@ -349,7 +353,7 @@ async fn serve(args: ServeArgs) -> ExitCode {
             error_rate: args.error_rate,
             throttle_rate: args.throttle_rate,
             retry_after_secs: args.retry_after,
-            script: Vec::new(),
+            script: args.script,
             live_inserts: args.live_inserts,
         },
         fault: args.fault,
@@ -361,29 +365,33 @@ async fn serve(args: ServeArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    println!("serving the call-logs contract at {}", server.url());
-    println!(
-        "  endpoint:   {}/{}",
-        server.url(),
-        unpod_calllogs::CALL_LOGS_PATH
-    );
-    println!("  token:      {}", server.token());
-    println!("  org handle: {}", server.org_handle());
-    println!(
-        "  also:       org {:?} (token {:?}), for 403 tests",
-        calllogs_reference::FOREIGN_ORG_HANDLE,
-        calllogs_reference::FOREIGN_TOKEN
+    let endpoint = format!("{}/{}", server.url(), unpod_calllogs::CALL_LOGS_PATH);
+    let mut banner = format!(
+        "serving the call-logs contract at {url}\n  endpoint:   {endpoint}\n  token:      {token}\n  \
+         org handle: {org}\n  also:       org {foreign:?} (token {foreign_token:?}), for 403 tests\n",
+        url = server.url(),
+        token = server.token(),
+        org = server.org_handle(),
+        foreign = calllogs_reference::FOREIGN_ORG_HANDLE,
+        foreign_token = calllogs_reference::FOREIGN_TOKEN,
     );
     if let Some(fault) = args.fault {
-        println!("  FAULT:      {} ({})", fault.name(), fault.description());
+        banner.push_str(&format!(
+            "  FAULT:      {} ({})\n",
+            fault.name(),
+            fault.description()
+        ));
     }
-    println!(
-        "try: curl -H 'Authorization: Token {}' -H 'Org-Handle: {}' '{}/{}?page_size=2'",
+    banner.push_str(&format!(
+        "try: curl -H 'Authorization: Token {}' -H 'Org-Handle: {}' '{endpoint}?page_size=2'\n",
         server.token(),
         server.org_handle(),
-        server.url(),
-        unpod_calllogs::CALL_LOGS_PATH
-    );
+    ));
+    // A closed stdout (`serve | head -1`) must not stop the server.
+    let mut stdout = std::io::stdout();
+    let _ = stdout
+        .write_all(banner.as_bytes())
+        .and_then(|()| stdout.flush());
     let _ = tokio::signal::ctrl_c().await;
     server.shutdown().await;
     ExitCode::SUCCESS

@@ -133,6 +133,60 @@ fn tests_a_remote_endpoint_with_the_token_from_the_environment() {
 }
 
 #[test]
+fn serve_scripts_its_first_answers() {
+    let mut server = Command::new(env!("CARGO_BIN_EXE_calllogs-contract"))
+        .args([
+            "serve",
+            "--port",
+            "0",
+            "--records",
+            "10",
+            "--script",
+            "503,429",
+            "--retry-after",
+            "3",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let first = BufReader::new(server.stdout.take().unwrap())
+        .lines()
+        .next()
+        .unwrap()
+        .unwrap();
+    let url = first
+        .strip_prefix("serving the call-logs contract at ")
+        .unwrap()
+        .to_owned();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let answers: Vec<(u16, Option<String>)> = runtime.block_on(async {
+        let http = reqwest::Client::new();
+        let mut answers = Vec::new();
+        for _ in 0..3 {
+            let response = http
+                .get(format!("{url}/api/v2/platform/call-logs/"))
+                .header("Authorization", "Token test-token")
+                .header("Org-Handle", "acme")
+                .send()
+                .await
+                .unwrap();
+            let retry_after = response
+                .headers()
+                .get("retry-after")
+                .map(|v| v.to_str().unwrap().to_owned());
+            answers.push((response.status().as_u16(), retry_after));
+        }
+        answers
+    });
+    let _ = server.kill();
+    let _ = server.wait();
+    assert_eq!(
+        answers,
+        [(503, None), (429, Some("3".to_owned())), (200, None)]
+    );
+}
+
+#[test]
 fn lists_checks_and_faults() {
     let checks = stdout(&cli(&["checks"]));
     assert_eq!(checks.lines().count(), 18);
