@@ -16,6 +16,25 @@ fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
+type Lines = std::io::Lines<BufReader<std::process::ChildStdout>>;
+
+/// Starts `serve --port 0` with these arguments; returns it, its URL and the rest of its banner.
+fn serve(args: &[&str]) -> (std::process::Child, String, Lines) {
+    let mut server = Command::new(env!("CARGO_BIN_EXE_calllogs-contract"))
+        .args(["serve", "--port", "0"])
+        .args(args)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let url = first
+        .strip_prefix("serving the call-logs contract at ")
+        .unwrap()
+        .to_owned();
+    (server, url, lines)
+}
+
 #[test]
 fn a_faithful_server_exits_0_and_a_violation_exits_1() {
     let clean = cli(&["run", "--records", "300"]);
@@ -67,25 +86,7 @@ fn usage_errors_and_unreachable_endpoints_exit_2() {
 
 #[test]
 fn tests_a_remote_endpoint_with_the_token_from_the_environment() {
-    let mut server = Command::new(env!("CARGO_BIN_EXE_calllogs-contract"))
-        .args([
-            "serve",
-            "--port",
-            "0",
-            "--records",
-            "120",
-            "--token",
-            "env-secret-token",
-        ])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
-    let first = lines.next().unwrap().unwrap();
-    let url = first
-        .strip_prefix("serving the call-logs contract at ")
-        .unwrap()
-        .to_owned();
+    let (mut server, url, mut lines) = serve(&["--records", "120", "--token", "env-secret-token"]);
     let banner: Vec<String> = lines.by_ref().take(5).map(Result::unwrap).collect();
     assert!(
         banner
@@ -134,30 +135,14 @@ fn tests_a_remote_endpoint_with_the_token_from_the_environment() {
 
 #[test]
 fn serve_scripts_its_first_answers() {
-    let mut server = Command::new(env!("CARGO_BIN_EXE_calllogs-contract"))
-        .args([
-            "serve",
-            "--port",
-            "0",
-            "--records",
-            "10",
-            "--script",
-            "503,429",
-            "--retry-after",
-            "3",
-        ])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let first = BufReader::new(server.stdout.take().unwrap())
-        .lines()
-        .next()
-        .unwrap()
-        .unwrap();
-    let url = first
-        .strip_prefix("serving the call-logs contract at ")
-        .unwrap()
-        .to_owned();
+    let (mut server, url, _banner) = serve(&[
+        "--records",
+        "10",
+        "--script",
+        "503,429",
+        "--retry-after",
+        "3",
+    ]);
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let answers: Vec<(u16, Option<String>)> = runtime.block_on(async {
         let http = reqwest::Client::new();
