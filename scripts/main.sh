@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # The main job: the contract suite against the embedded reference server, then the same records read
-# back through the Rust client.
+# back through the Rust client and the Python package, and compared.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 cargo build --release -p calllogs-contract -p unpod-calllogs --bins --examples
+bash scripts/python-env.sh >/dev/null
 
 echo "== calllogs-contract run (embedded reference server)"
 ./target/release/calllogs-contract run
 
-echo "== the same records through the Rust client"
 log=$(mktemp)
 ./target/release/calllogs-contract serve --port 0 >"$log" &
 server=$!
@@ -17,5 +17,10 @@ trap 'kill $server 2>/dev/null || true; rm -f "$log"' EXIT
 for _ in $(seq 100); do grep -q '^serving' "$log" && break; sleep 0.1; done
 url=$(sed -n 's/^serving the call-logs contract at //p' "$log")
 [ -n "$url" ] || { echo "the reference server did not start" >&2; exit 1; }
-UNPOD_BASE_URL="$url" UNPOD_PLATFORM_TOKEN=test-token UNPOD_ORG_HANDLE=acme \
-    ./target/release/examples/read_calls 20 5
+export UNPOD_BASE_URL="$url" UNPOD_PLATFORM_TOKEN=test-token UNPOD_ORG_HANDLE=acme
+echo "== the newest records through the Rust client"
+./target/release/examples/read_calls 20 8 | tee "$log.rust"
+echo "== the same records through Python"
+.venv/bin/python bindings-python/examples/read_calls.py 20 8 | tee "$log.python"
+diff "$log.rust" "$log.python" && echo "== Rust and Python read the same records"
+rm -f "$log.rust" "$log.python"

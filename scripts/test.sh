@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Every test of the project: Rust (unit, integration, doc) and the staleness of generated files.
+# Every test of the project: Rust (unit, integration, doc), the staleness of generated files, and the
+# Python package (built into a wheel, installed into .venv, tested there).
 # Installs what it needs by itself; run from anywhere.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,3 +12,17 @@ cargo run -q -p calllogs-contract -- schema --out schema --check
 echo "== cargo test --workspace"
 cargo test --workspace --all-targets
 cargo test --workspace --doc
+
+echo "== Python: build the wheel and install it into .venv"
+bash scripts/python-env.sh
+here=$(pwd)
+elsewhere=$(mktemp -d)
+echo "== Python: stubs (mypy.stubtest) and types (mypy --strict), against the installed package"
+(cd "$elsewhere" && "$here/.venv/bin/python" -m mypy.stubtest unpod_calllogs \
+    --allowlist "$here/bindings-python/stubtest-allowlist.txt")
+(cd "$elsewhere" && "$here/.venv/bin/python" -m mypy --strict --cache-dir "$elsewhere/.mypy" -p unpod_calllogs)
+echo "== Python: pytest against the installed wheel"
+(cd bindings-python/tests && "$here/.venv/bin/python" -m pytest -q -p no:cacheprovider)
+echo "== Python: the benchmark program runs (one small round; its times mean nothing here)"
+"$here/.venv/bin/python" bindings-python/bench/bench.py --records 2000 --rounds 1 --memory-records 0 >/dev/null
+rm -rf "$elsewhere"

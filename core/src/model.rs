@@ -168,12 +168,53 @@ open_enum! {
 /// Parses a timestamp as servers send it: RFC 3339 with any offset, or a date-time without an offset
 /// (taken as UTC), with `T` or a space between date and time.
 pub fn parse_timestamp(text: &str) -> Option<DateTime<Utc>> {
+    if let Some(time) = parse_plain_utc(text.as_bytes()) {
+        return Some(time);
+    }
     if let Ok(aware) = DateTime::parse_from_rfc3339(text) {
         return Some(aware.with_timezone(&Utc));
     }
     ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"]
         .iter()
         .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
+        .map(|naive| naive.and_utc())
+}
+
+/// The common shape, `2026-02-07T05:57:00Z`, without the general parser's cost.
+fn parse_plain_utc(text: &[u8]) -> Option<DateTime<Utc>> {
+    let [
+        y0,
+        y1,
+        y2,
+        y3,
+        b'-',
+        m0,
+        m1,
+        b'-',
+        d0,
+        d1,
+        b'T',
+        h0,
+        h1,
+        b':',
+        n0,
+        n1,
+        b':',
+        s0,
+        s1,
+        b'Z',
+    ] = *text
+    else {
+        return None;
+    };
+    let digits = |pair: &[u8]| -> Option<u32> {
+        pair.iter().try_fold(0u32, |acc, &b| {
+            b.is_ascii_digit().then(|| acc * 10 + u32::from(b - b'0'))
+        })
+    };
+    let year = digits(&[y0, y1, y2, y3])? as i32;
+    chrono::NaiveDate::from_ymd_opt(year, digits(&[m0, m1])?, digits(&[d0, d1])?)?
+        .and_hms_opt(digits(&[h0, h1])?, digits(&[n0, n1])?, digits(&[s0, s1])?)
         .map(|naive| naive.and_utc())
 }
 

@@ -147,9 +147,7 @@ impl Pager {
             .map_or(0, |before| page.count.saturating_sub(before));
         let repeated = overlap(&self.previous, &fingerprints, growth);
         self.count = Some(page.count);
-        self.done = (records.len() as u64) < page_size
-            || u64::from(page_number) >= page.count.div_ceil(page_size)
-            || page_number == u32::MAX;
+        self.done = !has_next_page(page_number, page_size, page.count, records.len());
         self.previous = fingerprints;
         records.drain(..repeated);
         if let Some(limit) = self.options.limit {
@@ -170,6 +168,15 @@ impl Pager {
         }
         records
     }
+}
+
+/// Whether a page of `len` records, number `page_number` of size `page_size` in a result of
+/// `count` records, has a page after it: it is full, and not the page `ceil(count / page_size)`.
+pub fn has_next_page(page_number: u32, page_size: u64, count: u64, len: usize) -> bool {
+    len as u64 >= page_size
+        && len > 0
+        && u64::from(page_number) < count.div_ceil(page_size)
+        && page_number < u32::MAX
 }
 
 /// The length of the longest run, at most `limit` long, that ends `previous` and starts `page`.

@@ -308,15 +308,24 @@ impl CallLogQuery {
     /// last of repeated ones wins, and a value that cannot be read is an error naming its parameter.
     /// The result is not yet validated (see [`CallLogQuery::validate`]).
     pub fn from_query_string(query: &str) -> Result<Self, InvalidQuery> {
+        Self::from_pairs(form_urlencoded::parse(query.as_bytes()))
+    }
+
+    /// Reads parameters given as text, as [`CallLogQuery::from_query_string`] does (for bindings
+    /// that receive them from another language). Not yet validated.
+    pub fn from_pairs<K: AsRef<str>, V: AsRef<str>>(
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Result<Self, InvalidQuery> {
         let mut out = Self::default();
-        for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+        for (name, value) in pairs {
+            let value = value.as_ref();
             match name.as_ref() {
-                "page" => out.page = Some(parse_page_number("page", &value)?),
-                "page_size" => out.page_size = Some(parse_page_number("page_size", &value)?),
-                "start_date" => out.start_date = Some(parse_bound("start_date", &value)?),
-                "end_date" => out.end_date = Some(parse_bound("end_date", &value)?),
-                "call_type" => out.call_type = Some(CallType::from(value.as_ref())),
-                "call_status" => out.call_status = Some(CallStatus::from(value.as_ref())),
+                "page" => out.page = Some(parse_page_number("page", value)?),
+                "page_size" => out.page_size = Some(parse_page_number("page_size", value)?),
+                "start_date" => out.start_date = Some(parse_bound("start_date", value)?),
+                "end_date" => out.end_date = Some(parse_bound("end_date", value)?),
+                "call_type" => out.call_type = Some(CallType::from(value)),
+                "call_status" => out.call_status = Some(CallStatus::from(value)),
                 _ => {}
             }
         }

@@ -148,3 +148,31 @@ fn error_bodies_read_message_or_detail() {
     assert_eq!(body.extra["data"], json!([]));
     assert_eq!(ErrorBody::default().text(), None);
 }
+
+mod timestamps {
+    use chrono::{DateTime, TimeZone, Utc};
+    use proptest::prelude::*;
+    use unpod_calllogs::model::parse_timestamp;
+
+    proptest! {
+        #[test]
+        fn the_fast_path_agrees_with_rfc3339(secs in -62_135_596_800i64..253_402_300_799) {
+            let time = Utc.timestamp_opt(secs, 0).unwrap();
+            let text = time.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+            let general = DateTime::parse_from_rfc3339(&text).unwrap().with_timezone(&Utc);
+            prop_assert_eq!(parse_timestamp(&text), Some(general));
+        }
+    }
+
+    #[test]
+    fn impossible_dates_and_leap_seconds_fall_through_to_the_general_parser() {
+        assert_eq!(parse_timestamp("2026-02-30T00:00:00Z"), None);
+        assert_eq!(parse_timestamp("2026-02-07T24:00:00Z"), None);
+        assert_eq!(parse_timestamp("2026-0a-07T05:57:00Z"), None);
+        let leap = DateTime::parse_from_rfc3339("2016-12-31T23:59:60Z").unwrap();
+        assert_eq!(
+            parse_timestamp("2016-12-31T23:59:60Z"),
+            Some(leap.with_timezone(&Utc))
+        );
+    }
+}

@@ -1,0 +1,52 @@
+"""Read Unpod platform call logs: sync and async clients on a Rust core.
+
+    from unpod_calllogs import Client, CallStatus
+
+    client = Client()  # UNPOD_PLATFORM_TOKEN, UNPOD_ORG_HANDLE
+    for log in client.call_logs.iter(call_status=CallStatus.COMPLETED, start_date="2026-02-01"):
+        print(log.creation_time, log.destination_number, log.call_duration)
+"""
+
+from ._client import AsyncCallLogPage, AsyncClient, CallLog, CallLogPage, Client, DateLike
+from ._enums import CallStatus, CallType
+from ._exceptions import (
+    APIConnectionError,
+    APIError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    CallLogsError,
+    DecodeError,
+    InternalServerError,
+    InvalidQueryError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+)
+from ._native import __version__
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AsyncCallLogPage",
+    "AsyncClient",
+    "AuthenticationError",
+    "BadRequestError",
+    "CallLog",
+    "CallLogPage",
+    "CallLogsError",
+    "CallStatus",
+    "CallType",
+    "Client",
+    "DateLike",
+    "DecodeError",
+    "InternalServerError",
+    "InvalidQueryError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "__version__",
+]

@@ -1,0 +1,315 @@
+"""`Client` and `AsyncClient`: the Pythonic face of the Rust core."""
+
+from __future__ import annotations
+
+import datetime
+import enum
+from typing import AsyncIterator, Iterator, List, Mapping, Optional, Tuple, Union
+
+from . import _native
+from ._enums import CallStatus, CallType
+
+DateLike = Union[datetime.date, datetime.datetime, str]
+"""A `date` (a whole UTC day), a `datetime` (naive means UTC) or an ISO 8601 string."""
+
+_Pairs = List[Tuple[str, str]]
+
+CallLog = _native.CallLog
+
+
+def _text(value: object) -> str:
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return str(value.value)
+    return str(value)
+
+
+def _pairs(
+    page: Optional[int] = None,
+    page_size: Optional[int] = None,
+    start_date: Optional[DateLike] = None,
+    end_date: Optional[DateLike] = None,
+    call_type: Union[CallType, str, None] = None,
+    call_status: Union[CallStatus, str, None] = None,
+) -> _Pairs:
+    given = (
+        ("page", page),
+        ("page_size", page_size),
+        ("start_date", start_date),
+        ("end_date", end_date),
+        ("call_type", call_type),
+        ("call_status", call_status),
+    )
+    return [(name, _text(value)) for name, value in given if value is not None]
+
+
+class CallLogPage:
+    """One page: `.count` (all matching records), `.data`, `.page`, `.page_size`.
+
+    Iterating a page walks every record from this page to the last one, fetching as it goes.
+    """
+
+    def __init__(self, client: _native.NativeClient, native: _native.NativePage) -> None:
+        self._client = client
+        self._native = native
+        self.count: int = native.count
+        self.status_code: int = native.status_code
+        self.message: str = native.message
+        self.page: int = native.page
+        self.page_size: int = native.page_size
+        self.data: List[CallLog] = native.records()
+
+    def has_next_page(self) -> bool:
+        """Whether a page follows this one."""
+        return self._native.has_next_page()
+
+    def next_page(self) -> Optional[CallLogPage]:
+        """The next page, or `None` after the last."""
+        native = self._client.next_page(self._native)
+        return None if native is None else CallLogPage(self._client, native)
+
+    def __iter__(self) -> Iterator[CallLog]:
+        yield from self.data
+        pager = self._client.pager([], None, True, self._native)
+        while True:
+            records = pager.next_page()
+            if records is None:
+                return
+            yield from records
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __repr__(self) -> str:
+        return f"CallLogPage(count={self.count}, page={self.page}, page_size={self.page_size}, data=[{len(self.data)} records])"
+
+    @staticmethod
+    def from_json(body: bytes) -> List[CallLog]:
+        """The records of a page body as the endpoint sends it (e.g. a saved response)."""
+        return _native.records_from_json(body)
+
+
+class AsyncCallLogPage(CallLogPage):
+    """A page of an `AsyncClient`: `await page.next_page()`, `async for log in page`."""
+
+    async def next_page(self) -> Optional[AsyncCallLogPage]:  # type: ignore[override]
+        """The next page, or `None` after the last."""
+        native = await self._client.next_page_async(self._native)
+        return None if native is None else AsyncCallLogPage(self._client, native)
+
+    def __iter__(self) -> Iterator[CallLog]:
+        """The records of this page only (use `async for` to walk on)."""
+        return iter(self.data)
+
+    async def __aiter__(self) -> AsyncIterator[CallLog]:
+        for record in self.data:
+            yield record
+        pager = self._client.pager([], None, True, self._native)
+        while True:
+            records = await pager.next_page_async()
+            if records is None:
+                return
+            for record in records:
+                yield record
+
+
+class CallLogs:
+    """`client.call_logs`: one page, an iterator over all pages, or everything at once."""
+
+    def __init__(self, client: _native.NativeClient) -> None:
+        self._client = client
+
+    def list(
+        self,
+        *,
+        page: Optional[int] = None,
+        page_size: Optional[int] = None,
+        start_date: Optional[DateLike] = None,
+        end_date: Optional[DateLike] = None,
+        call_type: Union[CallType, str, None] = None,
+        call_status: Union[CallStatus, str, None] = None,
+    ) -> CallLogPage:
+        """One request: the page the filters ask for."""
+        pairs = _pairs(page, page_size, start_date, end_date, call_type, call_status)
+        return CallLogPage(self._client, self._client.list(pairs))
+
+    def iter(
+        self,
+        *,
+        page_size: int = 100,
+        limit: Optional[int] = None,
+        start_date: Optional[DateLike] = None,
+        end_date: Optional[DateLike] = None,
+        call_type: Union[CallType, str, None] = None,
+        call_status: Union[CallStatus, str, None] = None,
+    ) -> Iterator[CallLog]:
+        """Every matching record, page after page, in constant memory; at most `limit`."""
+        pairs = _pairs(None, page_size, start_date, end_date, call_type, call_status)
+        pager = self._client.pager(pairs, limit, True)
+        return _walk(pager)
+
+    def all(
+        self,
+        *,
+        concurrency: int = 4,
+        page_size: int = 100,
+        start_date: Optional[DateLike] = None,
+        end_date: Optional[DateLike] = None,
+        call_type: Union[CallType, str, None] = None,
+        call_status: Union[CallStatus, str, None] = None,
+    ) -> List[CallLog]:
+        """Every matching record in server order; pages after the first are fetched concurrently."""
+        pairs = _pairs(None, page_size, start_date, end_date, call_type, call_status)
+        return self._client.all(pairs, concurrency)
+
+
+def _walk(pager: _native.NativePager) -> Iterator[CallLog]:
+    while True:
+        records = pager.next_page()
+        if records is None:
+            return
+        yield from records
+
+
+async def _walk_async(pager: _native.NativePager) -> AsyncIterator[CallLog]:
+    while True:
+        records = await pager.next_page_async()
+        if records is None:
+            return
+        for record in records:
+            yield record
+
+
+class AsyncCallLogs:
+    """`client.call_logs` of an `AsyncClient`."""
+
+    def __init__(self, client: _native.NativeClient) -> None:
+        self._client = client
+
+    async def list(
+        self,
+        *,
+        page: Optional[int] = None,
+        page_size: Optional[int] = None,
+        start_date: Optional[DateLike] = None,
+        end_date: Optional[DateLike] = None,
+        call_type: Union[CallType, str, None] = None,
+        call_status: Union[CallStatus, str, None] = None,
+    ) -> AsyncCallLogPage:
+        """One request: the page the filters ask for."""
+        pairs = _pairs(page, page_size, start_date, end_date, call_type, call_status)
+        return AsyncCallLogPage(self._client, await self._client.list_async(pairs))
+
+    def iter(
+        self,
+        *,
+        page_size: int = 100,
+        limit: Optional[int] = None,
+        start_date: Optional[DateLike] = None,
+        end_date: Optional[DateLike] = None,
+        call_type: Union[CallType, str, None] = None,
+        call_status: Union[CallStatus, str, None] = None,
+    ) -> AsyncIterator[CallLog]:
+        """Every matching record, for `async for`; at most `limit`."""
+        pairs = _pairs(None, page_size, start_date, end_date, call_type, call_status)
+        return _walk_async(self._client.pager(pairs, limit, True))
+
+    async def all(
+        self,
+        *,
+        concurrency: int = 4,
+        page_size: int = 100,
+        start_date: Optional[DateLike] = None,
+        end_date: Optional[DateLike] = None,
+        call_type: Union[CallType, str, None] = None,
+        call_status: Union[CallStatus, str, None] = None,
+    ) -> List[CallLog]:
+        """Every matching record in server order; pages after the first are fetched concurrently."""
+        pairs = _pairs(None, page_size, start_date, end_date, call_type, call_status)
+        return await self._client.all_async(pairs, concurrency)
+
+
+class _BaseClient:
+    def __init__(
+        self,
+        token: Optional[str] = None,
+        org_handle: Optional[str] = None,
+        base_url: Optional[str] = None,
+        *,
+        timeout: float = 60.0,
+        max_retries: int = 2,
+        headers: Optional[Mapping[str, str]] = None,
+    ) -> None:
+        self._native = _native.NativeClient(
+            token, org_handle, base_url, timeout, max_retries, list(dict(headers or {}).items()), "python"
+        )
+
+    @property
+    def endpoint(self) -> str:
+        """The endpoint's URL."""
+        return self._native.endpoint
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(endpoint={self.endpoint!r}, token='***')"
+
+
+class Client(_BaseClient):
+    """A client of the call-logs endpoint.
+
+    `token`, `org_handle` and `base_url` fall back to `UNPOD_PLATFORM_TOKEN`, `UNPOD_ORG_HANDLE` and
+    `UNPOD_BASE_URL` (default `https://unpod.dev`). `timeout` is in seconds per attempt; failed
+    requests are retried `max_retries` times. `headers` are sent with every request (e.g.
+    `{"Product-Id": "unpod.ai"}`). The token never appears in a `repr`, a log line or an error.
+    """
+
+    def __init__(
+        self,
+        token: Optional[str] = None,
+        org_handle: Optional[str] = None,
+        base_url: Optional[str] = None,
+        *,
+        timeout: float = 60.0,
+        max_retries: int = 2,
+        headers: Optional[Mapping[str, str]] = None,
+    ) -> None:
+        super().__init__(token, org_handle, base_url, timeout=timeout, max_retries=max_retries, headers=headers)
+        self.call_logs = CallLogs(self._native)
+
+    def close(self) -> None:
+        """Nothing to release eagerly: connections close when the client is collected."""
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+class AsyncClient(_BaseClient):
+    """`Client` for asyncio: the same surface, awaited; it runs on the caller's event loop."""
+
+    def __init__(
+        self,
+        token: Optional[str] = None,
+        org_handle: Optional[str] = None,
+        base_url: Optional[str] = None,
+        *,
+        timeout: float = 60.0,
+        max_retries: int = 2,
+        headers: Optional[Mapping[str, str]] = None,
+    ) -> None:
+        super().__init__(token, org_handle, base_url, timeout=timeout, max_retries=max_retries, headers=headers)
+        self.call_logs = AsyncCallLogs(self._native)
+
+    async def close(self) -> None:
+        """Nothing to release eagerly: connections close when the client is collected."""
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+
+__all__ = ["AsyncCallLogPage", "AsyncClient", "CallLog", "CallLogPage", "Client", "DateLike"]

@@ -1,0 +1,87 @@
+"""The exceptions of unpod_calllogs. Every error the library raises is a `CallLogsError`."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+
+class CallLogsError(Exception):
+    """Base of every error raised by unpod_calllogs."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class APIError(CallLogsError):
+    """A request went wrong."""
+
+
+class APIStatusError(APIError):
+    """The server answered with a status other than 2xx."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        body: str = "",
+        request_id: Optional[str] = None,
+        retry_after: Optional[float] = None,
+    ) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.body = body
+        self.request_id = request_id
+        self.retry_after = retry_after
+
+
+class BadRequestError(APIStatusError):
+    """400: the server rejected a filter or page value."""
+
+
+class AuthenticationError(APIStatusError):
+    """401: the token is missing or invalid."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """403: the token may not read that organization."""
+
+
+class NotFoundError(APIStatusError):
+    """404: no organization has that handle."""
+
+
+class RateLimitError(APIStatusError):
+    """429: too many requests (after the retries allowed)."""
+
+
+class InternalServerError(APIStatusError):
+    """5xx: the server failed (after the retries allowed)."""
+
+
+class APIConnectionError(APIError):
+    """The server could not be reached, or the connection broke off."""
+
+
+class APITimeoutError(APIConnectionError):
+    """No complete answer within the timeout."""
+
+
+class DecodeError(APIError):
+    """A 2xx answer whose body is not a page of call logs."""
+
+    def __init__(self, message: str, *, status_code: int, body: str = "") -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.body = body
+
+
+class InvalidQueryError(CallLogsError, ValueError):
+    """A filter breaks a rule of the API; raised before any request is sent."""
+
+    def __init__(self, message: str, *, parameter: str, rule: str, value: Optional[str] = None) -> None:
+        super().__init__(message)
+        self.parameter = parameter
+        self.rule = rule
+        self.value = value

@@ -1,0 +1,77 @@
+"""Helpers for your own tests: the reference server of the call-logs API, in process."""
+
+from __future__ import annotations
+
+from typing import List, Optional
+
+from . import _native
+
+
+class ReferenceServer:
+    """A faithful in-memory server of the call-logs API on 127.0.0.1, with seeded data.
+
+    Use it as a context manager; `.url`, `.token` and `.org_handle` configure a `Client`::
+
+        with ReferenceServer(records=500) as server:
+            client = Client(server.token, server.org_handle, server.url)
+
+    Knobs for testing error handling: `latency` (seconds added to every answer), `error_rate` and
+    `throttle_rate` (shares of 500/503 and 429 answers), `retry_after` (seconds, on 429), `script`
+    (statuses of the first answers, e.g. `[503, 429]`), `live_inserts` (new calls before each
+    answer), `fault` (a named contract violation, see `calllogs-contract serve --list-faults`).
+    """
+
+    def __init__(
+        self,
+        records: int = 1000,
+        seed: int = 42,
+        *,
+        latency: float = 0.0,
+        error_rate: float = 0.0,
+        throttle_rate: float = 0.0,
+        retry_after: int = 1,
+        script: Optional[List[int]] = None,
+        live_inserts: int = 0,
+        fault: Optional[str] = None,
+    ) -> None:
+        self._native = _native.NativeReferenceServer(
+            records, seed, latency, error_rate, throttle_rate, retry_after, list(script or []), live_inserts, fault
+        )
+
+    @property
+    def url(self) -> str:
+        """The base URL, e.g. `http://127.0.0.1:41234`."""
+        return self._native.url
+
+    @property
+    def token(self) -> str:
+        """The token that reads the organization."""
+        return self._native.token
+
+    @property
+    def org_handle(self) -> str:
+        """The organization's handle."""
+        return self._native.org_handle
+
+    @property
+    def requests(self) -> int:
+        """How many requests the server has answered."""
+        return self._native.requests
+
+    @property
+    def peak_concurrency(self) -> int:
+        """The most requests the server was answering at one time."""
+        return self._native.peak_concurrency
+
+    def stop(self) -> None:
+        """Stops the server (also done on leaving the `with` block)."""
+        self._native.stop()
+
+    def __enter__(self) -> ReferenceServer:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        return f"ReferenceServer(url={self.url!r}, org_handle={self.org_handle!r})"

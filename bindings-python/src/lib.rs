@@ -1,0 +1,473 @@
+//! The native module `unpod_calllogs._native`: thin adapters from Python values to the core client.
+//! Every rule lives in the core; this crate converts arguments, results and errors.
+
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::time::Duration;
+
+use futures_util::FutureExt;
+use pyo3::prelude::*;
+use tokio::runtime::Runtime;
+use unpod_calllogs::{CallLogPage, CallLogQuery, Client, Error, Pager, PagerOptions};
+
+mod errors;
+mod record;
+
+use record::PyCallLog;
+
+/// How often a blocking call wakes to let Ctrl-C through.
+const SIGNAL_TICK: Duration = Duration::from_millis(100);
+
+fn runtime() -> &'static Runtime {
+    static RUNTIME: OnceLock<Runtime> = OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .thread_name("unpod-calllogs")
+            .build()
+            .expect("the async runtime of unpod-calllogs cannot start")
+    })
+}
+
+/// Runs a future to completion with the GIL released, waking every 100 ms for Ctrl-C. A panic
+/// inside becomes a `CallLogsError`.
+fn wait<T: Send>(
+    py: Python<'_>,
+    future: impl Future<Output = Result<T, Error>> + Send,
+) -> PyResult<T> {
+    let mut future = Box::pin(AssertUnwindSafe(future).catch_unwind());
+    loop {
+        let step = py.detach(|| {
+            runtime().block_on(async { tokio::time::timeout(SIGNAL_TICK, &mut future).await })
+        });
+        match step {
+            Ok(Ok(result)) => return result.map_err(|e| errors::to_py(py, e)),
+            Ok(Err(panic)) => return Err(errors::panic(py, &panic)),
+            Err(_) => py.check_signals()?,
+        }
+    }
+}
+
+/// Runs `f` inside the shared runtime's context; a panic becomes a `CallLogsError`.
+fn guarded<T>(py: Python<'_>, f: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
+    let _context = runtime().enter();
+    std::panic::catch_unwind(AssertUnwindSafe(f))
+        .unwrap_or_else(|panic| Err(errors::panic(py, &panic)))
+}
+
+/// Runs a future on the shared runtime and hands Python an awaitable of its result.
+fn awaitable<'py, T>(
+    py: Python<'py>,
+    future: impl Future<Output = Result<T, Error>> + Send + 'static,
+) -> PyResult<Bound<'py, PyAny>>
+where
+    T: for<'a> IntoPyObject<'a> + Send + 'static,
+{
+    pyo3_async_runtimes::tokio::future_into_py(py, async move {
+        match AssertUnwindSafe(future).catch_unwind().await {
+            Ok(result) => result.map_err(|e| Python::attach(|py| errors::to_py(py, e))),
+            Err(panic) => Err(Python::attach(|py| errors::panic(py, &panic))),
+        }
+    })
+}
+
+fn query(pairs: Vec<(String, String)>) -> Result<CallLogQuery, Error> {
+    let query = CallLogQuery::from_pairs(pairs)?;
+    query.validate()?;
+    Ok(query)
+}
+
+fn records(records: Vec<unpod_calllogs::CallLog>) -> Vec<PyCallLog> {
+    records.into_iter().map(PyCallLog).collect()
+}
+
+/// A configured client; `unpod_calllogs.Client` and `AsyncClient` wrap it.
+#[pyclass(frozen, module = "unpod_calllogs._native")]
+struct NativeClient {
+    client: Client,
+}
+
+/// One page as received, with the query that asked for it.
+#[pyclass(frozen, module = "unpod_calllogs._native")]
+struct NativePage {
+    page: CallLogPage,
+    query: CallLogQuery,
+}
+
+/// A walk over pages.
+#[pyclass(frozen, module = "unpod_calllogs._native")]
+struct NativePager {
+    pager: Arc<tokio::sync::Mutex<Pager>>,
+}
+
+#[pymethods]
+impl NativeClient {
+    // One argument per keyword of the Python constructor.
+    #[allow(clippy::too_many_arguments)]
+    #[new]
+    #[pyo3(signature = (token, org_handle, base_url, timeout, max_retries, headers, binding))]
+    fn new(
+        py: Python<'_>,
+        token: Option<String>,
+        org_handle: Option<String>,
+        base_url: Option<String>,
+        timeout: Option<f64>,
+        max_retries: Option<u32>,
+        headers: Vec<(String, String)>,
+        binding: String,
+    ) -> PyResult<Self> {
+        let mut builder = Client::builder().binding(binding);
+        if let Some(token) = token {
+            builder = builder.token(token);
+        }
+        if let Some(org_handle) = org_handle {
+            builder = builder.org_handle(org_handle);
+        }
+        if let Some(base_url) = base_url {
+            builder = builder.base_url(base_url);
+        }
+        if let Some(timeout) = timeout {
+            let timeout = Duration::try_from_secs_f64(timeout)
+                .ok()
+                .filter(|t| !t.is_zero())
+                .ok_or_else(|| {
+                    errors::to_py(
+                        py,
+                        Error::Config(format!(
+                            "timeout must be a positive number of seconds, got {timeout}"
+                        )),
+                    )
+                })?;
+            builder = builder.timeout(timeout);
+        }
+        if let Some(max_retries) = max_retries {
+            builder = builder.max_retries(max_retries);
+        }
+        for (name, value) in headers {
+            builder = builder.header(name, value);
+        }
+        guarded(py, || {
+            let client = builder
+                .env_defaults()
+                .build()
+                .map_err(|e| errors::to_py(py, e))?;
+            Ok(Self { client })
+        })
+    }
+
+    /// The endpoint's URL.
+    #[getter]
+    fn endpoint(&self) -> &str {
+        self.client.endpoint()
+    }
+
+    fn __repr__(&self) -> String {
+        format!("{:?}", self.client)
+    }
+
+    fn list(&self, py: Python<'_>, pairs: Vec<(String, String)>) -> PyResult<NativePage> {
+        let client = self.client.clone();
+        wait(py, async move {
+            let query = query(pairs)?;
+            let page = client.call_logs().list(&query).await?;
+            Ok(NativePage { page, query })
+        })
+    }
+
+    fn list_async<'py>(
+        &self,
+        py: Python<'py>,
+        pairs: Vec<(String, String)>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let client = self.client.clone();
+        let query = query(pairs).map_err(|e| errors::to_py(py, e))?;
+        awaitable(py, async move {
+            let page = client.call_logs().list(&query).await?;
+            Ok(NativePage { page, query })
+        })
+    }
+
+    /// The page after `after`, or `None`.
+    fn next_page(&self, py: Python<'_>, after: &NativePage) -> PyResult<Option<NativePage>> {
+        let Some(query) = after.next_query() else {
+            return Ok(None);
+        };
+        let client = self.client.clone();
+        wait(py, async move {
+            let page = client.call_logs().list(&query).await?;
+            Ok(Some(NativePage { page, query }))
+        })
+    }
+
+    fn next_page_async<'py>(
+        &self,
+        py: Python<'py>,
+        after: &NativePage,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let next = after.next_query();
+        let client = self.client.clone();
+        awaitable(py, async move {
+            let Some(query) = next else {
+                return Ok(None);
+            };
+            let page = client.call_logs().list(&query).await?;
+            Ok(Some(NativePage { page, query }))
+        })
+    }
+
+    /// A walk of the query's pages, or of the pages after `after` when given.
+    #[pyo3(signature = (pairs, limit, read_ahead, after=None))]
+    fn pager(
+        &self,
+        py: Python<'_>,
+        pairs: Vec<(String, String)>,
+        limit: Option<u64>,
+        read_ahead: bool,
+        after: Option<&NativePage>,
+    ) -> PyResult<NativePager> {
+        let options = PagerOptions { limit, read_ahead };
+        guarded(py, || {
+            let pager = match after {
+                Some(after) => {
+                    let mut pager = self
+                        .client
+                        .call_logs()
+                        .pages_with(after.query.clone(), options);
+                    pager.accept(after.page.clone());
+                    pager
+                }
+                None => {
+                    let query = query(pairs).map_err(|e| errors::to_py(py, e))?;
+                    self.client.call_logs().pages_with(query, options)
+                }
+            };
+            Ok(NativePager {
+                pager: Arc::new(tokio::sync::Mutex::new(pager)),
+            })
+        })
+    }
+
+    fn all(
+        &self,
+        py: Python<'_>,
+        pairs: Vec<(String, String)>,
+        concurrency: usize,
+    ) -> PyResult<Vec<PyCallLog>> {
+        let client = self.client.clone();
+        wait(py, async move {
+            let all = client
+                .call_logs()
+                .collect_all(query(pairs)?, concurrency)
+                .await?;
+            Ok(records(all))
+        })
+    }
+
+    fn all_async<'py>(
+        &self,
+        py: Python<'py>,
+        pairs: Vec<(String, String)>,
+        concurrency: usize,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let client = self.client.clone();
+        let query = query(pairs).map_err(|e| errors::to_py(py, e))?;
+        awaitable(py, async move {
+            let all = client.call_logs().collect_all(query, concurrency).await?;
+            Ok(records(all))
+        })
+    }
+}
+
+impl NativePage {
+    fn next_query(&self) -> Option<CallLogQuery> {
+        let number = self.query.page_number();
+        let size = u64::from(self.query.effective_page_size());
+        unpod_calllogs::pagination::has_next_page(
+            number,
+            size,
+            self.page.count,
+            self.page.data.len(),
+        )
+        .then(|| self.query.clone().page(number + 1))
+    }
+}
+
+#[pymethods]
+impl NativePage {
+    #[getter]
+    fn count(&self) -> u64 {
+        self.page.count
+    }
+
+    #[getter]
+    fn status_code(&self) -> u16 {
+        self.page.status_code
+    }
+
+    #[getter]
+    fn message(&self) -> &str {
+        &self.page.message
+    }
+
+    #[getter]
+    fn page(&self) -> u32 {
+        self.query.page_number()
+    }
+
+    #[getter]
+    fn page_size(&self) -> u32 {
+        self.query.effective_page_size()
+    }
+
+    /// The records, as new `CallLog` objects.
+    fn records(&self) -> Vec<PyCallLog> {
+        records(self.page.data.clone())
+    }
+
+    fn has_next_page(&self) -> bool {
+        self.next_query().is_some()
+    }
+}
+
+#[pymethods]
+impl NativePager {
+    fn next_page(&self, py: Python<'_>) -> PyResult<Option<Vec<PyCallLog>>> {
+        let pager = self.pager.clone();
+        wait(py, async move {
+            Ok(pager.lock().await.next_page().await?.map(records))
+        })
+    }
+
+    fn next_page_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let pager = self.pager.clone();
+        awaitable(py, async move {
+            Ok(pager.lock().await.next_page().await?.map(records))
+        })
+    }
+}
+
+/// The reference server, in process, for tests.
+#[pyclass(frozen, module = "unpod_calllogs._native")]
+struct NativeReferenceServer {
+    handle: Mutex<Option<calllogs_reference::ServerHandle>>,
+    url: String,
+    token: String,
+    org_handle: String,
+}
+
+#[pymethods]
+impl NativeReferenceServer {
+    // One argument per keyword of the Python constructor.
+    #[allow(clippy::too_many_arguments)]
+    #[new]
+    #[pyo3(signature = (records, seed, latency, error_rate, throttle_rate, retry_after, script, live_inserts, fault))]
+    fn new(
+        py: Python<'_>,
+        records: usize,
+        seed: u64,
+        latency: f64,
+        error_rate: f64,
+        throttle_rate: f64,
+        retry_after: u64,
+        script: Vec<u16>,
+        live_inserts: u32,
+        fault: Option<String>,
+    ) -> PyResult<Self> {
+        let fault = fault
+            .map(|name| name.parse::<calllogs_reference::Fault>())
+            .transpose()
+            .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
+        let config = calllogs_reference::ServerConfig {
+            knobs: calllogs_reference::Knobs {
+                latency: Duration::try_from_secs_f64(latency).map_err(|e| {
+                    pyo3::exceptions::PyValueError::new_err(format!("latency: {e}"))
+                })?,
+                error_rate,
+                throttle_rate,
+                retry_after_secs: retry_after,
+                script,
+                live_inserts,
+            },
+            fault,
+            ..calllogs_reference::ServerConfig::seeded(records, seed)
+        };
+        let handle = py
+            .detach(|| runtime().block_on(calllogs_reference::start(config)))
+            .map_err(|e| pyo3::exceptions::PyOSError::new_err(e.to_string()))?;
+        Ok(Self {
+            url: handle.url().to_owned(),
+            token: handle.token().to_owned(),
+            org_handle: handle.org_handle().to_owned(),
+            handle: Mutex::new(Some(handle)),
+        })
+    }
+
+    #[getter]
+    fn url(&self) -> &str {
+        &self.url
+    }
+
+    #[getter]
+    fn token(&self) -> &str {
+        &self.token
+    }
+
+    #[getter]
+    fn org_handle(&self) -> &str {
+        &self.org_handle
+    }
+
+    #[getter]
+    fn requests(&self) -> u64 {
+        let handle = self.handle.lock().unwrap_or_else(PoisonError::into_inner);
+        handle.as_ref().map_or(0, |h| h.requests())
+    }
+
+    #[getter]
+    fn peak_concurrency(&self) -> u64 {
+        let handle = self.handle.lock().unwrap_or_else(PoisonError::into_inner);
+        handle.as_ref().map_or(0, |h| h.peak_concurrency())
+    }
+
+    fn stop(&self, py: Python<'_>) {
+        let handle = self
+            .handle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(handle) = handle {
+            py.detach(|| runtime().block_on(handle.shutdown()));
+        }
+    }
+}
+
+/// The records of a page body as the endpoint sends it, decoded without a copy.
+#[pyfunction]
+fn records_from_json(py: Python<'_>, body: &[u8]) -> PyResult<Vec<PyCallLog>> {
+    let page = py
+        .detach(|| serde_json::from_slice::<CallLogPage>(body))
+        .map_err(|e| {
+            let decode = unpod_calllogs::DecodeError {
+                status: 200,
+                reason: e.to_string(),
+                body_snippet: unpod_calllogs::error::body_snippet(body),
+            };
+            errors::to_py(py, Error::Decode(Box::new(decode)))
+        })?;
+    Ok(records(page.data))
+}
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    pyo3_log::init();
+    let _ = pyo3_async_runtimes::tokio::init_with_runtime(runtime());
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_class::<NativeClient>()?;
+    m.add_class::<NativePage>()?;
+    m.add_class::<NativePager>()?;
+    m.add_class::<NativeReferenceServer>()?;
+    m.add_class::<PyCallLog>()?;
+    m.add_function(wrap_pyfunction!(records_from_json, m)?)?;
+    Ok(())
+}
