@@ -73,7 +73,7 @@ def test_records_have_typed_fields(client):
 
 def test_real_server_shapes_are_kept():
     body = (pathlib.Path(__file__).parent / "real-server-page.json").read_bytes()
-    first, second, third = CallLogPage.from_json(body)
+    first, second, third = unpod_calllogs.records_from_json(body)
     assert first.call_type == "both" and not first.call_type.is_documented
     assert first.call_status == "connected" and isinstance(first.call_status, CallStatus)
     assert first.call_duration == 90.5
@@ -84,7 +84,7 @@ def test_real_server_shapes_are_kept():
     assert second.call_status == "FAILED" and second.call_duration == 0
     assert third.call_status is CallStatus.NO_ANSWER
     with pytest.raises(DecodeError):
-        CallLogPage.from_json(b"<html>")
+        unpod_calllogs.records_from_json(b"<html>")
 
 
 def test_filters_accept_enums_and_strings(client):

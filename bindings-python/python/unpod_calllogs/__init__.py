@@ -7,7 +7,7 @@
         print(log.creation_time, log.destination_number, log.call_duration)
 """
 
-from ._client import AsyncCallLogPage, AsyncClient, CallLog, CallLogPage, Client, DateLike
+from ._client import AsyncCallLogPage, AsyncClient, CallLog, CallLogPage, Client, DateLike, records_from_json
 from ._enums import CallStatus, CallType
 from ._exceptions import (
     APIConnectionError,
@@ -49,4 +49,5 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "__version__",
+    "records_from_json",
 ]

@@ -17,6 +17,11 @@ _Pairs = List[Tuple[str, str]]
 CallLog = _native.CallLog
 
 
+def records_from_json(body: bytes) -> List[CallLog]:
+    """The records of a page body as the endpoint sends it (a saved response, a proxy's cache)."""
+    return _native.records_from_json(body)
+
+
 def _text(value: object) -> str:
     if isinstance(value, (datetime.date, datetime.datetime)):
         return value.isoformat()
@@ -83,11 +88,6 @@ class CallLogPage:
 
     def __repr__(self) -> str:
         return f"CallLogPage(count={self.count}, page={self.page}, page_size={self.page_size}, data=[{len(self.data)} records])"
-
-    @staticmethod
-    def from_json(body: bytes) -> List[CallLog]:
-        """The records of a page body as the endpoint sends it (e.g. a saved response)."""
-        return _native.records_from_json(body)
 
 
 class AsyncCallLogPage(CallLogPage):
@@ -312,4 +312,4 @@ class AsyncClient(_BaseClient):
         await self.close()
 
 
-__all__ = ["AsyncCallLogPage", "AsyncClient", "CallLog", "CallLogPage", "Client", "DateLike"]
+__all__ = ["AsyncCallLogPage", "AsyncClient", "CallLog", "CallLogPage", "Client", "DateLike", "records_from_json"]
