@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # The main job: the contract suite against the embedded reference server, then the same records read
-# back through the Rust client and the Python package, and compared.
+# back through the Rust client, the Python package and the Node package, and compared.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 cargo build --release -p calllogs-contract -p unpod-calllogs --bins --examples
 bash scripts/python-env.sh >/dev/null
+tgz=$(bash scripts/node-env.sh 2>/dev/null | tail -n 1)
+node_dir=$(mktemp -d)
+(cd "$node_dir" && npm init -y >/dev/null && npm install --no-audit --no-fund --loglevel=error "$tgz" >/dev/null)
+cp bindings-node/examples/read_calls.js "$node_dir/"
 
 echo "== calllogs-contract run (embedded reference server)"
 ./target/release/calllogs-contract run
@@ -13,7 +17,7 @@ echo "== calllogs-contract run (embedded reference server)"
 log=$(mktemp)
 ./target/release/calllogs-contract serve --port 0 >"$log" &
 server=$!
-trap 'kill $server 2>/dev/null || true; rm -f "$log"' EXIT
+trap 'kill $server 2>/dev/null || true; rm -rf "$log" "$node_dir"' EXIT
 for _ in $(seq 100); do grep -q '^serving' "$log" && break; sleep 0.1; done
 url=$(sed -n 's/^serving the call-logs contract at //p' "$log")
 [ -n "$url" ] || { echo "the reference server did not start" >&2; exit 1; }
@@ -22,5 +26,7 @@ echo "== the newest records through the Rust client"
 ./target/release/examples/read_calls 20 8 | tee "$log.rust"
 echo "== the same records through Python"
 .venv/bin/python bindings-python/examples/read_calls.py 20 8 | tee "$log.python"
-diff "$log.rust" "$log.python" && echo "== Rust and Python read the same records"
-rm -f "$log.rust" "$log.python"
+echo "== the same records through Node"
+node "$node_dir/read_calls.js" 20 8 | tee "$log.node"
+diff "$log.rust" "$log.python" && diff "$log.rust" "$log.node" && echo "== Rust, Python and Node read the same records"
+rm -f "$log.rust" "$log.python" "$log.node"

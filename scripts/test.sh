@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Every test of the project: Rust (unit, integration, doc), the staleness of generated files, and the
-# Python package (built into a wheel, installed into .venv, tested there).
+# Every test of the project: Rust (unit, integration, doc), the staleness of generated files, the
+# Python package (built into a wheel, installed into .venv, tested there) and the Node package
+# (packed, installed into a fresh folder, tested there).
 # Installs what it needs by itself; run from anywhere.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,4 +36,20 @@ print('the wheel works on its own')
 ")
 echo "== Python: the benchmark program runs (one small round; its times mean nothing here)"
 "$here/.venv/bin/python" bindings-python/bench/bench.py --records 2000 --rounds 1 --memory-records 0 >/dev/null
+
+echo "== Node: build the addon, check the generated native.d.ts, pack"
+tgz=$(CHECK_GENERATED=1 bash scripts/node-env.sh | tail -n 1)
+mkdir "$elsewhere/node"
+cp -r bindings-node/test bindings-node/bench/bench.js "$elsewhere/node/"
+(
+    cd "$elsewhere/node"
+    npm init -y >/dev/null
+    npm install --no-audit --no-fund --loglevel=error "$tgz" "typescript@5" "@types/node@20" >/dev/null
+    echo "== Node: typings (tsc --noEmit on a typed usage file)"
+    npx tsc -p test/tsconfig.json
+    echo "== Node: node --test against the installed package"
+    node --test test/
+    echo "== Node: the benchmark program runs (one small round; its times mean nothing here)"
+    node bench.js 2000 1 0 >/dev/null
+)
 rm -rf "$elsewhere"

@@ -121,6 +121,11 @@ impl Pager {
                 None => self.client.fetch(&self.query).await,
             }?;
             let records = self.accept(page);
+            if self.options.read_ahead && !self.done {
+                let client = self.client.clone();
+                let query = self.query.clone();
+                self.prefetch = Some(tokio::spawn(async move { client.fetch(&query).await }));
+            }
             if !records.is_empty() {
                 return Ok(Some(records));
             }
@@ -129,7 +134,8 @@ impl Pager {
     }
 
     /// Takes in a page fetched for [`Pager::next_query`] (for a caller that already fetched it with
-    /// `list`), applies the walk's rules to it, and returns the records to hand on.
+    /// `list`), applies the walk's rules to it, and returns the records to hand on. It sends
+    /// nothing: read-ahead starts with the next [`Pager::next_page`].
     pub fn accept(&mut self, page: CallLogPage) -> Vec<CallLog> {
         let page_number = self.query.page_number();
         let page_size = u64::from(self.query.effective_page_size());
@@ -160,11 +166,6 @@ impl Pager {
         self.emitted += records.len() as u64;
         if !self.done {
             self.query.page = Some(page_number + 1);
-            if self.options.read_ahead {
-                let client = self.client.clone();
-                let query = self.query.clone();
-                self.prefetch = Some(tokio::spawn(async move { client.fetch(&query).await }));
-            }
         }
         records
     }

@@ -1,0 +1,126 @@
+'use strict'
+// The error classes of unpod-calllogs, and the one mapping from the native addon's errors to them.
+
+const ERROR_MARK = 'unpod-calllogs-error:'
+
+/** Base of every error thrown by unpod-calllogs. */
+class CallLogsError extends Error {
+  constructor (message, details = {}) {
+    super(message)
+    this.name = new.target.name
+    this.code = details.code ?? 'calllogs_error'
+    this.status = details.status
+    this.body = details.body
+  }
+}
+
+/** A request went wrong. */
+class APIError extends CallLogsError {}
+
+/** The server answered with a status other than 2xx. */
+class APIStatusError extends APIError {
+  constructor (message, details = {}) {
+    super(message, { code: 'api_status', ...details })
+    this.requestId = details.requestId ?? null
+    this.retryAfter = details.retryAfter ?? null
+  }
+}
+class BadRequestError extends APIStatusError {}
+class AuthenticationError extends APIStatusError {}
+class PermissionDeniedError extends APIStatusError {}
+class NotFoundError extends APIStatusError {}
+class RateLimitError extends APIStatusError {}
+class InternalServerError extends APIStatusError {}
+
+/** The server could not be reached, or the connection broke off. */
+class APIConnectionError extends APIError {
+  constructor (message, details = {}) {
+    super(message, { code: 'connection', ...details })
+  }
+}
+
+/** No complete answer within the timeout. */
+class APITimeoutError extends APIConnectionError {
+  constructor (message, details = {}) {
+    super(message, { code: 'timeout', ...details })
+  }
+}
+
+/** A 2xx answer whose body is not a page of call logs. */
+class DecodeError extends APIError {
+  constructor (message, details = {}) {
+    super(message, { code: 'decode', ...details })
+  }
+}
+
+/** A filter breaks a rule of the API; thrown before any request is sent. */
+class InvalidQueryError extends CallLogsError {
+  constructor (message, details = {}) {
+    super(message, { code: 'invalid_query', ...details })
+    this.parameter = details.parameter
+    this.rule = details.rule
+    this.value = details.value ?? null
+  }
+}
+
+const BY_STATUS = {
+  400: BadRequestError,
+  401: AuthenticationError,
+  403: PermissionDeniedError,
+  404: NotFoundError,
+  429: RateLimitError
+}
+
+/**
+ * The package's error for an error of the native addon (others pass through unchanged). `site`, an
+ * Error made where the caller called the library, lends its stack so that it points at their code.
+ */
+function fromNative (error, site) {
+  const text = error && typeof error.message === 'string' ? error.message : ''
+  if (!text.startsWith(ERROR_MARK)) return error
+  const detail = JSON.parse(text.slice(ERROR_MARK.length))
+  const { message, kind, status } = detail
+  let made
+  switch (kind) {
+    case 'api': {
+      const Class = BY_STATUS[status] ?? (status >= 500 ? InternalServerError : APIStatusError)
+      made = new Class(message, detail)
+      break
+    }
+    case 'timeout': made = new APITimeoutError(message, detail); break
+    case 'connection': made = new APIConnectionError(message, detail); break
+    case 'decode': made = new DecodeError(message, detail); break
+    case 'invalid_query': made = new InvalidQueryError(message, detail); break
+    default: made = new CallLogsError(message, { code: 'config' })
+  }
+  const frames = (site ?? error).stack
+  if (frames) made.stack = `${made.name}: ${message}\n${frames.split('\n').slice(1).join('\n')}`
+  return made
+}
+
+/** Runs `fn`, rethrowing native errors as the package's. */
+function mapped (fn) {
+  try {
+    return fn()
+  } catch (error) {
+    throw fromNative(error)
+  }
+}
+
+module.exports = {
+  CallLogsError,
+  APIError,
+  APIStatusError,
+  BadRequestError,
+  AuthenticationError,
+  PermissionDeniedError,
+  NotFoundError,
+  RateLimitError,
+  InternalServerError,
+  APIConnectionError,
+  APITimeoutError,
+  DecodeError,
+  InvalidQueryError,
+  fromNative,
+  mapped
+}

@@ -1,0 +1,475 @@
+//! The native addon of the `unpod-calllogs` npm package: thin adapters from JavaScript values to the
+//! core client. Records cross as UTF-8 JSON in a Buffer, with times in epoch milliseconds (one `JSON.parse` and a
+//! `new Date(ms)` per time on the JavaScript side); errors cross as JSON in the message, which
+//! `errors.js` turns into the package's error classes.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+use serde::ser::{SerializeMap, SerializeSeq, Serializer};
+use unpod_calllogs::{CallLog, CallLogPage, CallLogQuery, Client, Pager, PagerOptions};
+
+/// Marks a message that carries a JSON error description.
+const ERROR_MARK: &str = "unpod-calllogs-error:";
+
+fn to_js(error: unpod_calllogs::Error) -> Error {
+    let mut detail = serde_json::json!({"message": error.to_string()});
+    let kind = match &error {
+        unpod_calllogs::Error::Api(api) => {
+            detail["status"] = api.status.into();
+            detail["body"] = api.body.clone().into();
+            detail["requestId"] = api.request_id.clone().into();
+            detail["retryAfter"] = api.retry_after.map(|d| d.as_secs_f64()).into();
+            "api"
+        }
+        unpod_calllogs::Error::Timeout(_) => "timeout",
+        unpod_calllogs::Error::Connection(_) => "connection",
+        unpod_calllogs::Error::Decode(decode) => {
+            detail["status"] = decode.status.into();
+            detail["body"] = decode.body_snippet.clone().into();
+            "decode"
+        }
+        unpod_calllogs::Error::InvalidQuery(invalid) => {
+            detail["parameter"] = invalid.parameter.into();
+            detail["rule"] = invalid.rule.clone().into();
+            detail["value"] = invalid.value.clone().into();
+            "invalid_query"
+        }
+        _ => "config",
+    };
+    detail["kind"] = kind.into();
+    Error::new(Status::GenericFailure, format!("{ERROR_MARK}{detail}"))
+}
+
+/// Runs a future, turning a panic inside it into a rejected promise instead of a crash.
+async fn guarded<T>(future: impl Future<Output = Result<T>>) -> Result<T> {
+    use futures_util::FutureExt;
+    std::panic::AssertUnwindSafe(future)
+        .catch_unwind()
+        .await
+        .unwrap_or_else(|_| {
+            Err(to_js(unpod_calllogs::Error::Config(
+                "internal error in unpod-calllogs (please report it)".to_owned(),
+            )))
+        })
+}
+
+fn millis(time: &chrono::DateTime<chrono::Utc>) -> f64 {
+    time.timestamp_millis() as f64
+}
+
+/// A record as JavaScript receives it: times in epoch milliseconds, unknown fields kept.
+struct JsRecord<'a>(&'a CallLog);
+
+impl serde::Serialize for JsRecord<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        let r = self.0;
+        let mut map = serializer.serialize_map(Some(9 + r.extra.len()))?;
+        map.serialize_entry("source_number", &r.source_number)?;
+        map.serialize_entry("destination_number", &r.destination_number)?;
+        map.serialize_entry("call_type", &r.call_type)?;
+        map.serialize_entry("call_status", &r.call_status)?;
+        map.serialize_entry("creation_time", &millis(&r.creation_time))?;
+        map.serialize_entry("start_time", &r.start_time.as_ref().map(millis))?;
+        map.serialize_entry("end_time", &r.end_time.as_ref().map(millis))?;
+        map.serialize_entry("call_duration", &r.call_duration)?;
+        map.serialize_entry("end_reason", &r.end_reason)?;
+        for (key, value) in &r.extra {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}
+
+struct JsRecords<'a>(&'a [CallLog]);
+
+impl serde::Serialize for JsRecords<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
+        for record in self.0 {
+            seq.serialize_element(&JsRecord(record))?;
+        }
+        seq.end()
+    }
+}
+
+fn records_json(records: &[CallLog]) -> Buffer {
+    serde_json::to_vec(&JsRecords(records))
+        .unwrap_or_else(|_| b"[]".to_vec())
+        .into()
+}
+
+fn query(pairs: Vec<Vec<String>>) -> Result<CallLogQuery> {
+    let pairs = pairs
+        .into_iter()
+        .filter_map(|pair| match <[String; 2]>::try_from(pair) {
+            Ok([name, value]) => Some((name, value)),
+            Err(_) => None,
+        });
+    let query = CallLogQuery::from_pairs(pairs).map_err(|e| to_js(e.into()))?;
+    query.validate().map_err(|e| to_js(e.into()))?;
+    Ok(query)
+}
+
+/// Settings of a client; unset ones fall back to `UNPOD_PLATFORM_TOKEN`, `UNPOD_ORG_HANDLE` and
+/// `UNPOD_BASE_URL` (default `https://unpod.dev`).
+#[napi(object)]
+pub struct NativeClientOptions {
+    /// The API token.
+    pub token: Option<String>,
+    /// The organization's handle.
+    pub org_handle: Option<String>,
+    /// The server's base URL.
+    pub base_url: Option<String>,
+    /// Milliseconds allowed for one attempt (default 60,000).
+    pub timeout_ms: Option<f64>,
+    /// Retries after a failed attempt (default 2).
+    pub max_retries: Option<u32>,
+    /// Extra headers for every request.
+    pub headers: Option<HashMap<String, String>>,
+}
+
+/// A configured client of the call-logs endpoint.
+#[napi]
+pub struct NativeClient {
+    client: Client,
+}
+
+/// One page as received, with the query that asked for it.
+#[napi]
+pub struct NativePage {
+    page: Arc<CallLogPage>,
+    query: CallLogQuery,
+}
+
+/// A walk over the pages of a query.
+#[napi]
+pub struct NativePager {
+    pager: Arc<tokio::sync::Mutex<Pager>>,
+}
+
+#[napi]
+impl NativeClient {
+    /// Checks the settings and builds the client.
+    #[napi(constructor, catch_unwind)]
+    pub fn new(options: NativeClientOptions) -> Result<Self> {
+        let mut builder = Client::builder().binding("node");
+        if let Some(token) = options.token {
+            builder = builder.token(token);
+        }
+        if let Some(org_handle) = options.org_handle {
+            builder = builder.org_handle(org_handle);
+        }
+        if let Some(base_url) = options.base_url {
+            builder = builder.base_url(base_url);
+        }
+        if let Some(timeout_ms) = options.timeout_ms {
+            let timeout = Duration::try_from_secs_f64(timeout_ms / 1000.0)
+                .ok()
+                .filter(|t| !t.is_zero())
+                .ok_or_else(|| {
+                    to_js(unpod_calllogs::Error::Config(format!(
+                        "timeoutMs must be a positive number, got {timeout_ms}"
+                    )))
+                })?;
+            builder = builder.timeout(timeout);
+        }
+        if let Some(max_retries) = options.max_retries {
+            builder = builder.max_retries(max_retries);
+        }
+        for (name, value) in options.headers.unwrap_or_default() {
+            builder = builder.header(name, value);
+        }
+        let client = builder.env_defaults().build().map_err(to_js)?;
+        Ok(Self { client })
+    }
+
+    /// The endpoint's URL.
+    #[napi(getter)]
+    pub fn endpoint(&self) -> String {
+        self.client.endpoint().to_owned()
+    }
+
+    /// Fetches the page a query asks for; `pairs` are `[name, value]` query parameters.
+    #[napi]
+    pub async fn list(&self, pairs: Vec<Vec<String>>) -> Result<NativePage> {
+        guarded(async move {
+            let query = query(pairs)?;
+            let page = self.client.call_logs().list(&query).await.map_err(to_js)?;
+            Ok(NativePage {
+                page: Arc::new(page),
+                query,
+            })
+        })
+        .await
+    }
+
+    /// The page after `after`, or `null` after the last.
+    #[napi]
+    pub async fn next_page(&self, after: &NativePage) -> Result<Option<NativePage>> {
+        guarded(async move {
+            let Some(query) = after.next_query() else {
+                return Ok(None);
+            };
+            let page = self.client.call_logs().list(&query).await.map_err(to_js)?;
+            Ok(Some(NativePage {
+                page: Arc::new(page),
+                query,
+            }))
+        })
+        .await
+    }
+
+    /// A walk of a query's pages (read-ahead on), or of the pages after `after` when given.
+    #[napi(catch_unwind)]
+    pub fn pager(
+        &self,
+        pairs: Vec<Vec<String>>,
+        limit: Option<f64>,
+        after: Option<&NativePage>,
+    ) -> Result<NativePager> {
+        let options = PagerOptions {
+            limit: limit.map(|l| l.max(0.0) as u64),
+            read_ahead: true,
+        };
+        let pager = match after {
+            Some(after) => {
+                let mut pager = self
+                    .client
+                    .call_logs()
+                    .pages_with(after.query.clone(), options);
+                pager.accept(CallLogPage::clone(&after.page));
+                pager
+            }
+            None => self.client.call_logs().pages_with(query(pairs)?, options),
+        };
+        Ok(NativePager {
+            pager: Arc::new(tokio::sync::Mutex::new(pager)),
+        })
+    }
+
+    /// Every matching record, as UTF-8 JSON; pages after the first fetched `concurrency` at a time.
+    #[napi]
+    pub async fn all(&self, pairs: Vec<Vec<String>>, concurrency: u32) -> Result<Buffer> {
+        guarded(async move {
+            let query = query(pairs)?;
+            let all = self
+                .client
+                .call_logs()
+                .collect_all(query, concurrency as usize)
+                .await
+                .map_err(to_js)?;
+            Ok(records_json(&all))
+        })
+        .await
+    }
+}
+
+impl NativePage {
+    fn next_query(&self) -> Option<CallLogQuery> {
+        let number = self.query.page_number();
+        let size = u64::from(self.query.effective_page_size());
+        unpod_calllogs::pagination::has_next_page(
+            number,
+            size,
+            self.page.count,
+            self.page.data.len(),
+        )
+        .then(|| self.query.clone().page(number + 1))
+    }
+}
+
+#[napi]
+impl NativePage {
+    /// How many records match the filters, across all pages.
+    #[napi(getter)]
+    pub fn count(&self) -> f64 {
+        self.page.count as f64
+    }
+
+    /// The page number.
+    #[napi(getter)]
+    pub fn page(&self) -> u32 {
+        self.query.page_number()
+    }
+
+    /// The page size asked for.
+    #[napi(getter)]
+    pub fn page_size(&self) -> u32 {
+        self.query.effective_page_size()
+    }
+
+    /// The records, as UTF-8 JSON.
+    #[napi]
+    pub fn records(&self) -> Buffer {
+        records_json(&self.page.data)
+    }
+
+    /// Whether a page follows this one.
+    #[napi]
+    pub fn has_next_page(&self) -> bool {
+        self.next_query().is_some()
+    }
+}
+
+#[napi]
+impl NativePager {
+    /// The records of the next page as UTF-8 JSON, or `null` once the walk has ended.
+    #[napi]
+    pub async fn next_page(&self) -> Result<Option<Buffer>> {
+        guarded(async move {
+            let mut pager = self.pager.lock().await;
+            let page = pager.next_page().await.map_err(to_js)?;
+            Ok(page.map(|records| records_json(&records)))
+        })
+        .await
+    }
+}
+
+/// The records of a page body as the endpoint sends it, as UTF-8 JSON for JavaScript.
+#[napi(catch_unwind)]
+pub fn records_from_json(body: Buffer) -> Result<Buffer> {
+    let page: CallLogPage = serde_json::from_slice(&body).map_err(|e| {
+        to_js(unpod_calllogs::Error::Decode(Box::new(
+            unpod_calllogs::DecodeError {
+                status: 200,
+                reason: e.to_string(),
+                body_snippet: unpod_calllogs::error::body_snippet(&body),
+            },
+        )))
+    })?;
+    Ok(records_json(&page.data))
+}
+
+/// Settings of the reference server.
+#[napi(object)]
+pub struct NativeServerOptions {
+    /// How many records (default 1000).
+    pub records: Option<u32>,
+    /// Seed of the data (default 42).
+    pub seed: Option<u32>,
+    /// Milliseconds added to every answer.
+    pub latency_ms: Option<f64>,
+    /// Share of requests answered 500/503.
+    pub error_rate: Option<f64>,
+    /// Share of requests answered 429.
+    pub throttle_rate: Option<f64>,
+    /// Retry-After of 429 answers, in seconds.
+    pub retry_after: Option<u32>,
+    /// Statuses of the first answers, in order.
+    pub script: Option<Vec<u32>>,
+    /// New calls added before each answer.
+    pub live_inserts: Option<u32>,
+    /// A named contract violation.
+    pub fault: Option<String>,
+}
+
+/// The reference server, in process, for tests.
+#[napi]
+pub struct NativeReferenceServer {
+    handle: Arc<tokio::sync::Mutex<Option<calllogs_reference::ServerHandle>>>,
+    url: String,
+    token: String,
+    org_handle: String,
+}
+
+impl NativeReferenceServer {
+    fn counters(&self) -> (u64, u64) {
+        self.handle
+            .try_lock()
+            .ok()
+            .and_then(|h| h.as_ref().map(|h| (h.requests(), h.peak_concurrency())))
+            .unwrap_or((0, 0))
+    }
+}
+
+#[napi]
+impl NativeReferenceServer {
+    /// Starts a server on 127.0.0.1.
+    #[napi(factory)]
+    pub async fn start(options: NativeServerOptions) -> Result<NativeReferenceServer> {
+        let fault = options
+            .fault
+            .map(|name| name.parse::<calllogs_reference::Fault>())
+            .transpose()
+            .map_err(|e| Error::new(Status::InvalidArg, e.to_string()))?;
+        let latency = Duration::try_from_secs_f64(options.latency_ms.unwrap_or(0.0) / 1000.0)
+            .map_err(|e| Error::new(Status::InvalidArg, format!("latencyMs: {e}")))?;
+        let config = calllogs_reference::ServerConfig {
+            knobs: calllogs_reference::Knobs {
+                latency,
+                error_rate: options.error_rate.unwrap_or(0.0),
+                throttle_rate: options.throttle_rate.unwrap_or(0.0),
+                retry_after_secs: u64::from(options.retry_after.unwrap_or(1)),
+                script: options
+                    .script
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|s| u16::try_from(s).unwrap_or(500))
+                    .collect(),
+                live_inserts: options.live_inserts.unwrap_or(0),
+            },
+            fault,
+            ..calllogs_reference::ServerConfig::seeded(
+                options.records.unwrap_or(1000) as usize,
+                u64::from(options.seed.unwrap_or(42)),
+            )
+        };
+        let handle = calllogs_reference::start(config)
+            .await
+            .map_err(|e| Error::new(Status::GenericFailure, e.to_string()))?;
+        let (url, token, org_handle) = (
+            handle.url().to_owned(),
+            handle.token().to_owned(),
+            handle.org_handle().to_owned(),
+        );
+        Ok(NativeReferenceServer {
+            handle: Arc::new(tokio::sync::Mutex::new(Some(handle))),
+            url,
+            token,
+            org_handle,
+        })
+    }
+
+    /// The base URL.
+    #[napi(getter)]
+    pub fn url(&self) -> String {
+        self.url.clone()
+    }
+
+    /// The token that reads the organization.
+    #[napi(getter)]
+    pub fn token(&self) -> String {
+        self.token.clone()
+    }
+
+    /// The organization's handle.
+    #[napi(getter)]
+    pub fn org_handle(&self) -> String {
+        self.org_handle.clone()
+    }
+
+    /// How many requests the server has answered.
+    #[napi(getter)]
+    pub fn requests(&self) -> f64 {
+        self.counters().0 as f64
+    }
+
+    /// The most requests the server was answering at one time.
+    #[napi(getter)]
+    pub fn peak_concurrency(&self) -> f64 {
+        self.counters().1 as f64
+    }
+
+    /// Stops the server.
+    #[napi]
+    pub async fn stop(&self) -> Result<()> {
+        if let Some(handle) = self.handle.lock().await.take() {
+            handle.shutdown().await;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,4 @@
+import cjs from './testing.js'
+
+export const { ReferenceServer } = cjs
+export default cjs
