@@ -270,15 +270,7 @@ impl NativeClient {
 
 impl NativePage {
     fn next_query(&self) -> Option<CallLogQuery> {
-        let number = self.query.page_number();
-        let size = u64::from(self.query.effective_page_size());
-        unpod_calllogs::pagination::has_next_page(
-            number,
-            size,
-            self.page.count,
-            self.page.data.len(),
-        )
-        .then(|| self.query.clone().page(number + 1))
+        unpod_calllogs::pagination::next_page_query(&self.query, &self.page)
     }
 }
 

@@ -180,6 +180,13 @@ pub fn has_next_page(page_number: u32, page_size: u64, count: u64, len: usize) -
         && page_number < u32::MAX
 }
 
+/// The query of the page after `page`, which `query` fetched; `None` when `page` is the last.
+pub fn next_page_query(query: &CallLogQuery, page: &CallLogPage) -> Option<CallLogQuery> {
+    let number = query.page_number();
+    let size = u64::from(query.effective_page_size());
+    has_next_page(number, size, page.count, page.data.len()).then(|| query.clone().page(number + 1))
+}
+
 /// The length of the longest run, at most `limit` long, that ends `previous` and starts `page`.
 fn overlap(previous: &[u64], page: &[u64], limit: u64) -> usize {
     let longest = previous.len().min(page.len()).min(limit as usize);
