@@ -383,33 +383,28 @@ impl NativeReferenceServer {
     /// Starts a server on 127.0.0.1.
     #[napi(factory)]
     pub async fn start(options: NativeServerOptions) -> Result<NativeReferenceServer> {
-        let fault = options
-            .fault
-            .map(|name| name.parse::<calllogs_reference::Fault>())
-            .transpose()
-            .map_err(|e| Error::new(Status::InvalidArg, e.to_string()))?;
         let latency = Duration::try_from_secs_f64(options.latency_ms.unwrap_or(0.0) / 1000.0)
             .map_err(|e| Error::new(Status::InvalidArg, format!("latencyMs: {e}")))?;
-        let config = calllogs_reference::ServerConfig {
-            knobs: calllogs_reference::Knobs {
-                latency,
-                error_rate: options.error_rate.unwrap_or(0.0),
-                throttle_rate: options.throttle_rate.unwrap_or(0.0),
-                retry_after_secs: u64::from(options.retry_after.unwrap_or(1)),
-                script: options
-                    .script
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|s| u16::try_from(s).unwrap_or(500))
-                    .collect(),
-                live_inserts: options.live_inserts.unwrap_or(0),
-            },
-            fault,
-            ..calllogs_reference::ServerConfig::seeded(
-                options.records.unwrap_or(1000) as usize,
-                u64::from(options.seed.unwrap_or(42)),
-            )
+        let knobs = calllogs_reference::Knobs {
+            latency,
+            error_rate: options.error_rate.unwrap_or(0.0),
+            throttle_rate: options.throttle_rate.unwrap_or(0.0),
+            retry_after_secs: u64::from(options.retry_after.unwrap_or(1)),
+            script: options
+                .script
+                .unwrap_or_default()
+                .into_iter()
+                .map(|s| u16::try_from(s).unwrap_or(500))
+                .collect(),
+            live_inserts: options.live_inserts.unwrap_or(0),
         };
+        let config = calllogs_reference::ServerConfig::with_knobs(
+            options.records.unwrap_or(1000) as usize,
+            u64::from(options.seed.unwrap_or(42)),
+            knobs,
+            options.fault.as_deref(),
+        )
+        .map_err(|e| Error::new(Status::InvalidArg, e.to_string()))?;
         let handle = calllogs_reference::start(config)
             .await
             .map_err(|e| Error::new(Status::GenericFailure, e.to_string()))?;

@@ -366,24 +366,19 @@ impl NativeReferenceServer {
         live_inserts: u32,
         fault: Option<String>,
     ) -> PyResult<Self> {
-        let fault = fault
-            .map(|name| name.parse::<calllogs_reference::Fault>())
-            .transpose()
-            .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
-        let config = calllogs_reference::ServerConfig {
-            knobs: calllogs_reference::Knobs {
-                latency: Duration::try_from_secs_f64(latency).map_err(|e| {
-                    pyo3::exceptions::PyValueError::new_err(format!("latency: {e}"))
-                })?,
-                error_rate,
-                throttle_rate,
-                retry_after_secs: retry_after,
-                script,
-                live_inserts,
-            },
-            fault,
-            ..calllogs_reference::ServerConfig::seeded(records, seed)
+        let latency = Duration::try_from_secs_f64(latency)
+            .map_err(|e| pyo3::exceptions::PyValueError::new_err(format!("latency: {e}")))?;
+        let knobs = calllogs_reference::Knobs {
+            latency,
+            error_rate,
+            throttle_rate,
+            retry_after_secs: retry_after,
+            script,
+            live_inserts,
         };
+        let config =
+            calllogs_reference::ServerConfig::with_knobs(records, seed, knobs, fault.as_deref())
+                .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
         let handle = py
             .detach(|| runtime().block_on(calllogs_reference::start(config)))
             .map_err(|e| pyo3::exceptions::PyOSError::new_err(e.to_string()))?;

@@ -106,6 +106,21 @@ impl Default for ServerConfig {
 }
 
 impl ServerConfig {
+    /// `count` records from `seed`, with these knobs and the fault of this name (as bindings and
+    /// CLIs receive it).
+    pub fn with_knobs(
+        count: usize,
+        seed: u64,
+        knobs: Knobs,
+        fault: Option<&str>,
+    ) -> Result<Self, crate::UnknownFault> {
+        Ok(Self {
+            knobs,
+            fault: fault.map(str::parse).transpose()?,
+            ..Self::seeded(count, seed)
+        })
+    }
+
     /// The default configuration with `count` records generated from `seed`.
     pub fn seeded(count: usize, seed: u64) -> Self {
         Self {
