@@ -236,14 +236,11 @@ impl NativeClient {
             read_ahead: true,
         };
         let pager = match after {
-            Some(after) => {
-                let mut pager = self
-                    .client
-                    .call_logs()
-                    .pages_with(after.query.clone(), options);
-                pager.accept(CallLogPage::clone(&after.page));
-                pager
-            }
+            Some(after) => self.client.call_logs().pages_after(
+                after.query.clone(),
+                CallLogPage::clone(&after.page),
+                options,
+            ),
             None => self.client.call_logs().pages_with(query(pairs)?, options),
         };
         Ok(NativePager {

@@ -229,14 +229,11 @@ impl NativeClient {
         let options = PagerOptions { limit, read_ahead };
         guarded(py, || {
             let pager = match after {
-                Some(after) => {
-                    let mut pager = self
-                        .client
-                        .call_logs()
-                        .pages_with(after.query.clone(), options);
-                    pager.accept(after.page.clone());
-                    pager
-                }
+                Some(after) => self.client.call_logs().pages_after(
+                    after.query.clone(),
+                    after.page.clone(),
+                    options,
+                ),
                 None => {
                     let query = query(pairs).map_err(|e| errors::to_py(py, e))?;
                     self.client.call_logs().pages_with(query, options)

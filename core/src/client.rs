@@ -536,6 +536,19 @@ impl CallLogs<'_> {
         Pager::new(self.client.clone(), query, options)
     }
 
+    /// The walk of the pages after `page`, which `query` fetched (with [`CallLogs::list`]): for
+    /// iterating on from a page the caller already holds. The rules of the walk apply from `page` on.
+    pub fn pages_after(
+        &self,
+        query: CallLogQuery,
+        page: CallLogPage,
+        options: PagerOptions,
+    ) -> Pager {
+        let mut pager = self.pages_with(query, options);
+        pager.accept(page);
+        pager
+    }
+
     /// Every matching record, in server order. Once the first page has told `count`, the remaining
     /// pages are fetched `concurrency` at a time (at least 1).
     pub async fn collect_all(

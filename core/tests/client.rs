@@ -541,3 +541,22 @@ async fn walking_while_calls_arrive_neither_repeats_nor_skips() {
     assert_newest_first_without_repeats(&collected);
     assert_eq!(collected[collected.len() - 200..], original);
 }
+
+#[tokio::test]
+async fn a_walk_resumes_after_a_page_already_held() {
+    let server = start(ServerConfig::seeded(230, 6)).await;
+    let client = client(&server);
+    let reference = everything(&client, CallLogQuery::new().page_size(1000)).await;
+    let query = CallLogQuery::new().page_size(50).page(2);
+    let page = client.call_logs().list(&query).await.unwrap();
+    assert_eq!(page.data, reference[50..100]);
+    let mut pager = client
+        .call_logs()
+        .pages_after(query, page, PagerOptions::default());
+    let mut rest = Vec::new();
+    while let Some(records) = pager.next_page().await.unwrap() {
+        rest.extend(records);
+    }
+    assert_eq!(rest, reference[100..]);
+    assert_eq!(server.requests(), 2 + 3, "pages 3, 4 and 5 only");
+}
