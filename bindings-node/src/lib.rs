@@ -4,7 +4,6 @@
 //! `errors.js` turns into the package's error classes.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::Duration;
 
 use napi::bindgen_prelude::*;
@@ -141,14 +140,14 @@ pub struct NativeClient {
 /// One page as received, with the query that asked for it.
 #[napi]
 pub struct NativePage {
-    page: Arc<CallLogPage>,
+    page: CallLogPage,
     query: CallLogQuery,
 }
 
 /// A walk over the pages of a query.
 #[napi]
 pub struct NativePager {
-    pager: Arc<tokio::sync::Mutex<Pager>>,
+    pager: tokio::sync::Mutex<Pager>,
 }
 
 #[napi]
@@ -167,14 +166,7 @@ impl NativeClient {
             builder = builder.base_url(base_url);
         }
         if let Some(timeout_ms) = options.timeout_ms {
-            let timeout = Duration::try_from_secs_f64(timeout_ms / 1000.0)
-                .ok()
-                .filter(|t| !t.is_zero())
-                .ok_or_else(|| {
-                    to_js(unpod_calllogs::Error::Config(format!(
-                        "timeoutMs must be a positive number, got {timeout_ms}"
-                    )))
-                })?;
+            let timeout = unpod_calllogs::timeout_from_secs(timeout_ms / 1000.0).map_err(to_js)?;
             builder = builder.timeout(timeout);
         }
         if let Some(max_retries) = options.max_retries {
@@ -199,10 +191,7 @@ impl NativeClient {
         guarded(async move {
             let query = query(pairs)?;
             let page = self.client.call_logs().list(&query).await.map_err(to_js)?;
-            Ok(NativePage {
-                page: Arc::new(page),
-                query,
-            })
+            Ok(NativePage { page, query })
         })
         .await
     }
@@ -215,10 +204,7 @@ impl NativeClient {
                 return Ok(None);
             };
             let page = self.client.call_logs().list(&query).await.map_err(to_js)?;
-            Ok(Some(NativePage {
-                page: Arc::new(page),
-                query,
-            }))
+            Ok(Some(NativePage { page, query }))
         })
         .await
     }
@@ -238,13 +224,13 @@ impl NativeClient {
         let pager = match after {
             Some(after) => self.client.call_logs().pages_after(
                 after.query.clone(),
-                CallLogPage::clone(&after.page),
+                after.page.clone(),
                 options,
             ),
             None => self.client.call_logs().pages_with(query(pairs)?, options),
         };
         Ok(NativePager {
-            pager: Arc::new(tokio::sync::Mutex::new(pager)),
+            pager: tokio::sync::Mutex::new(pager),
         })
     }
 
@@ -359,7 +345,7 @@ pub struct NativeServerOptions {
 /// The reference server, in process, for tests.
 #[napi]
 pub struct NativeReferenceServer {
-    handle: Arc<tokio::sync::Mutex<Option<calllogs_reference::ServerHandle>>>,
+    handle: tokio::sync::Mutex<Option<calllogs_reference::ServerHandle>>,
     url: String,
     token: String,
     org_handle: String,
@@ -411,7 +397,7 @@ impl NativeReferenceServer {
             handle.org_handle().to_owned(),
         );
         Ok(NativeReferenceServer {
-            handle: Arc::new(tokio::sync::Mutex::new(Some(handle))),
+            handle: tokio::sync::Mutex::new(Some(handle)),
             url,
             token,
             org_handle,

@@ -128,17 +128,8 @@ impl NativeClient {
             builder = builder.base_url(base_url);
         }
         if let Some(timeout) = timeout {
-            let timeout = Duration::try_from_secs_f64(timeout)
-                .ok()
-                .filter(|t| !t.is_zero())
-                .ok_or_else(|| {
-                    errors::to_py(
-                        py,
-                        Error::Config(format!(
-                            "timeout must be a positive number of seconds, got {timeout}"
-                        )),
-                    )
-                })?;
+            let timeout =
+                unpod_calllogs::timeout_from_secs(timeout).map_err(|e| errors::to_py(py, e))?;
             builder = builder.timeout(timeout);
         }
         if let Some(max_retries) = max_retries {

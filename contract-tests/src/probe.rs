@@ -101,6 +101,8 @@ pub struct Exchange {
     pub www_authenticate: Option<String>,
     /// The body, parsed as JSON when it is JSON.
     pub json: Option<Value>,
+    /// The body read (leniently) as a page, when the status is 200 and it is one; parsed once.
+    pub page: Option<Arc<CallLogPage>>,
     /// The body's first bytes, as text.
     pub snippet: String,
     /// The request as a `curl` command line, the token replaced by a placeholder.
@@ -108,17 +110,9 @@ pub struct Exchange {
 }
 
 impl Exchange {
-    /// The body read as a page, leniently, when the status is 200 and it is one.
-    pub fn page(&self) -> Option<CallLogPage> {
-        if self.status != 200 {
-            return None;
-        }
-        serde_json::from_value(self.json.clone()?).ok()
-    }
-
     /// The records of a 200 body (empty when there are none or the body is not a page).
-    pub fn records(&self) -> Vec<CallLog> {
-        self.page().map(|p| p.data).unwrap_or_default()
+    pub fn records(&self) -> &[CallLog] {
+        self.page.as_ref().map_or(&[], |p| &p.data)
     }
 }
 
@@ -303,6 +297,9 @@ impl Probe {
             content_type,
             www_authenticate,
             json: serde_json::from_slice(&body).ok(),
+            page: (status == 200)
+                .then(|| serde_json::from_slice(&body).ok().map(Arc::new))
+                .flatten(),
             snippet: unpod_calllogs::error::body_snippet(&body),
         });
         self.lock().log.push(exchange.clone());

@@ -301,13 +301,17 @@ pub fn run(probe: &Probe, options: &Options) -> Result<Report, Fatal> {
             body: first.snippet.clone(),
         });
     }
-    let unreadable = first.page().is_none();
-    let page = first.page().unwrap_or(unpod_calllogs::CallLogPage {
-        count: 0,
-        status_code: 200,
-        message: String::new(),
-        data: Vec::new(),
-    });
+    let unreadable = first.page.is_none();
+    let page = first
+        .page
+        .as_deref()
+        .cloned()
+        .unwrap_or(unpod_calllogs::CallLogPage {
+            count: 0,
+            status_code: 200,
+            message: String::new(),
+            data: Vec::new(),
+        });
     let complete_after = (page.count > page.data.len() as u64)
         .then(|| page.data.last().map(|r| r.creation_time))
         .flatten();
@@ -476,9 +480,15 @@ fn send(run: &Run<'_>, request: Request) -> Result<std::sync::Arc<Exchange>, Box
 fn page_of(
     run: &Run<'_>,
     query: &CallLogQuery,
-) -> Result<(unpod_calllogs::CallLogPage, std::sync::Arc<Exchange>), Box<Finding>> {
+) -> Result<
+    (
+        std::sync::Arc<unpod_calllogs::CallLogPage>,
+        std::sync::Arc<Exchange>,
+    ),
+    Box<Finding>,
+> {
     let exchange = send(run, Request::from_query(query))?;
-    match exchange.page() {
+    match exchange.page.clone() {
         Some(page) => Ok((page, exchange)),
         None => Err(Box::new(Finding {
             summary: format!("a valid query got {} instead of a page", exchange.status),
@@ -812,7 +822,7 @@ fn walk_once(
     expected: &[&CallLog],
     compare_order: bool,
 ) -> Result<(), Box<Finding>> {
-    let mut walked: Vec<CallLog> = Vec::new();
+    let mut received = Vec::new();
     let mut curls = Vec::new();
     let mut count = None;
     let mut page_number = 1u32;
@@ -852,21 +862,22 @@ fn walk_once(
                 &curls,
             );
         }
-        walked.extend(page.data);
+        received.push(page);
         if last || page_number >= 200 {
             break;
         }
         page_number += 1;
     }
     let total = count.unwrap_or(0);
+    let walked: Vec<&CallLog> = received.iter().flat_map(|p| p.data.iter()).collect();
     if compare_order {
         let same =
-            walked.len() == expected.len() && walked.iter().zip(expected).all(|(a, b)| a == *b);
+            walked.len() == expected.len() && walked.iter().zip(expected).all(|(a, b)| a == b);
         if !same {
             let at = walked
                 .iter()
                 .zip(expected)
-                .position(|(a, b)| a != *b)
+                .position(|(a, b)| a != b)
                 .unwrap_or(walked.len().min(expected.len()));
             return Err(Box::new(Finding {
                 summary: format!(
@@ -880,7 +891,7 @@ fn walk_once(
                 actual: format!(
                     "{} records; at place {at}: {}",
                     walked.len(),
-                    walked.get(at).map(brief).unwrap_or_default()
+                    walked.get(at).map(|r| brief(r)).unwrap_or_default()
                 ),
                 requests: curls.into_iter().take(3).collect(),
             }));
@@ -914,7 +925,7 @@ fn walk_once(
         return Err(Box::new(Finding {
             summary: "records are not newest first".to_owned(),
             expected: "creation_time never increasing along the pages".to_owned(),
-            actual: format!("{} before {}", brief(&pair[0]), brief(&pair[1])),
+            actual: format!("{} before {}", brief(pair[0]), brief(pair[1])),
             requests: curls.into_iter().take(3).collect(),
         }));
     }
@@ -949,8 +960,8 @@ fn pagination_past_last(run: &Run<'_>) -> Checked {
                 break;
             }
         };
-        let page = exchange.page();
-        let ok = match (&page, exchange.status) {
+        let page = exchange.page.as_deref();
+        let ok = match (page, exchange.status) {
             (_, 404) => true,
             (Some(page), 200) => page.data.is_empty() && page.count == count,
             _ => false,

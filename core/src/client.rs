@@ -178,6 +178,11 @@ impl ClientBuilder {
             .org_handle
             .filter(|o| !o.is_empty())
             .ok_or_else(|| config(format!("no org handle: set one or export {ORG_HANDLE_ENV}")))?;
+        if self.timeout.is_zero() || self.connect_timeout.is_zero() {
+            return Err(config(
+                "the timeout must be a positive, finite duration (got 0 s)",
+            ));
+        }
         let base = self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL);
         let endpoint = endpoint_url(base)?;
 
@@ -235,6 +240,18 @@ impl ClientBuilder {
             }),
         })
     }
+}
+
+/// A timeout given in seconds (as bindings receive it): a positive, finite number.
+pub fn timeout_from_secs(seconds: f64) -> Result<Duration, Error> {
+    Duration::try_from_secs_f64(seconds)
+        .ok()
+        .filter(|timeout| !timeout.is_zero())
+        .ok_or_else(|| {
+            config(format!(
+                "the timeout must be a positive, finite duration (got {seconds} s)"
+            ))
+        })
 }
 
 fn config(message: impl Into<String>) -> Error {

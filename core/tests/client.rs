@@ -169,6 +169,26 @@ async fn configuration_errors_are_reported_and_the_token_never_shows() {
         .build()
         .unwrap_err();
     assert!(bad_url.to_string().contains("http or https"), "{bad_url}");
+    let zero = Client::builder()
+        .token("t")
+        .org_handle("o")
+        .timeout(Duration::ZERO)
+        .build()
+        .unwrap_err();
+    assert!(zero.to_string().contains("timeout"), "{zero}");
+    for seconds in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+        assert!(
+            matches!(
+                unpod_calllogs::timeout_from_secs(seconds),
+                Err(Error::Config(_))
+            ),
+            "{seconds}"
+        );
+    }
+    assert_eq!(
+        unpod_calllogs::timeout_from_secs(0.25).unwrap(),
+        Duration::from_millis(250)
+    );
     let auth_header = Client::builder()
         .token("t")
         .org_handle("o")
