@@ -63,6 +63,21 @@ class InvalidQueryError extends CallLogsError {
   }
 }
 
+/**
+ * The server answered in a way the API rules out, so the records cannot be trusted. `violation` says
+ * how: `filter_not_applied` (`parameter`, `value` and the offending `record`), `page_mismatch`,
+ * `repeated_page` or `unbounded`. Nothing after the offending page is returned.
+ */
+class ServerContractError extends CallLogsError {
+  constructor (message, details = {}) {
+    super(message, { code: 'server_contract', ...details })
+    this.violation = details.violation
+    this.parameter = details.parameter ?? null
+    this.value = details.value ?? null
+    this.record = details.record == null ? null : JSON.parse(details.record)
+  }
+}
+
 const BY_STATUS = {
   400: BadRequestError,
   401: AuthenticationError,
@@ -91,6 +106,7 @@ function fromNative (error, site) {
     case 'connection': made = new APIConnectionError(message, detail); break
     case 'decode': made = new DecodeError(message, detail); break
     case 'invalid_query': made = new InvalidQueryError(message, detail); break
+    case 'server_contract': made = new ServerContractError(message, detail); break
     default: made = new CallLogsError(message, { code: 'config' })
   }
   const frames = (site ?? error).stack
@@ -121,6 +137,7 @@ module.exports = {
   APITimeoutError,
   DecodeError,
   InvalidQueryError,
+  ServerContractError,
   fromNative,
   mapped
 }

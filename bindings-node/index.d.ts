@@ -39,6 +39,10 @@ export interface ListParams extends Filters {
 
 export interface RequestOptions {
   signal?: AbortSignal
+  /** Parameters the API does not define, sent as given (records are not checked against them). */
+  extraQuery?: Record<string, string>
+  /** Headers for this call's requests (not `Authorization` or `Org-Handle`). */
+  extraHeaders?: Record<string, string>
 }
 
 export interface ClientOptions {
@@ -54,6 +58,11 @@ export interface ClientOptions {
   maxRetries?: number
   /** Extra headers, e.g. `{ 'Product-Id': 'unpod.ai' }`. */
   headers?: Record<string, string>
+  /**
+   * Check every record against the filters sent (default true); a record outside them rejects
+   * with `ServerContractError`. Turn off only for a server known to ignore a filter.
+   */
+  verifyFilters?: boolean
 }
 
 /** One page. `for await` walks every record from this page to the last one. */
@@ -61,6 +70,7 @@ export declare class CallLogPage implements AsyncIterable<CallLog> {
   /** All matching records, across pages. */
   readonly count: number
   readonly page: number
+  /** The page size the server served: smaller than asked when it caps or defaults silently. */
   readonly page_size: number
   readonly data: CallLog[]
   hasNextPage(): boolean
@@ -111,6 +121,12 @@ export declare class APITimeoutError extends APIConnectionError {}
 export declare class DecodeError extends APIError {
   status: number
   body: string
+}
+export declare class ServerContractError extends CallLogsError {
+  violation: 'filter_not_applied' | 'page_mismatch' | 'repeated_page' | 'unbounded'
+  parameter: string | null
+  value: string | null
+  record: Record<string, unknown> | null
 }
 export declare class InvalidQueryError extends CallLogsError {
   parameter: string

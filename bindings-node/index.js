@@ -12,10 +12,21 @@ function text (value) {
   return value instanceof Date ? value.toISOString() : String(value)
 }
 
-function pairs (params = {}) {
-  return FILTERS.filter((name) => params[name] !== undefined && params[name] !== null)
-    .map((name) => [name, text(params[name])])
+function entries (object) {
+  return Object.entries(object ?? {}).map(([name, value]) => [name, String(value)])
 }
+
+/** A query for the addon: the API's parameters, `extraQuery` and `extraHeaders` as `[name, value]` pairs. */
+function query (params = {}, { extraQuery, extraHeaders } = {}) {
+  return {
+    params: FILTERS.filter((name) => params[name] !== undefined && params[name] !== null)
+      .map((name) => [name, text(params[name])]),
+    extraQuery: entries(extraQuery),
+    extraHeaders: entries(extraHeaders)
+  }
+}
+
+const NO_QUERY = query()
 
 function abortError (signal) {
   const reason = signal.reason
@@ -26,23 +37,25 @@ function abortError (signal) {
   return error
 }
 
-/** Awaits a native promise, rejecting early (and leaving no unhandled rejection) on abort. */
-function settle (promise, signal) {
+/**
+ * Starts a native call with a cancellation that `signal` trips, and awaits it. On abort the promise
+ * rejects at once with the signal's reason, and the native side drops the request in flight, its
+ * retries and any read-ahead: nothing more reaches the server. `start(cancel)` makes the call.
+ */
+function call (signal, start, cancel = signal ? new native.NativeCancel() : null) {
   const site = new Error()
-  Error.captureStackTrace(site, settle)
-  const native = promise.catch((error) => { throw fromNative(error, site) })
-  if (!signal) return native
-  if (signal.aborted) {
-    native.catch(() => {})
-    return Promise.reject(abortError(signal))
-  }
+  Error.captureStackTrace(site, call)
+  if (signal?.aborted) return Promise.reject(abortError(signal))
+  const promise = mapped(() => start(cancel)).catch((error) => { throw fromNative(error, site) })
+  if (!signal) return promise
   return new Promise((resolve, reject) => {
     const onAbort = () => {
-      native.catch(() => {})
+      promise.catch(() => {})
+      cancel.cancel()
       reject(abortError(signal))
     }
     signal.addEventListener('abort', onAbort, { once: true })
-    native.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
   })
 }
 
@@ -59,11 +72,17 @@ function toRecords (json) {
   return records
 }
 
+/** The records of a walk. Ending it early (an abort, a `break`) closes the pager: no read-ahead lingers. */
 async function * walk (pager, signal) {
-  while (true) {
-    const json = await settle(pager.nextPage(), signal)
-    if (json === null) return
-    yield * toRecords(json)
+  const cancel = signal ? new native.NativeCancel() : null
+  try {
+    while (true) {
+      const json = await call(signal, (c) => pager.nextPage(c), cancel)
+      if (json === null) return
+      yield * toRecords(json)
+    }
+  } finally {
+    pager.close().catch(() => {})
   }
 }
 
@@ -85,14 +104,14 @@ class CallLogPage {
 
   /** The next page, or `null` after the last. */
   async nextPage ({ signal } = {}) {
-    const next = await settle(this._client.nextPage(this._native), signal)
+    const next = await call(signal, (cancel) => this._client.nextPage(this._native, cancel))
     return next === null ? null : new CallLogPage(this._client, next)
   }
 
   /** Every record from this page to the last one, fetched as needed. */
   async * [Symbol.asyncIterator] () {
     yield * this.data
-    yield * walk(this._client.pager([], null, this._native))
+    yield * walk(mapped(() => this._client.pager(NO_QUERY, null, this._native)))
   }
 }
 
@@ -103,21 +122,24 @@ class CallLogs {
   }
 
   /** One request: the page the filters ask for. */
-  async list (params = {}, { signal } = {}) {
-    const page = await settle(mapped(() => this._client.list(pairs(params))), signal)
+  async list (params = {}, options = {}) {
+    const request = query(params, options)
+    const page = await call(options.signal, (cancel) => this._client.list(request, cancel))
     return new CallLogPage(this._client, page)
   }
 
   /** Every matching record, page after page, in constant memory; at most `limit`. */
-  iterate (filters = {}, { pageSize = 100, limit, signal } = {}) {
-    const pager = mapped(() => this._client.pager(pairs({ ...filters, page: undefined, page_size: pageSize }), limit ?? null))
+  iterate (filters = {}, options = {}) {
+    const { pageSize = 100, limit, signal } = options
+    const pager = mapped(() => this._client.pager(query({ ...filters, page: undefined, page_size: pageSize }, options), limit ?? null))
     return walk(pager, signal)
   }
 
   /** Every matching record in server order; pages after the first are fetched concurrently. */
-  async all (filters = {}, { concurrency = 4, pageSize = 100, signal } = {}) {
-    const query = pairs({ ...filters, page: undefined, page_size: pageSize })
-    return toRecords(await settle(mapped(() => this._client.all(query, concurrency)), signal))
+  async all (filters = {}, options = {}) {
+    const { concurrency = 4, pageSize = 100, signal } = options
+    const request = query({ ...filters, page: undefined, page_size: pageSize }, options)
+    return toRecords(await call(signal, (cancel) => this._client.all(request, concurrency, cancel)))
   }
 }
 
@@ -126,8 +148,8 @@ class CallLogs {
  * `UNPOD_ORG_HANDLE` and `UNPOD_BASE_URL`; the token never shows in `util.inspect` or `JSON.stringify`.
  */
 class Client {
-  constructor ({ token, orgHandle, baseUrl, timeoutMs, maxRetries, headers } = {}) {
-    const client = mapped(() => new native.NativeClient({ token, orgHandle, baseUrl, timeoutMs, maxRetries, headers }))
+  constructor ({ token, orgHandle, baseUrl, timeoutMs, maxRetries, headers, verifyFilters } = {}) {
+    const client = mapped(() => new native.NativeClient({ token, orgHandle, baseUrl, timeoutMs, maxRetries, headers, verifyFilters }))
     Object.defineProperty(this, '_native', { value: client })
     this.callLogs = new CallLogs(client)
   }
@@ -173,5 +195,6 @@ module.exports = {
   APIConnectionError: errors.APIConnectionError,
   APITimeoutError: errors.APITimeoutError,
   DecodeError: errors.DecodeError,
-  InvalidQueryError: errors.InvalidQueryError
+  InvalidQueryError: errors.InvalidQueryError,
+  ServerContractError: errors.ServerContractError
 }

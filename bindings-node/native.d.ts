@@ -9,20 +9,28 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+/** The cancellation of one call: the JavaScript side trips it when the call's `AbortSignal` fires. */
+export declare class NativeCancel {
+  /** A cancellation not yet tripped. */
+  constructor()
+  /** Stops the call: what it has in flight is dropped and nothing more is sent. */
+  cancel(): void
+}
+
 /** A configured client of the call-logs endpoint. */
 export declare class NativeClient {
   /** Checks the settings and builds the client. */
   constructor(options: NativeClientOptions)
   /** The endpoint's URL. */
   get endpoint(): string
-  /** Fetches the page a query asks for; `pairs` are `[name, value]` query parameters. */
-  list(pairs: Array<Array<string>>): Promise<NativePage>
+  /** Fetches the page a query asks for. */
+  list(query: NativeQuery, cancel?: NativeCancel | undefined | null): Promise<NativePage>
   /** The page after `after`, or `null` after the last. */
-  nextPage(after: NativePage): Promise<NativePage | null>
+  nextPage(after: NativePage, cancel?: NativeCancel | undefined | null): Promise<NativePage | null>
   /** A walk of a query's pages (read-ahead on), or of the pages after `after` when given. */
-  pager(pairs: Array<Array<string>>, limit?: number | undefined | null, after?: NativePage | undefined | null): NativePager
+  pager(query: NativeQuery, limit?: number | undefined | null, after?: NativePage | undefined | null): NativePager
   /** Every matching record, as UTF-8 JSON; pages after the first fetched `concurrency` at a time. */
-  all(pairs: Array<Array<string>>, concurrency: number): Promise<Buffer>
+  all(query: NativeQuery, concurrency: number, cancel?: NativeCancel | undefined | null): Promise<Buffer>
 }
 
 /** One page as received, with the query that asked for it. */
@@ -31,7 +39,7 @@ export declare class NativePage {
   get count(): number
   /** The page number. */
   get page(): number
-  /** The page size asked for. */
+  /** The page size the server served (smaller than asked when it caps or defaults silently). */
   get pageSize(): number
   /** The records, as UTF-8 JSON. */
   records(): Buffer
@@ -41,8 +49,10 @@ export declare class NativePage {
 
 /** A walk over the pages of a query. */
 export declare class NativePager {
-  /** The records of the next page as UTF-8 JSON, or `null` once the walk has ended. */
-  nextPage(): Promise<Buffer | null>
+  /** The records of the next page as UTF-8 JSON, or `null` once the walk has ended (or closed). */
+  nextPage(cancel?: NativeCancel | undefined | null): Promise<Buffer | null>
+  /** Ends the walk: a page being read ahead is dropped and nothing more is sent. */
+  close(): Promise<void>
 }
 
 /** The reference server, in process, for tests. */
@@ -80,6 +90,21 @@ export interface NativeClientOptions {
   maxRetries?: number
   /** Extra headers for every request. */
   headers?: Record<string, string>
+  /** Check every record against the filters sent (default true). */
+  verifyFilters?: boolean
+}
+
+/**
+ * A query as JavaScript passes it: `[name, value]` pairs of the contract's parameters, of
+ * parameters it does not define, and of headers for this call.
+ */
+export interface NativeQuery {
+  /** The contract's parameters, as text. */
+  params: Array<Array<string>>
+  /** Parameters the contract does not define, sent as given. */
+  extraQuery: Array<Array<string>>
+  /** Headers for this call's requests. */
+  extraHeaders: Array<Array<string>>
 }
 
 /** Settings of the reference server. */
@@ -102,6 +127,14 @@ export interface NativeServerOptions {
   liveInserts?: number
   /** A named contract violation. */
   fault?: string
+  /** Serve at most this many records a page, silently. */
+  pageSizeCap?: number
+  /** The page size when none is sent (the contract's is 20). */
+  defaultPageSize?: number
+  /** The answer to a page past the last: `empty`, `400` or `404`. */
+  pastLast?: string
+  /** Filters accepted and not applied, by parameter name. */
+  ignoreFilters?: Array<string>
 }
 
 /** The records of a page body as the endpoint sends it, as UTF-8 JSON for JavaScript. */

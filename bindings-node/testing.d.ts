@@ -8,6 +8,14 @@ export interface ReferenceServerOptions {
   script?: number[]
   liveInserts?: number
   fault?: string
+  /** Serve at most this many records a page, silently (Django REST framework's `max_page_size`). */
+  pageSizeCap?: number
+  /** The page size when none is sent (the API's is 20). */
+  defaultPageSize?: number
+  /** The answer to a page past the last. */
+  pastLast?: 'empty' | '400' | '404'
+  /** Filters accepted and not applied. */
+  ignoreFilters?: Array<'call_type' | 'call_status' | 'start_date' | 'end_date'>
 }
 
 /** The reference server of the call-logs API, in process, on 127.0.0.1. */

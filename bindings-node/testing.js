@@ -12,7 +12,10 @@ class ReferenceServer {
     this.orgHandle = server.orgHandle
   }
 
-  /** Starts a server: `{ records, seed, latencyMs, errorRate, throttleRate, retryAfter, script, liveInserts, fault }`. */
+  /**
+   * Starts a server: `{ records, seed, latencyMs, errorRate, throttleRate, retryAfter, script, liveInserts, fault }`,
+   * and the ways real servers paginate and filter: `{ pageSizeCap, defaultPageSize, pastLast, ignoreFilters }`.
+   */
   static async start (options = {}) {
     return new ReferenceServer(await native.NativeReferenceServer.start(options))
   }

@@ -7,6 +7,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
+echo "== docs/CONTRACT.md is the shared contract"
+if [ -f ../shared/CONTRACT.md ]; then
+    diff -u ../shared/CONTRACT.md docs/CONTRACT.md || {
+        echo "docs/CONTRACT.md differs from ../shared/CONTRACT.md: copy it over and commit" >&2
+        exit 1
+    }
+fi
+
 echo "== generated schemas are current"
 cargo run -q -p calllogs-contract -- schema --out schema --check
 

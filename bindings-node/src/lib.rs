@@ -37,23 +37,69 @@ fn to_js(error: unpod_calllogs::Error) -> Error {
             detail["value"] = invalid.value.clone().into();
             "invalid_query"
         }
+        unpod_calllogs::Error::ServerContract(violation) => {
+            detail["violation"] = violation.kind.as_str().into();
+            detail["parameter"] = violation.parameter.into();
+            detail["value"] = violation.value.clone().into();
+            detail["record"] = violation.record.clone().into();
+            "server_contract"
+        }
         _ => "config",
     };
     detail["kind"] = kind.into();
     Error::new(Status::GenericFailure, format!("{ERROR_MARK}{detail}"))
 }
 
-/// Runs a future, turning a panic inside it into a rejected promise instead of a crash.
-async fn guarded<T>(future: impl Future<Output = Result<T>>) -> Result<T> {
+/// Runs a future, turning a panic inside it into a rejected promise instead of a crash, and
+/// dropping it (its request, its retries, its read-ahead) as soon as `cancel` is cancelled.
+async fn guarded<T>(
+    cancel: Option<&NativeCancel>,
+    future: impl Future<Output = Result<T>>,
+) -> Result<T> {
     use futures_util::FutureExt;
-    std::panic::AssertUnwindSafe(future)
+    let guarded = std::panic::AssertUnwindSafe(future)
         .catch_unwind()
-        .await
-        .unwrap_or_else(|_| {
-            Err(to_js(unpod_calllogs::Error::Config(
-                "internal error in unpod-calllogs (please report it)".to_owned(),
-            )))
-        })
+        .map(|result| {
+            result.unwrap_or_else(|_| {
+                Err(to_js(unpod_calllogs::Error::Config(
+                    "internal error in unpod-calllogs (please report it)".to_owned(),
+                )))
+            })
+        });
+    let Some(cancel) = cancel else {
+        return guarded.await;
+    };
+    let mut cancelled = cancel.sender.subscribe();
+    tokio::select! {
+        result = guarded => result,
+        _ = cancelled.wait_for(|&cancelled| cancelled) => {
+            Err(Error::new(Status::Cancelled, "the operation was aborted"))
+        }
+    }
+}
+
+/// The cancellation of one call: the JavaScript side trips it when the call's `AbortSignal` fires.
+#[napi]
+pub struct NativeCancel {
+    sender: tokio::sync::watch::Sender<bool>,
+}
+
+#[napi]
+impl NativeCancel {
+    /// A cancellation not yet tripped.
+    #[napi(constructor)]
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self {
+            sender: tokio::sync::watch::Sender::new(false),
+        }
+    }
+
+    /// Stops the call: what it has in flight is dropped and nothing more is sent.
+    #[napi]
+    pub fn cancel(&self) {
+        self.sender.send_replace(true);
+    }
 }
 
 fn millis(time: &chrono::DateTime<chrono::Utc>) -> f64 {
@@ -101,14 +147,32 @@ fn records_json(records: &[CallLog]) -> Buffer {
         .into()
 }
 
-fn query(pairs: Vec<Vec<String>>) -> Result<CallLogQuery> {
-    let pairs = pairs
+/// A query as JavaScript passes it: `[name, value]` pairs of the contract's parameters, of
+/// parameters it does not define, and of headers for this call.
+#[napi(object)]
+pub struct NativeQuery {
+    /// The contract's parameters, as text.
+    pub params: Vec<Vec<String>>,
+    /// Parameters the contract does not define, sent as given.
+    pub extra_query: Vec<Vec<String>>,
+    /// Headers for this call's requests.
+    pub extra_headers: Vec<Vec<String>>,
+}
+
+fn pairs(pairs: Vec<Vec<String>>) -> Vec<(String, String)> {
+    pairs
         .into_iter()
         .filter_map(|pair| match <[String; 2]>::try_from(pair) {
             Ok([name, value]) => Some((name, value)),
             Err(_) => None,
-        });
-    let query = CallLogQuery::from_pairs(pairs).map_err(|e| to_js(e.into()))?;
+        })
+        .collect()
+}
+
+fn query(native: NativeQuery) -> Result<CallLogQuery> {
+    let mut query = CallLogQuery::from_pairs(pairs(native.params)).map_err(|e| to_js(e.into()))?;
+    query.extra_query = pairs(native.extra_query);
+    query.extra_headers = pairs(native.extra_headers);
     query.validate().map_err(|e| to_js(e.into()))?;
     Ok(query)
 }
@@ -129,6 +193,8 @@ pub struct NativeClientOptions {
     pub max_retries: Option<u32>,
     /// Extra headers for every request.
     pub headers: Option<HashMap<String, String>>,
+    /// Check every record against the filters sent (default true).
+    pub verify_filters: Option<bool>,
 }
 
 /// A configured client of the call-logs endpoint.
@@ -147,7 +213,7 @@ pub struct NativePage {
 /// A walk over the pages of a query.
 #[napi]
 pub struct NativePager {
-    pager: tokio::sync::Mutex<Pager>,
+    pager: tokio::sync::Mutex<Option<Pager>>,
 }
 
 #[napi]
@@ -155,7 +221,9 @@ impl NativeClient {
     /// Checks the settings and builds the client.
     #[napi(constructor, catch_unwind)]
     pub fn new(options: NativeClientOptions) -> Result<Self> {
-        let mut builder = Client::builder().binding("node");
+        let mut builder = Client::builder()
+            .binding("node")
+            .verify_filters(options.verify_filters.unwrap_or(true));
         if let Some(token) = options.token {
             builder = builder.token(token);
         }
@@ -185,11 +253,15 @@ impl NativeClient {
         self.client.endpoint().to_owned()
     }
 
-    /// Fetches the page a query asks for; `pairs` are `[name, value]` query parameters.
+    /// Fetches the page a query asks for.
     #[napi]
-    pub async fn list(&self, pairs: Vec<Vec<String>>) -> Result<NativePage> {
-        guarded(async move {
-            let query = query(pairs)?;
+    pub async fn list(
+        &self,
+        query: NativeQuery,
+        cancel: Option<&NativeCancel>,
+    ) -> Result<NativePage> {
+        guarded(cancel, async move {
+            let query = self::query(query)?;
             let page = self.client.call_logs().list(&query).await.map_err(to_js)?;
             Ok(NativePage { page, query })
         })
@@ -198,8 +270,12 @@ impl NativeClient {
 
     /// The page after `after`, or `null` after the last.
     #[napi]
-    pub async fn next_page(&self, after: &NativePage) -> Result<Option<NativePage>> {
-        guarded(async move {
+    pub async fn next_page(
+        &self,
+        after: &NativePage,
+        cancel: Option<&NativeCancel>,
+    ) -> Result<Option<NativePage>> {
+        guarded(cancel, async move {
             let Some(query) = after.next_query() else {
                 return Ok(None);
             };
@@ -213,7 +289,7 @@ impl NativeClient {
     #[napi(catch_unwind)]
     pub fn pager(
         &self,
-        pairs: Vec<Vec<String>>,
+        query: NativeQuery,
         limit: Option<f64>,
         after: Option<&NativePage>,
     ) -> Result<NativePager> {
@@ -222,23 +298,31 @@ impl NativeClient {
             read_ahead: true,
         };
         let pager = match after {
-            Some(after) => self.client.call_logs().pages_after(
-                after.query.clone(),
-                after.page.clone(),
-                options,
-            ),
-            None => self.client.call_logs().pages_with(query(pairs)?, options),
+            Some(after) => self
+                .client
+                .call_logs()
+                .pages_after(after.query.clone(), after.page.clone(), options)
+                .map_err(to_js)?,
+            None => self
+                .client
+                .call_logs()
+                .pages_with(self::query(query)?, options),
         };
         Ok(NativePager {
-            pager: tokio::sync::Mutex::new(pager),
+            pager: tokio::sync::Mutex::new(Some(pager)),
         })
     }
 
     /// Every matching record, as UTF-8 JSON; pages after the first fetched `concurrency` at a time.
     #[napi]
-    pub async fn all(&self, pairs: Vec<Vec<String>>, concurrency: u32) -> Result<Buffer> {
-        guarded(async move {
-            let query = query(pairs)?;
+    pub async fn all(
+        &self,
+        query: NativeQuery,
+        concurrency: u32,
+        cancel: Option<&NativeCancel>,
+    ) -> Result<Buffer> {
+        guarded(cancel, async move {
+            let query = self::query(query)?;
             let all = self
                 .client
                 .call_logs()
@@ -271,10 +355,10 @@ impl NativePage {
         self.query.page_number()
     }
 
-    /// The page size asked for.
+    /// The page size the server served (smaller than asked when it caps or defaults silently).
     #[napi(getter)]
     pub fn page_size(&self) -> u32 {
-        self.query.effective_page_size()
+        unpod_calllogs::pagination::served_page_size(&self.query, &self.page)
     }
 
     /// The records, as UTF-8 JSON.
@@ -292,15 +376,24 @@ impl NativePage {
 
 #[napi]
 impl NativePager {
-    /// The records of the next page as UTF-8 JSON, or `null` once the walk has ended.
+    /// The records of the next page as UTF-8 JSON, or `null` once the walk has ended (or closed).
     #[napi]
-    pub async fn next_page(&self) -> Result<Option<Buffer>> {
-        guarded(async move {
+    pub async fn next_page(&self, cancel: Option<&NativeCancel>) -> Result<Option<Buffer>> {
+        guarded(cancel, async move {
             let mut pager = self.pager.lock().await;
+            let Some(pager) = pager.as_mut() else {
+                return Ok(None);
+            };
             let page = pager.next_page().await.map_err(to_js)?;
             Ok(page.map(|records| records_json(&records)))
         })
         .await
+    }
+
+    /// Ends the walk: a page being read ahead is dropped and nothing more is sent.
+    #[napi]
+    pub async fn close(&self) {
+        self.pager.lock().await.take();
     }
 }
 
@@ -340,6 +433,14 @@ pub struct NativeServerOptions {
     pub live_inserts: Option<u32>,
     /// A named contract violation.
     pub fault: Option<String>,
+    /// Serve at most this many records a page, silently.
+    pub page_size_cap: Option<u32>,
+    /// The page size when none is sent (the contract's is 20).
+    pub default_page_size: Option<u32>,
+    /// The answer to a page past the last: `empty`, `400` or `404`.
+    pub past_last: Option<String>,
+    /// Filters accepted and not applied, by parameter name.
+    pub ignore_filters: Option<Vec<String>>,
 }
 
 /// The reference server, in process, for tests.
@@ -366,8 +467,9 @@ impl NativeReferenceServer {
     /// Starts a server on 127.0.0.1.
     #[napi(factory)]
     pub async fn start(options: NativeServerOptions) -> Result<NativeReferenceServer> {
+        let invalid = |e: String| Error::new(Status::InvalidArg, e);
         let latency = Duration::try_from_secs_f64(options.latency_ms.unwrap_or(0.0) / 1000.0)
-            .map_err(|e| Error::new(Status::InvalidArg, format!("latencyMs: {e}")))?;
+            .map_err(|e| invalid(format!("latencyMs: {e}")))?;
         let knobs = calllogs_reference::Knobs {
             latency,
             error_rate: options.error_rate.unwrap_or(0.0),
@@ -380,6 +482,21 @@ impl NativeReferenceServer {
                 .map(|s| u16::try_from(s).unwrap_or(500))
                 .collect(),
             live_inserts: options.live_inserts.unwrap_or(0),
+            page_size_cap: options.page_size_cap,
+            default_page_size: options.default_page_size,
+            past_last: options
+                .past_last
+                .as_deref()
+                .unwrap_or("empty")
+                .parse()
+                .map_err(invalid)?,
+            ignored_filters: options
+                .ignore_filters
+                .unwrap_or_default()
+                .iter()
+                .map(|name| name.parse())
+                .collect::<std::result::Result<_, _>>()
+                .map_err(invalid)?,
         };
         let config = calllogs_reference::ServerConfig::with_knobs(
             options.records.unwrap_or(1000) as usize,
@@ -387,7 +504,7 @@ impl NativeReferenceServer {
             knobs,
             options.fault.as_deref(),
         )
-        .map_err(|e| Error::new(Status::InvalidArg, e.to_string()))?;
+        .map_err(|e| invalid(e.to_string()))?;
         let handle = calllogs_reference::start(config)
             .await
             .map_err(|e| Error::new(Status::GenericFailure, e.to_string()))?;

@@ -19,6 +19,7 @@ fn class_for(error: &Error) -> &'static str {
         Error::Connection(_) => "APIConnectionError",
         Error::Decode(_) => "DecodeError",
         Error::InvalidQuery(_) => "InvalidQueryError",
+        Error::ServerContract(_) => "ServerContractError",
         _ => "CallLogsError",
     }
 }
@@ -43,6 +44,12 @@ fn build(py: Python<'_>, error: &Error) -> PyResult<PyErr> {
             details.set_item("parameter", invalid.parameter)?;
             details.set_item("rule", &invalid.rule)?;
             details.set_item("value", &invalid.value)?;
+        }
+        Error::ServerContract(violation) => {
+            details.set_item("kind", violation.kind.as_str())?;
+            details.set_item("parameter", violation.parameter)?;
+            details.set_item("value", &violation.value)?;
+            details.set_item("record", &violation.record)?;
         }
         _ => {}
     }

@@ -7,8 +7,9 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use futures_util::FutureExt;
+use pyo3::IntoPyObjectExt;
 use pyo3::prelude::*;
-use tokio::runtime::Runtime;
+use tokio::runtime::{Handle, Runtime};
 use unpod_calllogs::{CallLogPage, CallLogQuery, Client, Error, Pager, PagerOptions};
 
 mod errors;
@@ -18,16 +19,38 @@ use record::PyCallLog;
 
 /// How often a blocking call wakes to let Ctrl-C through.
 const SIGNAL_TICK: Duration = Duration::from_millis(100);
+/// How long the runtime's threads get to stop when the interpreter exits.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
 
-fn runtime() -> &'static Runtime {
-    static RUNTIME: OnceLock<Runtime> = OnceLock::new();
-    RUNTIME.get_or_init(|| {
-        tokio::runtime::Builder::new_multi_thread()
+/// The runtime every call of the module runs on, owned here so that [`shutdown`] can stop it.
+static RUNTIME: Mutex<Option<Runtime>> = Mutex::new(None);
+
+fn runtime() -> &'static Handle {
+    static HANDLE: OnceLock<Handle> = OnceLock::new();
+    HANDLE.get_or_init(|| {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .thread_name("unpod-calllogs")
             .build()
-            .expect("the async runtime of unpod-calllogs cannot start")
+            .expect("the async runtime of unpod-calllogs cannot start");
+        let handle = runtime.handle().clone();
+        *RUNTIME.lock().unwrap_or_else(PoisonError::into_inner) = Some(runtime);
+        handle
     })
+}
+
+/// Stops the runtime and joins its threads; registered with `atexit`, which runs before the
+/// interpreter starts to finalize. A runtime thread that touched Python during finalization (to
+/// settle an awaitable, to log) crashed the process; after this, no such thread exists.
+#[pyfunction]
+fn _shutdown(py: Python<'_>) {
+    let runtime = RUNTIME
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .take();
+    if let Some(runtime) = runtime {
+        py.detach(|| runtime.shutdown_timeout(SHUTDOWN_GRACE));
+    }
 }
 
 /// Runs a future to completion with the GIL released, waking every 100 ms for Ctrl-C. A panic
@@ -56,24 +79,61 @@ fn guarded<T>(py: Python<'_>, f: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
         .unwrap_or_else(|panic| Err(errors::panic(py, &panic)))
 }
 
-/// Runs a future on the shared runtime and hands Python an awaitable of its result.
-fn awaitable<'py, T>(
-    py: Python<'py>,
+/// A native call running on the runtime for an awaiting coroutine; `cancel` drops it (its request
+/// and retries) when the coroutine is cancelled.
+#[pyclass(frozen, module = "unpod_calllogs._native")]
+struct NativeTask {
+    task: tokio::task::AbortHandle,
+}
+
+#[pymethods]
+impl NativeTask {
+    fn cancel(&self) {
+        self.task.abort();
+    }
+}
+
+/// Runs a future on the shared runtime; when it ends, `settle(ok, value)` is called with its
+/// result or its exception (the Python side hands that to the event loop that awaits it).
+fn awaitable<T>(
+    settle: Py<PyAny>,
     future: impl Future<Output = Result<T, Error>> + Send + 'static,
-) -> PyResult<Bound<'py, PyAny>>
+) -> NativeTask
 where
     T: for<'a> IntoPyObject<'a> + Send + 'static,
 {
-    pyo3_async_runtimes::tokio::future_into_py(py, async move {
-        match AssertUnwindSafe(future).catch_unwind().await {
-            Ok(result) => result.map_err(|e| Python::attach(|py| errors::to_py(py, e))),
-            Err(panic) => Err(Python::attach(|py| errors::panic(py, &panic))),
-        }
-    })
+    let task = runtime().spawn(async move {
+        let result = AssertUnwindSafe(future).catch_unwind().await;
+        Python::attach(|py| {
+            let outcome = match result {
+                Ok(Ok(value)) => value.into_py_any(py).map(|value| (true, value)),
+                Ok(Err(error)) => Ok((false, errors::to_py(py, error).into_value(py).into_any())),
+                Err(panic) => Ok((false, errors::panic(py, &panic).into_value(py).into_any())),
+            };
+            let (ok, value) = outcome.unwrap_or_else(|e| (false, e.into_value(py).into_any()));
+            if let Err(error) = settle.call1(py, (ok, value)) {
+                error.write_unraisable(py, None);
+            }
+        });
+    });
+    NativeTask {
+        task: task.abort_handle(),
+    }
 }
 
-fn query(pairs: Vec<(String, String)>) -> Result<CallLogQuery, Error> {
-    let query = CallLogQuery::from_pairs(pairs)?;
+/// A query as Python passes it: the contract's parameters as text, then `extra_query` and
+/// `extra_headers`.
+#[derive(FromPyObject)]
+struct QueryArgs(
+    Vec<(String, String)>,
+    Vec<(String, String)>,
+    Vec<(String, String)>,
+);
+
+fn query(QueryArgs(pairs, extra_query, extra_headers): QueryArgs) -> Result<CallLogQuery, Error> {
+    let mut query = CallLogQuery::from_pairs(pairs)?;
+    query.extra_query = extra_query;
+    query.extra_headers = extra_headers;
     query.validate()?;
     Ok(query)
 }
@@ -95,10 +155,20 @@ struct NativePage {
     query: CallLogQuery,
 }
 
-/// A walk over pages.
+/// A walk over pages; `None` once closed.
 #[pyclass(frozen, module = "unpod_calllogs._native")]
 struct NativePager {
-    pager: Arc<tokio::sync::Mutex<Pager>>,
+    pager: Arc<tokio::sync::Mutex<Option<Pager>>>,
+}
+
+async fn next_records(
+    pager: &tokio::sync::Mutex<Option<Pager>>,
+) -> Result<Option<Vec<PyCallLog>>, Error> {
+    let mut pager = pager.lock().await;
+    let Some(pager) = pager.as_mut() else {
+        return Ok(None);
+    };
+    Ok(pager.next_page().await?.map(records))
 }
 
 #[pymethods]
@@ -106,7 +176,7 @@ impl NativeClient {
     // One argument per keyword of the Python constructor.
     #[allow(clippy::too_many_arguments)]
     #[new]
-    #[pyo3(signature = (token, org_handle, base_url, timeout, max_retries, headers, binding))]
+    #[pyo3(signature = (token, org_handle, base_url, timeout, max_retries, headers, binding, verify_filters))]
     fn new(
         py: Python<'_>,
         token: Option<String>,
@@ -116,8 +186,11 @@ impl NativeClient {
         max_retries: Option<u32>,
         headers: Vec<(String, String)>,
         binding: String,
+        verify_filters: bool,
     ) -> PyResult<Self> {
-        let mut builder = Client::builder().binding(binding);
+        let mut builder = Client::builder()
+            .binding(binding)
+            .verify_filters(verify_filters);
         if let Some(token) = token {
             builder = builder.token(token);
         }
@@ -157,7 +230,7 @@ impl NativeClient {
         format!("{:?}", self.client)
     }
 
-    fn list(&self, py: Python<'_>, pairs: Vec<(String, String)>) -> PyResult<NativePage> {
+    fn list(&self, py: Python<'_>, pairs: QueryArgs) -> PyResult<NativePage> {
         let client = self.client.clone();
         wait(py, async move {
             let query = query(pairs)?;
@@ -166,17 +239,18 @@ impl NativeClient {
         })
     }
 
-    fn list_async<'py>(
+    fn list_async(
         &self,
-        py: Python<'py>,
-        pairs: Vec<(String, String)>,
-    ) -> PyResult<Bound<'py, PyAny>> {
+        py: Python<'_>,
+        pairs: QueryArgs,
+        settle: Py<PyAny>,
+    ) -> PyResult<NativeTask> {
         let client = self.client.clone();
         let query = query(pairs).map_err(|e| errors::to_py(py, e))?;
-        awaitable(py, async move {
+        Ok(awaitable(settle, async move {
             let page = client.call_logs().list(&query).await?;
             Ok(NativePage { page, query })
-        })
+        }))
     }
 
     /// The page after `after`, or `None`.
@@ -191,14 +265,10 @@ impl NativeClient {
         })
     }
 
-    fn next_page_async<'py>(
-        &self,
-        py: Python<'py>,
-        after: &NativePage,
-    ) -> PyResult<Bound<'py, PyAny>> {
+    fn next_page_async(&self, after: &NativePage, settle: Py<PyAny>) -> NativeTask {
         let next = after.next_query();
         let client = self.client.clone();
-        awaitable(py, async move {
+        awaitable(settle, async move {
             let Some(query) = next else {
                 return Ok(None);
             };
@@ -212,7 +282,7 @@ impl NativeClient {
     fn pager(
         &self,
         py: Python<'_>,
-        pairs: Vec<(String, String)>,
+        pairs: QueryArgs,
         limit: Option<u64>,
         read_ahead: bool,
         after: Option<&NativePage>,
@@ -220,18 +290,18 @@ impl NativeClient {
         let options = PagerOptions { limit, read_ahead };
         guarded(py, || {
             let pager = match after {
-                Some(after) => self.client.call_logs().pages_after(
-                    after.query.clone(),
-                    after.page.clone(),
-                    options,
-                ),
+                Some(after) => self
+                    .client
+                    .call_logs()
+                    .pages_after(after.query.clone(), after.page.clone(), options)
+                    .map_err(|e| errors::to_py(py, e))?,
                 None => {
                     let query = query(pairs).map_err(|e| errors::to_py(py, e))?;
                     self.client.call_logs().pages_with(query, options)
                 }
             };
             Ok(NativePager {
-                pager: Arc::new(tokio::sync::Mutex::new(pager)),
+                pager: Arc::new(tokio::sync::Mutex::new(Some(pager))),
             })
         })
     }
@@ -239,7 +309,7 @@ impl NativeClient {
     fn all(
         &self,
         py: Python<'_>,
-        pairs: Vec<(String, String)>,
+        pairs: QueryArgs,
         concurrency: usize,
     ) -> PyResult<Vec<PyCallLog>> {
         let client = self.client.clone();
@@ -252,18 +322,19 @@ impl NativeClient {
         })
     }
 
-    fn all_async<'py>(
+    fn all_async(
         &self,
-        py: Python<'py>,
-        pairs: Vec<(String, String)>,
+        py: Python<'_>,
+        pairs: QueryArgs,
         concurrency: usize,
-    ) -> PyResult<Bound<'py, PyAny>> {
+        settle: Py<PyAny>,
+    ) -> PyResult<NativeTask> {
         let client = self.client.clone();
         let query = query(pairs).map_err(|e| errors::to_py(py, e))?;
-        awaitable(py, async move {
+        Ok(awaitable(settle, async move {
             let all = client.call_logs().collect_all(query, concurrency).await?;
             Ok(records(all))
-        })
+        }))
     }
 }
 
@@ -295,9 +366,10 @@ impl NativePage {
         self.query.page_number()
     }
 
+    /// The page size the server served (smaller than asked when it caps or defaults silently).
     #[getter]
     fn page_size(&self) -> u32 {
-        self.query.effective_page_size()
+        unpod_calllogs::pagination::served_page_size(&self.query, &self.page)
     }
 
     /// The records, as new `CallLog` objects.
@@ -314,16 +386,18 @@ impl NativePage {
 impl NativePager {
     fn next_page(&self, py: Python<'_>) -> PyResult<Option<Vec<PyCallLog>>> {
         let pager = self.pager.clone();
-        wait(py, async move {
-            Ok(pager.lock().await.next_page().await?.map(records))
-        })
+        wait(py, async move { next_records(&pager).await })
     }
 
-    fn next_page_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+    fn next_page_async(&self, settle: Py<PyAny>) -> NativeTask {
         let pager = self.pager.clone();
-        awaitable(py, async move {
-            Ok(pager.lock().await.next_page().await?.map(records))
-        })
+        awaitable(settle, async move { next_records(&pager).await })
+    }
+
+    /// Ends the walk: a page being read ahead is dropped and nothing more is sent.
+    fn close(&self) {
+        let pager = self.pager.clone();
+        runtime().spawn(async move { pager.lock().await.take() });
     }
 }
 
@@ -341,7 +415,7 @@ impl NativeReferenceServer {
     // One argument per keyword of the Python constructor.
     #[allow(clippy::too_many_arguments)]
     #[new]
-    #[pyo3(signature = (records, seed, latency, error_rate, throttle_rate, retry_after, script, live_inserts, fault))]
+    #[pyo3(signature = (records, seed, latency, error_rate, throttle_rate, retry_after, script, live_inserts, fault, page_size_cap, default_page_size, past_last, ignore_filters))]
     fn new(
         py: Python<'_>,
         records: usize,
@@ -353,9 +427,14 @@ impl NativeReferenceServer {
         script: Vec<u16>,
         live_inserts: u32,
         fault: Option<String>,
+        page_size_cap: Option<u32>,
+        default_page_size: Option<u32>,
+        past_last: &str,
+        ignore_filters: Vec<String>,
     ) -> PyResult<Self> {
-        let latency = Duration::try_from_secs_f64(latency)
-            .map_err(|e| pyo3::exceptions::PyValueError::new_err(format!("latency: {e}")))?;
+        let invalid = |e: String| pyo3::exceptions::PyValueError::new_err(e);
+        let latency =
+            Duration::try_from_secs_f64(latency).map_err(|e| invalid(format!("latency: {e}")))?;
         let knobs = calllogs_reference::Knobs {
             latency,
             error_rate,
@@ -363,6 +442,14 @@ impl NativeReferenceServer {
             retry_after_secs: retry_after,
             script,
             live_inserts,
+            page_size_cap,
+            default_page_size,
+            past_last: past_last.parse().map_err(invalid)?,
+            ignored_filters: ignore_filters
+                .iter()
+                .map(|name| name.parse())
+                .collect::<Result<_, _>>()
+                .map_err(invalid)?,
         };
         let config =
             calllogs_reference::ServerConfig::with_knobs(records, seed, knobs, fault.as_deref())
@@ -436,11 +523,14 @@ fn records_from_json(py: Python<'_>, body: &[u8]) -> PyResult<Vec<PyCallLog>> {
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     pyo3_log::init();
-    let _ = pyo3_async_runtimes::tokio::init_with_runtime(runtime());
+    m.py()
+        .import("atexit")?
+        .call_method1("register", (wrap_pyfunction!(_shutdown, m)?,))?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<NativeClient>()?;
     m.add_class::<NativePage>()?;
     m.add_class::<NativePager>()?;
+    m.add_class::<NativeTask>()?;
     m.add_class::<NativeReferenceServer>()?;
     m.add_class::<PyCallLog>()?;
     m.add_function(wrap_pyfunction!(records_from_json, m)?)?;

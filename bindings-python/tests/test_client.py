@@ -26,6 +26,7 @@ from unpod_calllogs import (
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
+    ServerContractError,
 )
 from unpod_calllogs.testing import ReferenceServer
 
@@ -311,7 +312,10 @@ def test_reference_server_helper():
         ReferenceServer(fault="no-such-fault")
 
 
-def test_a_server_fault_is_visible_through_the_client():
+def test_a_server_fault_is_caught_or_visible_through_the_client():
     with ReferenceServer(records=50, fault="ignore-call-type") as broken:
-        records = Client(broken.token, broken.org_handle, broken.url).call_logs.list(call_type="inbound", page_size=100).data
+        with pytest.raises(ServerContractError, match="call_type=inbound"):
+            Client(broken.token, broken.org_handle, broken.url).call_logs.list(call_type="inbound", page_size=100)
+        trusting = Client(broken.token, broken.org_handle, broken.url, verify_filters=False)
+        records = trusting.call_logs.list(call_type="inbound", page_size=100).data
         assert {r.call_type for r in records} == {CallType.INBOUND, CallType.OUTBOUND}

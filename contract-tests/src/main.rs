@@ -142,6 +142,19 @@ struct ServeArgs {
     /// Statuses for the first requests, in order, before normal service (e.g. 503,429).
     #[arg(long, value_delimiter = ',', value_name = "STATUS,...")]
     script: Vec<u16>,
+    /// Serve at most N records a page whatever page_size asks, silently (Django REST framework's
+    /// max_page_size).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    page_size_cap: Option<u32>,
+    /// The page size when the request sends none (the contract's is 20).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    default_page_size: Option<u32>,
+    /// How a page past the last is answered: empty (200), 400 or 404.
+    #[arg(long, value_name = "ANSWER", default_value = "empty")]
+    past_last: calllogs_reference::PastLast,
+    /// Accept this filter and ignore it (repeatable: call_type, call_status, start_date, end_date).
+    #[arg(long, value_name = "NAME")]
+    ignore_filter: Vec<calllogs_reference::Filter>,
     /// Break one invariant of the contract on purpose (see --list-faults).
     #[arg(long, value_name = "NAME")]
     fault: Option<Fault>,
@@ -355,6 +368,10 @@ async fn serve(args: ServeArgs) -> ExitCode {
             retry_after_secs: args.retry_after,
             script: args.script,
             live_inserts: args.live_inserts,
+            page_size_cap: args.page_size_cap,
+            default_page_size: args.default_page_size,
+            past_last: args.past_last,
+            ignored_filters: args.ignore_filter,
         },
         fault: args.fault,
     };

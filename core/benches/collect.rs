@@ -13,9 +13,16 @@ use unpod_calllogs::{CallLogPage, CallLogQuery, Client, PagerOptions};
 
 const PAGE_SIZE: u32 = 100;
 
-type Method = fn(Client, String) -> futures_util::future::BoxFuture<'static, usize>;
+/// A client that checks every record against the filters sent, and one that does not.
+#[derive(Clone)]
+struct Clients {
+    verified: Client,
+    unverified: Client,
+}
 
-fn hand_written(_: Client, url: String) -> futures_util::future::BoxFuture<'static, usize> {
+type Method = fn(Clients, String) -> futures_util::future::BoxFuture<'static, usize>;
+
+fn hand_written(_: Clients, url: String) -> futures_util::future::BoxFuture<'static, usize> {
     Box::pin(async move {
         let http = reqwest::Client::new();
         let mut total = 0;
@@ -42,13 +49,16 @@ fn hand_written(_: Client, url: String) -> futures_util::future::BoxFuture<'stat
     })
 }
 
-fn stream(client: Client, read_ahead: bool) -> futures_util::future::BoxFuture<'static, usize> {
+fn stream(
+    client: Client,
+    read_ahead: bool,
+    query: CallLogQuery,
+) -> futures_util::future::BoxFuture<'static, usize> {
     Box::pin(async move {
         let options = PagerOptions {
             limit: None,
             read_ahead,
         };
-        let query = CallLogQuery::new().page_size(PAGE_SIZE);
         let mut records = client.call_logs().stream_with(query, options);
         let mut total = 0;
         while let Some(record) = records.try_next().await.unwrap() {
@@ -57,6 +67,15 @@ fn stream(client: Client, read_ahead: bool) -> futures_util::future::BoxFuture<'
         }
         total
     })
+}
+
+fn all() -> CallLogQuery {
+    CallLogQuery::new().page_size(PAGE_SIZE)
+}
+
+/// A filter every record matches: the server's work is the same, the client checks each record.
+fn filtered() -> CallLogQuery {
+    all().start_date(chrono::NaiveDate::from_ymd_opt(2000, 1, 1).unwrap())
 }
 
 fn collect(client: Client, concurrency: usize) -> futures_util::future::BoxFuture<'static, usize> {
@@ -99,28 +118,41 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    let client = runtime.block_on(async {
-        Client::builder()
-            .token(server.token())
-            .org_handle(server.org_handle())
-            .base_url(&url)
-            .build()
-            .unwrap()
-    });
+    let client = |verify| {
+        runtime.block_on(async {
+            Client::builder()
+                .token(server.token())
+                .org_handle(server.org_handle())
+                .base_url(&url)
+                .verify_filters(verify)
+                .build()
+                .unwrap()
+        })
+    };
+    let clients = Clients {
+        verified: client(true),
+        unverified: client(false),
+    };
 
-    let methods: [(&str, Method); 6] = [
+    let methods: [(&str, Method); 8] = [
         ("reqwest + serde_json loop (baseline)", hand_written),
-        ("stream", |c, _| stream(c, false)),
-        ("stream, read-ahead", |c, _| stream(c, true)),
-        ("collect_all, concurrency 1", |c, _| collect(c, 1)),
-        ("collect_all, concurrency 2", |c, _| collect(c, 2)),
-        ("collect_all, concurrency 4", |c, _| collect(c, 4)),
+        ("stream", |c, _| stream(c.verified, false, all())),
+        ("stream, read-ahead", |c, _| stream(c.verified, true, all())),
+        ("stream, start_date, verified", |c, _| {
+            stream(c.verified, false, filtered())
+        }),
+        ("stream, start_date, not verified", |c, _| {
+            stream(c.unverified, false, filtered())
+        }),
+        ("collect_all, concurrency 1", |c, _| collect(c.verified, 1)),
+        ("collect_all, concurrency 2", |c, _| collect(c.verified, 2)),
+        ("collect_all, concurrency 4", |c, _| collect(c.verified, 4)),
     ];
     let mut times: Vec<Vec<Duration>> = vec![Vec::new(); methods.len()];
     for round in 0..=rounds {
         for (i, (_, method)) in methods.iter().enumerate() {
             let started = Instant::now();
-            let total = runtime.block_on(method(client.clone(), url.clone()));
+            let total = runtime.block_on(method(clients.clone(), url.clone()));
             assert_eq!(total, records);
             if round > 0 {
                 times[i].push(started.elapsed());
@@ -151,5 +183,9 @@ fn main() {
     println!(
         "stream overhead over the hand-written loop: {:+.1}%",
         (medians[1].as_secs_f64() / medians[0].as_secs_f64() - 1.0) * 100.0
+    );
+    println!(
+        "cost of checking every record against the filters: {:+.1}%",
+        (medians[3].as_secs_f64() / medians[4].as_secs_f64() - 1.0) * 100.0
     );
 }

@@ -7,10 +7,10 @@ use std::time::{Duration, SystemTime};
 
 use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};
 
-use crate::error::{ApiError, DecodeError, Error, body_snippet};
+use crate::error::{ApiError, ContractViolation, DecodeError, Error, ViolationKind, body_snippet};
 use crate::model::{CallLog, CallLogPage, ErrorBody};
 use crate::pagination::{CallLogStream, Pager, PagerOptions, collect_all};
-use crate::query::CallLogQuery;
+use crate::query::{CallLogQuery, ORG_HANDLE_HEADER, extra_header};
 use crate::retry::{Failure, RetryPolicy, parse_retry_after};
 
 /// The environment variable holding the API token.
@@ -29,6 +29,8 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 /// The largest body the client reads; a page of 1,000 records is well under 1 MiB.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+/// How many redirects within the base URL's origin one request follows.
+pub const MAX_REDIRECTS: usize = 5;
 
 /// An API token. It never shows itself: `Debug` and `Display` print `***`.
 #[derive(Clone, PartialEq, Eq)]
@@ -44,6 +46,47 @@ impl SecretToken {
     pub fn expose(&self) -> &str {
         &self.0
     }
+
+    /// `text` with every occurrence of the token (as is, and as JSON escapes it) replaced by `***`.
+    /// A token shorter than [`SecretToken::SHORT`] characters is replaced only where it stands as
+    /// a word of its own, so that a test token such as `t` does not blank every letter t.
+    pub fn scrub(&self, text: &str) -> String {
+        let mut text = text.to_owned();
+        self.scrub_in_place(&mut text);
+        text
+    }
+
+    /// Below this many characters a token is scrubbed only as a whole word.
+    pub const SHORT: usize = 8;
+
+    pub(crate) fn scrub_in_place(&self, text: &mut String) {
+        let escaped = serde_json::to_string(&self.0).unwrap_or_default();
+        let escaped = escaped.trim_matches('"');
+        for form in [self.0.as_str(), escaped] {
+            if !form.is_empty() && text.contains(form) {
+                *text = replace_token(text, form, form.chars().count() < Self::SHORT);
+            }
+        }
+    }
+}
+
+fn replace_token(text: &str, token: &str, whole_words_only: bool) -> String {
+    let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(token) {
+        let after = &rest[at + token.len()..];
+        out.push_str(&rest[..at]);
+        let bounded = !word(out.chars().next_back()) && !word(after.chars().next());
+        out.push_str(if whole_words_only && !bounded {
+            token
+        } else {
+            "***"
+        });
+        rest = after;
+    }
+    out.push_str(rest);
+    out
 }
 
 impl fmt::Debug for SecretToken {
@@ -71,6 +114,7 @@ pub struct ClientBuilder {
     binding: String,
     user_agent_suffix: Option<String>,
     max_body_bytes: usize,
+    verify_filters: bool,
 }
 
 impl Default for ClientBuilder {
@@ -86,6 +130,7 @@ impl Default for ClientBuilder {
             binding: "rust".to_owned(),
             user_agent_suffix: None,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            verify_filters: true,
         }
     }
 }
@@ -110,7 +155,8 @@ impl ClientBuilder {
         self
     }
 
-    /// An extra header sent with every request, e.g. `Product-Id: unpod.ai`.
+    /// An extra header sent with every request, e.g. `Product-Id: unpod.ai`. `Authorization` and
+    /// `Org-Handle` are refused: they come from the token and the org handle.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.headers.push((name.into(), value.into()));
         self
@@ -158,6 +204,14 @@ impl ClientBuilder {
         self
     }
 
+    /// Whether every record received is checked against the filters sent (default on). A record
+    /// outside them is an [`Error::ServerContract`] naming the filter the server did not apply.
+    /// Turn it off only for a server known to ignore filters; turning it off is logged.
+    pub fn verify_filters(mut self, verify: bool) -> Self {
+        self.verify_filters = verify;
+        self
+    }
+
     /// Fills the token, org handle and base URL that are still unset from `UNPOD_PLATFORM_TOKEN`,
     /// `UNPOD_ORG_HANDLE` and `UNPOD_BASE_URL`.
     pub fn env_defaults(mut self) -> Self {
@@ -192,20 +246,19 @@ impl ClientBuilder {
         authorization.set_sensitive(true);
         headers.insert(header::AUTHORIZATION, authorization);
         headers.insert(
-            HeaderName::from_static("org-handle"),
+            HeaderName::from_static(ORG_HANDLE_HEADER),
             HeaderValue::try_from(org_handle.as_str())
                 .map_err(|_| config("the org handle has characters a header cannot carry"))?,
         );
         headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
         for (name, value) in &self.headers {
-            let name = HeaderName::try_from(name.as_str())
-                .map_err(|_| config(format!("{name:?} is not a valid header name")))?;
-            if name == header::AUTHORIZATION {
-                return Err(config("set the token with `token`, not as an extra header"));
-            }
-            let value = HeaderValue::try_from(value.as_str())
-                .map_err(|_| config(format!("the value of header {name} is not valid")))?;
+            let (name, value) = extra_header(name, value).map_err(config)?;
             headers.insert(name, value);
+        }
+        if !self.verify_filters {
+            log::warn!(
+                "filter verification is off: records are handed on without being checked against the filters sent"
+            );
         }
 
         let mut user_agent = format!(
@@ -225,7 +278,7 @@ impl ClientBuilder {
             .timeout(self.timeout)
             .pool_idle_timeout(Duration::from_secs(60))
             .tcp_nodelay(true)
-            .redirect(reqwest::redirect::Policy::limited(5))
+            .redirect(same_origin_redirects())
             .build()
             .map_err(|e| config(format!("the HTTP client could not be built: {e}")))?;
 
@@ -234,9 +287,11 @@ impl ClientBuilder {
                 http,
                 endpoint,
                 org_handle,
+                token,
                 retry: self.retry,
                 timeout: self.timeout,
                 max_body_bytes: self.max_body_bytes,
+                verify_filters: self.verify_filters,
             }),
         })
     }
@@ -258,9 +313,36 @@ fn config(message: impl Into<String>) -> Error {
     Error::Config(message.into())
 }
 
+/// Redirects are followed only within the origin they start from, and at most [`MAX_REDIRECTS`]
+/// times: the token and the org handle never travel to another host. A redirect elsewhere comes
+/// back as the 3xx answer it is, and becomes an error naming its location.
+fn same_origin_redirects() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let first = attempt.previous().first().map(reqwest::Url::origin);
+        if first.is_some_and(|origin| origin != attempt.url().origin()) {
+            attempt.stop()
+        } else if attempt.previous().len() > MAX_REDIRECTS {
+            attempt.error(format!("more than {MAX_REDIRECTS} redirects"))
+        } else {
+            attempt.follow()
+        }
+    })
+}
+
 fn endpoint_url(base: &str) -> Result<reqwest::Url, Error> {
-    let mut base = reqwest::Url::parse(base)
-        .map_err(|e| config(format!("base URL {base:?} is not a URL: {e}")))?;
+    let mut base = reqwest::Url::parse(base).map_err(|e| {
+        let shown = if base.contains('@') {
+            "(not shown: it holds an `@`)"
+        } else {
+            base
+        };
+        config(format!("base URL {shown:?} is not a URL: {e}"))
+    })?;
+    if !base.username().is_empty() || base.password().is_some() {
+        return Err(config(
+            "the base URL must not hold a user name or password: the API token authenticates",
+        ));
+    }
     if !matches!(base.scheme(), "http" | "https") {
         return Err(config(format!("base URL {base} must be http or https")));
     }
@@ -321,9 +403,11 @@ struct Inner {
     http: reqwest::Client,
     endpoint: reqwest::Url,
     org_handle: String,
+    token: SecretToken,
     retry: RetryPolicy,
     timeout: Duration,
     max_body_bytes: usize,
+    verify_filters: bool,
 }
 
 impl fmt::Debug for Client {
@@ -340,10 +424,14 @@ impl fmt::Debug for Client {
 struct Failed {
     error: Error,
     retry_after: Option<String>,
+    final_attempt: bool,
 }
 
 impl Failed {
     fn failure(&self) -> Option<Failure<'_>> {
+        if self.final_attempt {
+            return None;
+        }
         match &self.error {
             Error::Api(api) => Some(Failure::Status {
                 status: api.status,
@@ -361,6 +449,7 @@ impl From<Error> for Failed {
         Self {
             error,
             retry_after: None,
+            final_attempt: false,
         }
     }
 }
@@ -393,8 +482,15 @@ impl Client {
         self.inner.endpoint.as_str()
     }
 
-    /// Fetches one page: validates the query, sends it, retries what the policy retries.
+    /// Fetches one page: validates the query, sends it, retries what the policy retries, and
+    /// checks the records against the filters sent. The token is scrubbed from every error.
     pub(crate) async fn fetch(&self, query: &CallLogQuery) -> Result<CallLogPage, Error> {
+        self.fetch_verified(query)
+            .await
+            .map_err(|error| error.redact(&self.inner.token))
+    }
+
+    async fn fetch_verified(&self, query: &CallLogQuery) -> Result<CallLogPage, Error> {
         query.validate()?;
         let mut url = self.inner.endpoint.clone();
         let query_string = query.to_query_string();
@@ -403,10 +499,15 @@ impl Client {
                 .filter(|q| !q.is_empty())
                 .map(|q| q.as_str()),
         );
+        let mut headers = HeaderMap::new();
+        for (name, value) in &query.extra_headers {
+            let (name, value) = extra_header(name, value).map_err(config)?;
+            headers.insert(name, value);
+        }
         let mut attempt = 0;
-        loop {
-            let failed = match self.attempt(&url).await {
-                Ok(page) => return Ok(page),
+        let page = loop {
+            let failed = match self.attempt(&url, &headers).await {
+                Ok(page) => break page,
                 Err(failed) => failed,
             };
             let delay = failed.failure().and_then(|failure| {
@@ -417,28 +518,42 @@ impl Client {
             let Some(delay) = delay else {
                 return Err(failed.error);
             };
+            let token = &self.inner.token;
             log::warn!(
-                "GET {url} failed ({}); retry {} of {} in {delay:?}",
-                failed.error,
+                "GET {} failed ({}); retry {} of {} in {delay:?}",
+                token.scrub(url.as_str()),
+                token.scrub(&failed.error.to_string()),
                 attempt + 1,
                 self.inner.retry.max_retries
             );
             tokio::time::sleep(delay).await;
             attempt += 1;
+        };
+        if self.inner.verify_filters {
+            verify_filters(query, &page)?;
         }
+        Ok(page)
     }
 
-    async fn attempt(&self, url: &reqwest::Url) -> Result<CallLogPage, Failed> {
-        log::debug!("GET {url}");
+    async fn attempt(
+        &self,
+        url: &reqwest::Url,
+        headers: &HeaderMap,
+    ) -> Result<CallLogPage, Failed> {
+        log::debug!("GET {}", self.inner.token.scrub(url.as_str()));
         let mut response = self
             .inner
             .http
             .get(url.clone())
+            .headers(headers.clone())
             .send()
             .await
             .map_err(|e| self.transport_error(&e))?;
         let status = response.status().as_u16();
         let headers = response.headers();
+        if response.status().is_redirection() {
+            return Err(redirected(status, headers.get(header::LOCATION)));
+        }
         let text_header = |name: &str| {
             headers
                 .get(name)
@@ -465,7 +580,7 @@ impl Client {
             }
             body.extend_from_slice(&chunk);
         }
-        log::debug!("GET {url} -> {status}, {} bytes", body.len());
+        log::debug!("GET -> {status}, {} bytes", body.len());
 
         if (200..300).contains(&status) {
             return serde_json::from_slice::<CallLogPage>(&body).map_err(|e| {
@@ -499,6 +614,7 @@ impl Client {
         Err(Failed {
             error: Error::Api(Box::new(error)),
             retry_after,
+            final_attempt: false,
         })
     }
 
@@ -513,8 +629,62 @@ impl Client {
             message.push_str(&cause.to_string());
             source = cause.source();
         }
-        Error::Connection(message).into()
+        Failed {
+            error: Error::Connection(message),
+            retry_after: None,
+            final_attempt: error.is_redirect(),
+        }
     }
+}
+
+/// A redirect the client does not follow: to another origin, where the token must not go.
+fn redirected(status: u16, location: Option<&HeaderValue>) -> Failed {
+    let location = location
+        .and_then(|l| l.to_str().ok())
+        .unwrap_or("(no Location header)");
+    let error = ApiError {
+        status,
+        message: format!(
+            "redirected to {location:?}, another origin: not followed, so that the token and org handle stay with the base URL's host; use that URL as the base URL if it is trusted"
+        ),
+        body: String::new(),
+        request_id: None,
+        retry_after: None,
+    };
+    Failed {
+        error: Error::Api(Box::new(error)),
+        retry_after: None,
+        final_attempt: true,
+    }
+}
+
+/// Checks every record of a page against the filters sent; the first one outside them is an error.
+fn verify_filters(query: &CallLogQuery, page: &CallLogPage) -> Result<(), Error> {
+    let Some((record, (parameter, value))) = page
+        .data
+        .iter()
+        .find_map(|record| Some((record, query.unmatched_filter(record)?)))
+    else {
+        return Ok(());
+    };
+    let (field, actual) = match parameter {
+        "call_type" => ("call_type", record.call_type.to_string()),
+        "call_status" => ("call_status", record.call_status.to_string()),
+        _ => (
+            "creation_time",
+            crate::model::format_timestamp(&record.creation_time),
+        ),
+    };
+    let mut violation = ContractViolation::new(
+        ViolationKind::FilterNotApplied,
+        format!(
+            "it did not apply `{parameter}={value}`: a record with {field} {actual} came back; nothing from that page on is handed back (verify_filters turns this check off)"
+        ),
+    );
+    violation.parameter = Some(parameter);
+    violation.value = Some(value);
+    violation.record = serde_json::to_string(record).ok();
+    Err(violation.into())
 }
 
 fn too_large(status: u16, limit: usize) -> Error {
@@ -554,16 +724,17 @@ impl CallLogs<'_> {
     }
 
     /// The walk of the pages after `page`, which `query` fetched (with [`CallLogs::list`]): for
-    /// iterating on from a page the caller already holds. The rules of the walk apply from `page` on.
+    /// iterating on from a page the caller already holds. The rules of the walk apply from `page` on;
+    /// a page that breaks them is an error.
     pub fn pages_after(
         &self,
         query: CallLogQuery,
         page: CallLogPage,
         options: PagerOptions,
-    ) -> Pager {
+    ) -> Result<Pager, Error> {
         let mut pager = self.pages_with(query, options);
-        pager.accept(page);
-        pager
+        pager.accept(page)?;
+        Ok(pager)
     }
 
     /// Every matching record, in server order. Once the first page has told `count`, the remaining

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::client::SecretToken;
 use crate::query::InvalidQuery;
 
 /// How much of a response body an error keeps.
@@ -30,9 +31,49 @@ pub enum Error {
     /// The client is missing a setting or has one it cannot use.
     #[error("invalid client configuration: {0}")]
     Config(String),
+    /// The server answered in a way the contract rules out (a record outside the filters sent, a
+    /// page that contradicts `count`, a walk that does not end), so the client stopped rather than
+    /// hand on records it cannot vouch for.
+    #[error(transparent)]
+    ServerContract(Box<ContractViolation>),
 }
 
 impl Error {
+    /// This error with every occurrence of the token in its text (which may have come from the
+    /// server: a body, a message, a request id, a record) replaced by `***`.
+    pub fn redact(self, token: &SecretToken) -> Self {
+        let scrub = |text: &mut String| token.scrub_in_place(text);
+        let scrub_opt = |text: &mut Option<String>| {
+            if let Some(text) = text {
+                token.scrub_in_place(text);
+            }
+        };
+        let mut error = self;
+        match &mut error {
+            Self::Api(api) => {
+                scrub(&mut api.message);
+                scrub(&mut api.body);
+                scrub_opt(&mut api.request_id);
+            }
+            Self::Connection(message) | Self::Config(message) => scrub(message),
+            Self::Decode(decode) => {
+                scrub(&mut decode.reason);
+                scrub(&mut decode.body_snippet);
+            }
+            Self::InvalidQuery(invalid) => {
+                scrub(&mut invalid.rule);
+                scrub_opt(&mut invalid.value);
+            }
+            Self::ServerContract(violation) => {
+                scrub(&mut violation.message);
+                scrub_opt(&mut violation.value);
+                scrub_opt(&mut violation.record);
+            }
+            Self::Timeout(_) => {}
+        }
+        error
+    }
+
     /// The HTTP status of an [`Error::Api`] or [`Error::Decode`].
     pub fn status(&self) -> Option<u16> {
         match self {
@@ -92,6 +133,87 @@ impl fmt::Display for DecodeError {
 }
 
 impl std::error::Error for DecodeError {}
+
+/// What kind of contract violation stopped a request or a walk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ViolationKind {
+    /// A record does not match a filter that was sent: the server ignored or misapplied it.
+    FilterNotApplied,
+    /// A page's length contradicts `count` and the page size: records would be lost or repeated.
+    PageMismatch,
+    /// The same page came back again although nothing was added: the server ignores `page`.
+    RepeatedPage,
+    /// The walk took more pages than the first `count` (and the growth inserts explain) can need.
+    Unbounded,
+}
+
+impl ViolationKind {
+    /// Every kind, in a stable order.
+    pub const ALL: &'static [ViolationKind] = &[
+        Self::FilterNotApplied,
+        Self::PageMismatch,
+        Self::RepeatedPage,
+        Self::Unbounded,
+    ];
+
+    /// The kind's name, as the bindings expose it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::FilterNotApplied => "filter_not_applied",
+            Self::PageMismatch => "page_mismatch",
+            Self::RepeatedPage => "repeated_page",
+            Self::Unbounded => "unbounded",
+        }
+    }
+}
+
+/// A server answer that breaks the contract in a way that would make the records wrong.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ContractViolation {
+    /// What was broken.
+    pub kind: ViolationKind,
+    /// What happened, in one sentence.
+    pub message: String,
+    /// The query parameter the server did not apply (for [`ViolationKind::FilterNotApplied`]).
+    pub parameter: Option<&'static str>,
+    /// The value of that parameter as it was sent.
+    pub value: Option<String>,
+    /// One offending record, as JSON.
+    pub record: Option<String>,
+}
+
+impl ContractViolation {
+    /// A violation of `kind` described by `message`.
+    pub fn new(kind: ViolationKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+            parameter: None,
+            value: None,
+            record: None,
+        }
+    }
+}
+
+impl fmt::Display for ContractViolation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the server broke the call-logs contract: {}",
+            self.message
+        )
+    }
+}
+
+impl std::error::Error for ContractViolation {}
+
+impl From<ContractViolation> for Error {
+    fn from(violation: ContractViolation) -> Self {
+        Self::ServerContract(Box::new(violation))
+    }
+}
 
 /// The first [`BODY_SNIPPET_CHARS`] characters of a body, lossily decoded.
 pub fn body_snippet(body: &[u8]) -> String {

@@ -18,10 +18,10 @@ pub mod retry;
 
 pub use client::{
     BASE_URL_ENV, CALL_LOGS_PATH, CallLogs, Client, ClientBuilder, DEFAULT_BASE_URL,
-    DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUT, ORG_HANDLE_ENV, SecretToken,
-    TOKEN_ENV, timeout_from_secs,
+    DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUT, MAX_REDIRECTS,
+    ORG_HANDLE_ENV, SecretToken, TOKEN_ENV, timeout_from_secs,
 };
-pub use error::{ApiError, DecodeError, Error};
+pub use error::{ApiError, ContractViolation, DecodeError, Error, ViolationKind};
 pub use model::{CallLog, CallLogPage, CallStatus, CallType, ErrorBody};
 pub use pagination::{CallLogStream, Pager, PagerOptions};
 pub use query::{CallLogQuery, DateBound, InvalidQuery};

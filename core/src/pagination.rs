@@ -3,9 +3,26 @@
 //!
 //! # Stop rules
 //!
-//! A walk ends at the first of: a page shorter than `page_size`, an empty page, the page numbered
-//! `ceil(count / page_size)`, a page identical to the one before (a server ignoring `page`), or the
-//! record limit. None of them trusts the server to behave, so no walk can spin.
+//! A walk ends at the page numbered `ceil(count / page_size)`, at a page shorter than the page
+//! size that `count` agrees is the last, at an empty page past the end, or at the record limit.
+//! Everything else a server can do ends it with an [`Error::ServerContract`], never silently and
+//! never in a loop:
+//!
+//! * **The page size is learned, not assumed.** Servers cap `page_size` silently (Django REST
+//!   framework's `max_page_size`) or use another default than 20. When the first page of a walk is
+//!   shorter than asked while `count` says records remain beyond it, the size it holds is the size
+//!   the server serves: the walk logs one warning and goes on with that size, sent explicitly, its
+//!   page numbers re-based to it.
+//! * **Every later page is checked against `count`**: it must hold exactly
+//!   `min(page_size, count - offset)` records. A page short in the middle of a walk would lose
+//!   records, so it is an error ([`ViolationKind::PageMismatch`]).
+//! * **A page that comes back again** while `count` has not grown means the server ignores `page`
+//!   ([`ViolationKind::RepeatedPage`]).
+//! * **A hard bound**: a walk takes at most twice the pages the first `count` calls for, plus
+//!   [`SPARE_PAGES`] (room for calls arriving during the walk); a server whose `count` keeps
+//!   growing is stopped there ([`ViolationKind::Unbounded`]).
+//!
+//! Memory grows with the records received, never with a `count` a server claims.
 //!
 //! # Calls arriving while a walk runs
 //!
@@ -26,6 +43,7 @@
 //! A walk that starts past page 1, or that has an `end_date` already, is not pinned (the user's
 //! window is kept as given); the overlap check still applies.
 
+use std::collections::HashSet;
 use std::hash::{Hash, Hasher};
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -36,9 +54,12 @@ use serde_json::Value;
 use tokio::task::JoinHandle;
 
 use crate::client::Client;
-use crate::error::Error;
+use crate::error::{ContractViolation, Error, ViolationKind};
 use crate::model::{CallLog, CallLogPage};
 use crate::query::{CallLogQuery, DateBound, FIRST_PAGE};
+
+/// Pages a walk may take beyond twice what its first `count` calls for.
+pub const SPARE_PAGES: u64 = 8;
 
 /// How a walk over pages behaves.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -55,7 +76,10 @@ pub struct Pager {
     query: CallLogQuery,
     options: PagerOptions,
     count: Option<u64>,
+    max_pages: u64,
+    pages: u64,
     previous: Vec<u64>,
+    seen: HashSet<u64>,
     emitted: u64,
     done: bool,
     prefetch: Option<JoinHandle<Result<CallLogPage, Error>>>,
@@ -80,6 +104,14 @@ impl Drop for Pager {
     }
 }
 
+/// Where a page puts the walk: how many of its records to hand on, and what comes next.
+enum Step {
+    /// Hand on the page's records after dropping this many repeated ones.
+    Records { repeated: usize },
+    /// The page was served at another offset than asked; fetch the walk's next query instead.
+    Rebased,
+}
+
 impl Pager {
     /// A walk of `query` from its page (default 1) on.
     pub fn new(client: Client, query: CallLogQuery, options: PagerOptions) -> Self {
@@ -88,14 +120,18 @@ impl Pager {
             query,
             options,
             count: None,
+            max_pages: u64::MAX,
+            pages: 0,
             previous: Vec::new(),
+            seen: HashSet::new(),
             emitted: 0,
             done: false,
             prefetch: None,
         }
     }
 
-    /// The query the next request will send (its page number and, once pinned, its `end_date`).
+    /// The query the next request will send (its page number and size, and once pinned, its
+    /// `end_date`).
     pub fn next_query(&self) -> &CallLogQuery {
         &self.query
     }
@@ -110,8 +146,9 @@ impl Pager {
         self.done
     }
 
-    /// The records of the next page, or `None` once the walk has ended. After an error the walk
-    /// can be resumed by calling this again: the same page is requested.
+    /// The records of the next page, or `None` once the walk has ended. After an error of the
+    /// network or the server's status the walk can be resumed by calling this again: the same page
+    /// is requested. After an [`Error::ServerContract`] the walk has ended.
     pub async fn next_page(&mut self) -> Result<Option<Vec<CallLog>>, Error> {
         while !self.done {
             let page = match self.prefetch.take() {
@@ -119,8 +156,9 @@ impl Pager {
                     Error::Connection(format!("the read-ahead request failed: {e}"))
                 })?,
                 None => self.client.fetch(&self.query).await,
-            }?;
-            let records = self.accept(page);
+            };
+            let page = page.inspect_err(|e| self.end_on_violation(e))?;
+            let records = self.accept(page)?;
             if self.options.read_ahead && !self.done {
                 let client = self.client.clone();
                 let query = self.query.clone();
@@ -133,28 +171,22 @@ impl Pager {
         Ok(None)
     }
 
+    fn end_on_violation(&mut self, error: &Error) {
+        if matches!(error, Error::ServerContract(_)) {
+            self.done = true;
+        }
+    }
+
     /// Takes in a page fetched for [`Pager::next_query`] (for a caller that already fetched it with
     /// `list`), applies the walk's rules to it, and returns the records to hand on. It sends
     /// nothing: read-ahead starts with the next [`Pager::next_page`].
-    pub fn accept(&mut self, page: CallLogPage) -> Vec<CallLog> {
-        let page_number = self.query.page_number();
-        let page_size = u64::from(self.query.effective_page_size());
+    pub fn accept(&mut self, page: CallLogPage) -> Result<Vec<CallLog>, Error> {
+        let step = self.step(&page);
+        let step = step.inspect_err(|e| self.end_on_violation(e))?;
+        let Step::Records { repeated } = step else {
+            return Ok(Vec::new());
+        };
         let mut records = page.data;
-        let fingerprints: Vec<u64> = records.iter().map(fingerprint).collect();
-        if records.is_empty() || fingerprints == self.previous {
-            self.done = true;
-            return Vec::new();
-        }
-        if self.count.is_none() && page_number == FIRST_PAGE && self.query.end_date.is_none() {
-            self.query.end_date = Some(DateBound::DateTime(records[0].creation_time));
-        }
-        let growth = self
-            .count
-            .map_or(0, |before| page.count.saturating_sub(before));
-        let repeated = overlap(&self.previous, &fingerprints, growth);
-        self.count = Some(page.count);
-        self.done = !has_next_page(page_number, page_size, page.count, records.len());
-        self.previous = fingerprints;
         records.drain(..repeated);
         if let Some(limit) = self.options.limit {
             let room = limit.saturating_sub(self.emitted);
@@ -164,10 +196,127 @@ impl Pager {
             }
         }
         self.emitted += records.len() as u64;
-        if !self.done {
-            self.query.page = Some(page_number + 1);
+        Ok(records)
+    }
+
+    /// Applies the walk's rules to a page: learns the served page size, checks the page's length
+    /// against `count`, detects repeats and the bound, pins the window, and moves to the next page.
+    fn step(&mut self, page: &CallLogPage) -> Result<Step, Error> {
+        self.pages += 1;
+        if self.pages > self.max_pages {
+            return Err(ContractViolation::new(
+                ViolationKind::Unbounded,
+                format!(
+                    "the walk needed more than {} pages although the first page counted {} records; its count keeps growing or its pages never end",
+                    self.max_pages,
+                    self.count.unwrap_or(0)
+                ),
+            )
+            .into());
         }
-        records
+        let number = self.query.page_number();
+        let asked = self.query.effective_page_size();
+        let len = page.data.len() as u64;
+        let first = self.count.is_none();
+        if first {
+            let served = served_page_size(&self.query, page);
+            if served != asked {
+                log::warn!(
+                    "the server serves {served} records a page although {asked} were asked for; walking on with page_size={served}"
+                );
+                let offset = u64::from(number - FIRST_PAGE) * u64::from(asked);
+                self.query.page_size = Some(served);
+                if number != FIRST_PAGE {
+                    return self.rebase(offset, served, page.count);
+                }
+            }
+            let size = u64::from(self.query.effective_page_size());
+            self.max_pages = page
+                .count
+                .div_ceil(size)
+                .saturating_mul(2)
+                .saturating_add(SPARE_PAGES);
+        }
+        let size = u64::from(self.query.effective_page_size());
+        let offset = u64::from(number - FIRST_PAGE) * size;
+        let expected = page.count.saturating_sub(offset).min(size);
+        if len != expected {
+            return Err(mismatch(number, size, len, page.count, expected));
+        }
+        if len == 0 {
+            self.done = true;
+            return Ok(Step::Records { repeated: 0 });
+        }
+        let fingerprints: Vec<u64> = page.data.iter().map(fingerprint).collect();
+        let growth = self
+            .count
+            .map_or(0, |before| page.count.saturating_sub(before));
+        if !self.seen.insert(digest(&fingerprints)) && growth == 0 {
+            return Err(ContractViolation::new(
+                ViolationKind::RepeatedPage,
+                format!(
+                    "page {number} holds the same records as a page before it while count stayed {}: the server ignores `page`",
+                    page.count
+                ),
+            )
+            .into());
+        }
+        if first && number == FIRST_PAGE && self.query.end_date.is_none() {
+            self.query.end_date = Some(DateBound::DateTime(page.data[0].creation_time));
+        }
+        let repeated = overlap(&self.previous, &fingerprints, growth);
+        self.count = Some(page.count);
+        self.done = !has_next_page(number, size, page.count, page.data.len());
+        self.previous = fingerprints;
+        if !self.done {
+            self.query.page = Some(number + 1);
+        }
+        Ok(Step::Records { repeated })
+    }
+
+    /// Moves a walk that started at `offset` onto pages of the served size, when `offset` falls on
+    /// one of their boundaries; the page in hand came from another offset and is not used.
+    fn rebase(&mut self, offset: u64, served: u32, count: u64) -> Result<Step, Error> {
+        let page = offset / u64::from(served) + 1;
+        match u32::try_from(page) {
+            Ok(page) if offset % u64::from(served) == 0 => {
+                self.query.page = Some(page);
+                self.pages = 0;
+                Ok(Step::Rebased)
+            }
+            _ => Err(ContractViolation::new(
+                ViolationKind::PageMismatch,
+                format!(
+                    "the walk starts at record {offset} of {count}, which is no page boundary of the {served} records a page the server serves"
+                ),
+            )
+            .into()),
+        }
+    }
+}
+
+fn mismatch(number: u32, size: u64, len: u64, count: u64, expected: u64) -> Error {
+    ContractViolation::new(
+        ViolationKind::PageMismatch,
+        format!(
+            "page {number} of size {size} holds {len} records where count {count} calls for {expected}; walking on would {} records",
+            if len < expected { "lose" } else { "repeat or invent" }
+        ),
+    )
+    .into()
+}
+
+/// The page size a server served for `page`, which `query` asked for: the size asked, or the
+/// page's length when it is shorter although `count` says records remain beyond it (a server that
+/// caps `page_size` or has another default).
+pub fn served_page_size(query: &CallLogQuery, page: &CallLogPage) -> u32 {
+    let asked = query.effective_page_size();
+    let len = page.data.len() as u64;
+    let offset = u64::from(query.page_number() - FIRST_PAGE) * u64::from(asked);
+    if len > 0 && len < u64::from(asked) && offset.saturating_add(len) < page.count {
+        len as u32
+    } else {
+        asked
     }
 }
 
@@ -180,11 +329,19 @@ pub fn has_next_page(page_number: u32, page_size: u64, count: u64, len: usize) -
         && page_number < u32::MAX
 }
 
-/// The query of the page after `page`, which `query` fetched; `None` when `page` is the last.
+/// The query of the page after `page`, which `query` fetched, at the size the server served;
+/// `None` when `page` is the last.
 pub fn next_page_query(query: &CallLogQuery, page: &CallLogPage) -> Option<CallLogQuery> {
     let number = query.page_number();
-    let size = u64::from(query.effective_page_size());
-    has_next_page(number, size, page.count, page.data.len()).then(|| query.clone().page(number + 1))
+    let size = served_page_size(query, page);
+    has_next_page(number, u64::from(size), page.count, page.data.len())
+        .then(|| query.clone().page(number + 1).page_size(size))
+}
+
+fn digest(fingerprints: &[u64]) -> u64 {
+    let mut hasher = FxHasher::default();
+    fingerprints.iter().for_each(|f| hasher.write_u64(*f));
+    hasher.finish()
 }
 
 /// The length of the longest run, at most `limit` long, that ends `previous` and starts `page`.
@@ -345,7 +502,6 @@ pub(crate) async fn collect_all(
         pager = Pager::new(client.clone(), query, PagerOptions::default());
         all.clear();
     }
-    all.reserve(pager.count().unwrap_or(0).saturating_sub(all.len() as u64) as usize);
     while let Some(records) = pager.next_page().await? {
         all.extend(records);
     }
@@ -353,7 +509,8 @@ pub(crate) async fn collect_all(
 }
 
 /// The pages after the first, fetched concurrently; `None` when they are not the consistent
-/// continuation of the first (a page of another `count` or of the wrong length).
+/// continuation of the first (a page of another `count` or of the wrong length, or one that
+/// repeats another): the ordered walk then finds out what is wrong.
 async fn fetch_rest_concurrently(
     client: &Client,
     pager: &Pager,
@@ -371,11 +528,16 @@ async fn fetch_rest_concurrently(
             async move { client.fetch(&query).await.map(|page| (number, page)) }
         })
         .buffered(concurrency);
-    let mut records = Vec::with_capacity(count.saturating_sub(page_size) as usize);
+    let mut records = Vec::new();
+    let mut seen = HashSet::from([digest(pager.previous.as_slice())]);
     while let Some((number, page)) = pages.try_next().await? {
         let before = u64::from(number - 1) * page_size;
         let expected = count.saturating_sub(before).min(page_size);
-        if page.count != count || page.data.len() as u64 != expected {
+        let fingerprints: Vec<u64> = page.data.iter().map(fingerprint).collect();
+        if page.count != count
+            || page.data.len() as u64 != expected
+            || !seen.insert(digest(&fingerprints))
+        {
             return Ok(None);
         }
         records.extend(page.data);

@@ -3,6 +3,7 @@
 use std::fmt;
 
 use chrono::{DateTime, Days, NaiveDate, TimeDelta, TimeZone, Utc};
+use reqwest::header::{AUTHORIZATION, HeaderName, HeaderValue};
 use serde::Serialize;
 
 use crate::model::{CallStatus, CallType, format_timestamp, parse_timestamp};
@@ -13,6 +14,37 @@ pub const FIRST_PAGE: u32 = 1;
 pub const DEFAULT_PAGE_SIZE: u32 = 20;
 /// The largest page size the contract allows.
 pub const MAX_PAGE_SIZE: u32 = 1000;
+/// The query parameters of the contract, in its order.
+pub const PARAMETERS: &[&str] = &[
+    "page",
+    "page_size",
+    "start_date",
+    "end_date",
+    "call_type",
+    "call_status",
+];
+/// The header that names the organization.
+pub const ORG_HANDLE_HEADER: &str = "org-handle";
+
+/// Checks an extra header: a valid name and value, and neither `Authorization` nor `Org-Handle`,
+/// which the client sets from its token and org handle (so nothing can replace them silently).
+pub fn extra_header(name: &str, value: &str) -> Result<(HeaderName, HeaderValue), String> {
+    let header =
+        HeaderName::try_from(name).map_err(|_| format!("{name:?} is not a valid header name"))?;
+    if header == AUTHORIZATION || header == ORG_HANDLE_HEADER {
+        return Err(format!(
+            "the {name} header is set from the client's {} and cannot be replaced",
+            if header == AUTHORIZATION {
+                "token"
+            } else {
+                "org handle"
+            }
+        ));
+    }
+    let value = HeaderValue::try_from(value)
+        .map_err(|_| format!("the value of header {name} has characters a header cannot carry"))?;
+    Ok((header, value))
+}
 
 /// A bound of a date filter: a whole UTC day, or an instant.
 ///
@@ -156,6 +188,14 @@ pub struct CallLogQuery {
     /// servers store) instead of rejecting them. Not sent to the server.
     #[serde(skip)]
     pub allow_undocumented_values: bool,
+    /// Parameters the contract does not define, sent as given after the contract's own (e.g.
+    /// `start_time=03-02-2026 00:00:00` for a server that reads that). Records are not checked
+    /// against them: their meaning is the server's.
+    #[serde(skip)]
+    pub extra_query: Vec<(String, String)>,
+    /// Headers sent with this query's requests, after (and over) the client's own extra headers.
+    #[serde(skip)]
+    pub extra_headers: Vec<(String, String)>,
 }
 
 impl CallLogQuery {
@@ -203,6 +243,18 @@ impl CallLogQuery {
     /// Lets `call_type` / `call_status` carry values outside the documented set.
     pub fn allow_undocumented_values(mut self) -> Self {
         self.allow_undocumented_values = true;
+        self
+    }
+
+    /// Adds a parameter the contract does not define (it cannot name one that it does).
+    pub fn extra_query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.extra_query.push((name.into(), value.into()));
+        self
+    }
+
+    /// Adds a header for this query's requests (neither `Authorization` nor `Org-Handle`).
+    pub fn extra_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.extra_headers.push((name.into(), value.into()));
         self
     }
 
@@ -256,25 +308,65 @@ impl CallLogQuery {
                 ));
             }
         }
+        if let Some((name, _)) = self
+            .extra_query
+            .iter()
+            .find(|(name, _)| name.is_empty() || PARAMETERS.contains(&name.as_str()))
+        {
+            return Err(InvalidQuery::new(
+                "extra_query",
+                "must not be empty or name a parameter of the contract (set that parameter itself, so that records are checked against it)",
+                name,
+            ));
+        }
+        for (name, value) in &self.extra_headers {
+            extra_header(name, value).map_err(|rule| InvalidQuery {
+                parameter: "extra_headers",
+                rule,
+                value: Some(name.clone()),
+            })?;
+        }
         Ok(())
     }
 
-    /// Whether a record satisfies every filter of the query (type, status, inclusive date bounds
-    /// with a date-only `end_date` covering its whole UTC day). Pagination is not a filter.
+    /// Whether a record satisfies every filter of the query. See [`CallLogQuery::unmatched_filter`].
     pub fn matches(&self, record: &crate::CallLog) -> bool {
-        self.call_type
+        self.unmatched_filter(record).is_none()
+    }
+
+    /// The first filter a record does not satisfy, as the parameter's name and the value sent;
+    /// `None` when it satisfies them all. Type and status compare without regard to ASCII case
+    /// (servers store `FAILED` and match it to `failed`); date bounds are inclusive, and a
+    /// date-only `end_date` covers its whole UTC day. Pagination is not a filter, and
+    /// `extra_query` parameters are not checked.
+    pub fn unmatched_filter(&self, record: &crate::CallLog) -> Option<(&'static str, String)> {
+        if let Some(t) = self
+            .call_type
             .as_ref()
-            .is_none_or(|t| *t == record.call_type)
-            && self
-                .call_status
-                .as_ref()
-                .is_none_or(|s| *s == record.call_status)
-            && self
-                .start_date
-                .is_none_or(|b| record.creation_time >= b.first_instant())
-            && self
-                .end_date
-                .is_none_or(|b| record.creation_time <= b.last_instant())
+            .filter(|t| !t.as_str().eq_ignore_ascii_case(record.call_type.as_str()))
+        {
+            return Some(("call_type", t.to_string()));
+        }
+        if let Some(s) = self
+            .call_status
+            .as_ref()
+            .filter(|s| !s.as_str().eq_ignore_ascii_case(record.call_status.as_str()))
+        {
+            return Some(("call_status", s.to_string()));
+        }
+        if let Some(b) = self
+            .start_date
+            .filter(|b| record.creation_time < b.first_instant())
+        {
+            return Some(("start_date", b.to_string()));
+        }
+        if let Some(b) = self
+            .end_date
+            .filter(|b| record.creation_time > b.last_instant())
+        {
+            return Some(("end_date", b.to_string()));
+        }
+        None
     }
 
     /// The query string, without the leading `?`: parameters in the contract's order, unset ones
@@ -300,6 +392,9 @@ impl CallLogQuery {
             if let Some(value) = value {
                 out.append_pair(name, value);
             }
+        }
+        for (name, value) in &self.extra_query {
+            out.append_pair(name, value);
         }
         out.finish()
     }
@@ -343,8 +438,13 @@ fn parse_page_number(parameter: &'static str, text: &str) -> Result<u32, Invalid
             text,
         ));
     }
-    // Numbers beyond u32 are out of every allowed range; clamp so that validate names the rule.
-    Ok(u32::try_from(number).unwrap_or(u32::MAX))
+    u32::try_from(number).map_err(|_| {
+        InvalidQuery::new(
+            parameter,
+            format!("must be an integer no larger than {}", u32::MAX),
+            text,
+        )
+    })
 }
 
 fn parse_bound(parameter: &'static str, text: &str) -> Result<DateBound, InvalidQuery> {

@@ -572,7 +572,8 @@ async fn a_walk_resumes_after_a_page_already_held() {
     assert_eq!(page.data, reference[50..100]);
     let mut pager = client
         .call_logs()
-        .pages_after(query, page, PagerOptions::default());
+        .pages_after(query, page, PagerOptions::default())
+        .unwrap();
     let mut rest = Vec::new();
     while let Some(records) = pager.next_page().await.unwrap() {
         rest.extend(records);

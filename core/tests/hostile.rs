@@ -3,9 +3,10 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use futures_util::TryStreamExt;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use unpod_calllogs::{CallLogQuery, Client, Error};
+use unpod_calllogs::{CallLogQuery, Client, Error, ViolationKind};
 
 const SECRET: &str = "s3cret-token-that-must-never-show";
 
@@ -18,7 +19,12 @@ enum Reply {
     Silent,
     /// Sends a 200 head, then `chunk` again and again without end.
     Endless(&'static str),
+    /// Answers the request (its head, and how many came before it) with the bytes made for it.
+    Dynamic(Answer),
 }
+
+/// Makes the bytes of an answer from the request's head and how many requests came before it.
+type Answer = Arc<dyn Fn(&str, usize) -> Vec<u8> + Send + Sync>;
 
 struct Hostile {
     url: String,
@@ -79,12 +85,19 @@ async fn answer(mut socket: TcpStream, reply: Reply, seen: Arc<Mutex<Vec<String>
             Ok(n) => head.extend_from_slice(&buffer[..n]),
         }
     }
-    seen.lock()
-        .unwrap()
-        .push(String::from_utf8_lossy(&head).into_owned());
+    let head = String::from_utf8_lossy(&head).into_owned();
+    let number = {
+        let mut seen = seen.lock().unwrap();
+        seen.push(head.clone());
+        seen.len() - 1
+    };
     match reply {
         Reply::Raw(bytes) => {
             let _ = socket.write_all(&bytes).await;
+            let _ = socket.shutdown().await;
+        }
+        Reply::Dynamic(make) => {
+            let _ = socket.write_all(&make(&head, number)).await;
             let _ = socket.shutdown().await;
         }
         Reply::Silent => tokio::time::sleep(Duration::from_secs(30)).await,
@@ -99,14 +112,72 @@ async fn answer(mut socket: TcpStream, reply: Reply, seen: Arc<Mutex<Vec<String>
     }
 }
 
-fn http(status: &str, headers: &str, body: &str) -> Reply {
-    Reply::Raw(
-        format!(
-            "HTTP/1.1 {status}\r\n{headers}content-length: {}\r\nconnection: close\r\n\r\n{body}",
-            body.len()
-        )
-        .into_bytes(),
+fn response(status: &str, headers: &str, body: &str) -> Vec<u8> {
+    format!(
+        "HTTP/1.1 {status}\r\n{headers}content-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
     )
+    .into_bytes()
+}
+
+fn http(status: &str, headers: &str, body: &str) -> Reply {
+    Reply::Raw(response(status, headers, body))
+}
+
+/// A server that answers each request with a page made by `page(number asked, request index)`.
+fn pages(page: impl Fn(u32, usize) -> String + Send + Sync + 'static) -> Reply {
+    Reply::Dynamic(Arc::new(move |head, index| {
+        let number = head
+            .split_once("page=")
+            .and_then(|(_, rest)| rest.split(|c: char| !c.is_ascii_digit()).next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(1);
+        response(
+            "200 OK",
+            "content-type: application/json\r\n",
+            &page(number, index),
+        )
+    }))
+}
+
+/// A page claiming `count`, holding the records numbered `records` (distinct, newest first).
+fn page_of(count: u64, records: std::ops::Range<u64>) -> String {
+    let data: Vec<String> = records
+        .map(|i| {
+            let time = chrono::DateTime::from_timestamp(1_772_000_000 - i as i64 * 60, 0).unwrap();
+            format!(
+                r#"{{"call_type":"inbound","call_status":"missed","creation_time":"{}","start_time":null,"end_time":null,"call_duration":0,"end_reason":"no_answer"}}"#,
+                time.format("%Y-%m-%dT%H:%M:%SZ")
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"count":{count},"status_code":200,"message":"ok","data":[{}]}}"#,
+        data.join(",")
+    )
+}
+
+/// Every record of a walk of `query`, or the error that ended it.
+async fn walk(
+    client: &Client,
+    query: CallLogQuery,
+) -> (Vec<unpod_calllogs::CallLog>, Option<Error>) {
+    let mut stream = client.call_logs().stream(query);
+    let mut records = Vec::new();
+    loop {
+        match stream.try_next().await {
+            Ok(Some(record)) => records.push(record),
+            Ok(None) => return (records, None),
+            Err(error) => return (records, Some(error)),
+        }
+    }
+}
+
+fn violation_kind(error: Option<Error>) -> ViolationKind {
+    match error {
+        Some(Error::ServerContract(violation)) => violation.kind,
+        other => panic!("expected a contract violation, got {other:?}"),
+    }
 }
 
 const PAGE: &str = r#"{"count":1,"status_code":200,"message":"ok","data":[{"call_type":"inbound","call_status":"missed","creation_time":"2026-02-07T05:57:00Z","start_time":null,"end_time":null,"call_duration":0,"end_reason":"no_answer"}]}"#;
@@ -275,30 +346,271 @@ async fn a_body_far_larger_than_any_page_is_refused() {
 }
 
 #[tokio::test]
-async fn a_redirect_to_another_host_does_not_carry_the_token() {
+async fn a_redirect_to_another_origin_is_not_followed_and_names_its_location() {
     let target = Hostile::start(http("200 OK", "", PAGE)).await;
     let port = target.url.rsplit(':').next().unwrap();
     let location = format!("http://localhost:{port}/api/v2/platform/call-logs/");
     let origin = Hostile::start(http("302 Found", &format!("location: {location}\r\n"), "")).await;
-    let page = origin
+    let error = origin.list_error(2).await;
+    let Error::Api(api) = &error else {
+        panic!("{error:?}")
+    };
+    assert_eq!(api.status, 302);
+    assert!(api.message.contains(&location), "{error}");
+    assert!(
+        target.requests().is_empty(),
+        "neither token nor org handle travels"
+    );
+    assert_eq!(origin.requests().len(), 1, "a redirect is not retried");
+}
+
+#[tokio::test]
+async fn a_redirect_within_the_origin_is_followed_with_the_headers() {
+    let server = Hostile::start(Reply::Dynamic(Arc::new(|head, _| {
+        if head.starts_with("GET /old/") {
+            response(
+                "301 Moved Permanently",
+                "location: /api/v2/platform/call-logs/\r\n",
+                "",
+            )
+        } else {
+            response("200 OK", "", PAGE)
+        }
+    })))
+    .await;
+    let client = Client::builder()
+        .token(SECRET)
+        .org_handle("acme")
+        .base_url(format!("{}/old/x/../", server.url))
+        .build()
+        .unwrap();
+    assert_eq!(
+        client
+            .call_logs()
+            .list(&CallLogQuery::new())
+            .await
+            .unwrap()
+            .count,
+        1
+    );
+    let requests = server.requests();
+    assert_eq!(requests.len(), 2);
+    assert!(
+        requests[1]
+            .to_ascii_lowercase()
+            .contains("org-handle: acme")
+    );
+}
+
+#[tokio::test]
+async fn a_redirect_loop_ends_without_retries() {
+    let server = Hostile::start(http(
+        "302 Found",
+        "location: /api/v2/platform/call-logs/\r\n",
+        "",
+    ))
+    .await;
+    let error = server.list_error(2).await;
+    assert!(matches!(error, Error::Connection(_)), "{error:?}");
+    assert_eq!(
+        server.requests().len(),
+        unpod_calllogs::MAX_REDIRECTS + 1,
+        "one attempt, no retries"
+    );
+}
+
+#[tokio::test]
+async fn a_base_url_with_credentials_is_refused_and_not_shown() {
+    for url in [
+        "http://alice:pw-1234@127.0.0.1:9/",
+        "http://alice@127.0.0.1:9/",
+    ] {
+        let error = Client::builder()
+            .token(SECRET)
+            .org_handle("acme")
+            .base_url(url)
+            .build()
+            .unwrap_err();
+        let shown = format!("{error} {error:?}");
+        assert!(matches!(error, Error::Config(_)), "{shown}");
+        assert!(shown.contains("user name or password"), "{shown}");
+        assert!(
+            !shown.contains("pw-1234") && !shown.contains("alice"),
+            "{shown}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_token_echoed_by_the_server_never_reaches_an_error() {
+    let escaped = SECRET.replace('-', "\\u002d");
+    let body = format!(
+        r#"{{"status_code":500,"message":"bad token {SECRET}","detail":"{escaped}","token":"{SECRET}"}}"#
+    );
+    let server = Hostile::start(http(
+        "500 Internal Server Error",
+        &format!("x-request-id: req-{SECRET}\r\n"),
+        &body,
+    ))
+    .await;
+    let error = server.list_error(1).await;
+    let Error::Api(api) = &error else {
+        panic!("{error:?}")
+    };
+    assert_eq!(api.message, "bad token ***");
+    assert_eq!(api.request_id.as_deref(), Some("req-***"));
+    assert!(api.body.contains(r#""token":"***""#), "{}", api.body);
+    assert_secret_hidden(&error);
+
+    let echoed = format!(r#"{{"count":1,"data":[{{"call_type":"{SECRET}""#);
+    let server = Hostile::start(http("200 OK", "", &echoed)).await;
+    let error = server.list_error(0).await;
+    assert!(matches!(error, Error::Decode(_)), "{error:?}");
+    assert_secret_hidden(&error);
+
+    let record = PAGE.replace("missed", SECRET);
+    let server = Hostile::start(http("200 OK", "", &record)).await;
+    let error = server
         .client(0)
         .call_logs()
-        .list(&CallLogQuery::new())
+        .list(&CallLogQuery::new().call_status(unpod_calllogs::CallStatus::Missed))
         .await
-        .unwrap();
-    assert_eq!(page.count, 1);
-    let followed = target.requests().pop().unwrap().to_ascii_lowercase();
-    assert!(
-        followed.starts_with("get /api/v2/platform/call-logs/"),
-        "{followed}"
+        .unwrap_err();
+    let Error::ServerContract(violation) = &error else {
+        panic!("{error:?}")
+    };
+    assert!(violation.record.as_deref().unwrap().contains("***"));
+    assert_secret_hidden(&error);
+}
+
+#[test]
+fn tokens_are_scrubbed_everywhere_and_short_ones_only_as_words() {
+    let long = unpod_calllogs::SecretToken::new(SECRET);
+    assert_eq!(
+        long.scrub(&format!("a{SECRET}b \"{SECRET}\" req-{SECRET}")),
+        "a***b \"***\" req-***"
     );
-    assert!(!followed.contains("authorization"), "{followed}");
-    assert!(!followed.contains(&SECRET.to_ascii_lowercase()));
-    assert!(
-        origin.requests()[0]
-            .to_ascii_lowercase()
-            .contains("authorization: token")
+    let short = unpod_calllogs::SecretToken::new("t");
+    assert_eq!(
+        short.scrub("token t: <html>maintenance</html> (t) tt"),
+        "token ***: <html>maintenance</html> (***) tt"
     );
+    let quoted = unpod_calllogs::SecretToken::new("to\"ken-with-quote");
+    assert_eq!(
+        quoted.scrub(r#"{"echo":"to\"ken-with-quote"}"#),
+        r#"{"echo":"***"}"#
+    );
+}
+
+#[tokio::test]
+async fn extra_query_and_headers_are_sent_as_given() {
+    let server = Hostile::start(http("200 OK", "", PAGE)).await;
+    let query = CallLogQuery::new()
+        .page_size(5)
+        .extra_query("start_time", "03-02-2026 00:00:00")
+        .extra_header("Product-Id", "per-call")
+        .extra_header("X-Trace", "42");
+    server.client(0).call_logs().list(&query).await.unwrap();
+    let request = server.requests().pop().unwrap().to_ascii_lowercase();
+    assert!(
+        request.starts_with(
+            "get /api/v2/platform/call-logs/?page_size=5&start_time=03-02-2026+00%3a00%3a00 http/1.1\r\n"
+        ),
+        "{request}"
+    );
+    assert!(request.contains("product-id: per-call\r\n"), "{request}");
+    assert!(!request.contains("product-id: unpod.ai"), "{request}");
+    assert!(request.contains("x-trace: 42\r\n"), "{request}");
+}
+
+#[tokio::test]
+async fn a_short_page_in_the_middle_of_a_walk_is_an_error() {
+    let server = Hostile::start(pages(|number, _| match number {
+        1 => page_of(30, 0..10),
+        _ => page_of(30, 10..15),
+    }))
+    .await;
+    let (records, error) = walk(&server.client(0), CallLogQuery::new().page_size(10)).await;
+    assert_eq!(
+        records.len(),
+        10,
+        "the full first page, nothing of the short one"
+    );
+    assert_eq!(violation_kind(error), ViolationKind::PageMismatch);
+    assert_eq!(server.requests().len(), 2);
+}
+
+#[tokio::test]
+async fn a_huge_count_allocates_nothing_it_was_not_sent() {
+    for count in [150_000_000, u64::MAX] {
+        let server = Hostile::start(pages(move |number, _| {
+            let first = u64::from(number - 1) * 100;
+            match number {
+                1..=3 => page_of(count, first..first + 100),
+                _ => page_of(count, first..first + 7),
+            }
+        }))
+        .await;
+        let client = server.client(0);
+        let query = CallLogQuery::new().page_size(100);
+        let error = client
+            .call_logs()
+            .collect_all(query.clone(), 4)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&error, Error::ServerContract(v) if v.kind == ViolationKind::PageMismatch),
+            "{error:?}"
+        );
+        let (records, error) = walk(&client, query).await;
+        assert_eq!(records.len(), 300);
+        assert_eq!(violation_kind(error), ViolationKind::PageMismatch);
+    }
+}
+
+#[tokio::test]
+async fn a_count_that_keeps_growing_stops_at_the_bound() {
+    let server = Hostile::start(pages(|number, index| {
+        let first = u64::from(number - 1) * 10;
+        page_of(100 + 100 * index as u64, first..first + 10)
+    }))
+    .await;
+    let client = server.client(0);
+    let query = CallLogQuery::new().page_size(10);
+    let (_, error) = walk(&client, query.clone()).await;
+    assert_eq!(violation_kind(error), ViolationKind::Unbounded);
+    let bound = 2 * 10 + unpod_calllogs::pagination::SPARE_PAGES as usize;
+    assert_eq!(server.requests().len(), bound + 1);
+    let error = client.call_logs().collect_all(query, 4).await.unwrap_err();
+    assert!(
+        matches!(&error, Error::ServerContract(v) if v.kind == ViolationKind::Unbounded),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn pages_that_repeat_or_cycle_are_an_error_not_a_loop() {
+    let same = Hostile::start(pages(|_, _| page_of(1000, 0..20))).await;
+    let cycling = Hostile::start(pages(|number, _| {
+        let first = u64::from(number % 2) * 20;
+        page_of(1000, first..first + 20)
+    }))
+    .await;
+    for (server, requests) in [(same, 2), (cycling, 3)] {
+        let client = server.client(0);
+        // An end_date of its own: no pinned window, whose check would stop the cycle first.
+        let end = chrono::NaiveDate::from_ymd_opt(2030, 1, 1).unwrap();
+        let query = CallLogQuery::new().page_size(20).end_date(end);
+        let (records, error) = walk(&client, query.clone()).await;
+        assert_eq!(violation_kind(error), ViolationKind::RepeatedPage);
+        assert_eq!(records.len(), 20 * (requests - 1));
+        assert_eq!(server.requests().len(), requests);
+        let error = client.call_logs().collect_all(query, 4).await.unwrap_err();
+        assert!(
+            matches!(&error, Error::ServerContract(v) if v.kind == ViolationKind::RepeatedPage),
+            "{error:?}"
+        );
+    }
 }
 
 #[tokio::test]

@@ -41,6 +41,8 @@ prop_compose! {
             call_type: call_type.map(CallType::from),
             call_status: call_status.map(CallStatus::from),
             allow_undocumented_values: false,
+            extra_query: Vec::new(),
+            extra_headers: Vec::new(),
         }
     }
 }
@@ -225,8 +227,17 @@ fn reads_query_strings_as_a_server_does() {
         assert_eq!(error.parameter, parameter, "{text}");
         assert!(error.rule.starts_with(rule), "{text}: {}", error.rule);
     }
-    let huge = CallLogQuery::from_query_string("page_size=99999999999").unwrap();
-    assert_eq!(huge.validate().unwrap_err().parameter, "page_size");
+    for (text, parameter) in [
+        ("page_size=99999999999", "page_size"),
+        ("page=1000000000000000000000000000000", "page"),
+        ("page=4294967296", "page"),
+    ] {
+        let error = CallLogQuery::from_query_string(text).unwrap_err();
+        assert_eq!(error.parameter, parameter, "{text}");
+        assert_eq!(error.rule, "must be an integer no larger than 4294967295");
+    }
+    let largest = CallLogQuery::from_query_string("page=4294967295").unwrap();
+    assert_eq!(largest.page, Some(u32::MAX), "never clamped, never lost");
 }
 
 #[test]

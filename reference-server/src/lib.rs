@@ -21,6 +21,6 @@ pub mod store;
 
 pub use fault::{Fault, UnknownFault};
 pub use server::{
-    DEFAULT_ORG_HANDLE, DEFAULT_TOKEN, FOREIGN_ORG_HANDLE, FOREIGN_RECORDS, FOREIGN_TOKEN, Knobs,
-    Records, ServerConfig, ServerHandle, StartError, start,
+    DEFAULT_ORG_HANDLE, DEFAULT_TOKEN, FOREIGN_ORG_HANDLE, FOREIGN_RECORDS, FOREIGN_TOKEN, Filter,
+    Knobs, PastLast, Records, ServerConfig, ServerHandle, StartError, start,
 };

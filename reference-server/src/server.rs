@@ -18,6 +18,7 @@ use serde_json::Value;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use unpod_calllogs::model::PAGE_MESSAGE;
+use unpod_calllogs::query::DEFAULT_PAGE_SIZE;
 use unpod_calllogs::{CALL_LOGS_PATH, CallLog, CallLogQuery, DateBound, ErrorBody};
 
 use crate::data::{self, SplitMix64};
@@ -49,7 +50,89 @@ pub enum Records {
     Given(Vec<CallLog>),
 }
 
-/// Behaviour for client tests: slowness, failures, throttling and calls arriving during a walk.
+/// How a page past the last is answered.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PastLast {
+    /// `200` with `data: []` and the same `count` (the contract's first choice).
+    #[default]
+    Empty,
+    /// `400` "Invalid page." (the public Unpod v1 code).
+    BadRequest,
+    /// `404` "Invalid page." (stock Django REST framework).
+    NotFound,
+}
+
+impl PastLast {
+    /// The names `--past-last` takes.
+    pub const NAMES: &'static str = "empty, 400, 404";
+}
+
+impl std::str::FromStr for PastLast {
+    type Err = String;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        match name {
+            "empty" | "200" => Ok(Self::Empty),
+            "400" => Ok(Self::BadRequest),
+            "404" => Ok(Self::NotFound),
+            other => Err(format!(
+                "unknown past-last answer {other:?}; known: {}",
+                Self::NAMES
+            )),
+        }
+    }
+}
+
+/// A filter parameter the server can be told to accept and ignore.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Filter {
+    /// `call_type`
+    CallType,
+    /// `call_status`
+    CallStatus,
+    /// `start_date`
+    StartDate,
+    /// `end_date`
+    EndDate,
+}
+
+impl Filter {
+    /// Every filter, in the contract's order.
+    pub const ALL: &'static [Filter] = &[
+        Self::CallType,
+        Self::CallStatus,
+        Self::StartDate,
+        Self::EndDate,
+    ];
+
+    /// The parameter's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::CallType => "call_type",
+            Self::CallStatus => "call_status",
+            Self::StartDate => "start_date",
+            Self::EndDate => "end_date",
+        }
+    }
+}
+
+impl std::str::FromStr for Filter {
+    type Err = String;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|filter| filter.name() == name)
+            .ok_or_else(|| {
+                let known: Vec<_> = Self::ALL.iter().map(|f| f.name()).collect();
+                format!("unknown filter {name:?}; known: {}", known.join(", "))
+            })
+    }
+}
+
+/// Behaviour for client tests: slowness, failures, throttling, calls arriving during a walk, and
+/// the ways real servers are known to paginate and filter differently from the contract.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Knobs {
     /// Added before every answer.
@@ -64,6 +147,16 @@ pub struct Knobs {
     pub script: Vec<u16>,
     /// New calls added to the main organization (newest first) before each request is answered.
     pub live_inserts: u32,
+    /// Serve at most this many records a page, silently, as Django REST framework's
+    /// `max_page_size` does (page offsets use the capped size).
+    pub page_size_cap: Option<u32>,
+    /// The page size when the request sends none (the contract's is 20; Django REST framework
+    /// servers often use 10).
+    pub default_page_size: Option<u32>,
+    /// How a page past the last is answered.
+    pub past_last: PastLast,
+    /// Filters accepted and not applied.
+    pub ignored_filters: Vec<Filter>,
 }
 
 /// Everything the server is started with.
@@ -466,34 +559,51 @@ impl App {
         }
 
         let store = org.store.read().unwrap_or_else(PoisonError::into_inner);
+        let applied = |filter: Filter| !self.knobs.ignored_filters.contains(&filter);
         let selection = Selection {
             call_type: query
                 .call_type
                 .as_ref()
-                .filter(|_| fault != Some(Fault::IgnoreCallType)),
+                .filter(|_| fault != Some(Fault::IgnoreCallType) && applied(Filter::CallType)),
             call_status: query
                 .call_status
                 .as_ref()
-                .filter(|_| fault != Some(Fault::IgnoreCallStatus)),
-            from: query.start_date.map(|bound| match fault {
-                Some(Fault::StartDateExclusive) => {
-                    bound.first_instant() + TimeDelta::nanoseconds(1)
-                }
-                _ => bound.first_instant(),
-            }),
-            through: query.end_date.map(|bound| match (fault, bound) {
-                (Some(Fault::EndDateExcludesDay), DateBound::Date(_)) => bound.first_instant(),
-                _ => bound.last_instant(),
-            }),
+                .filter(|_| fault != Some(Fault::IgnoreCallStatus) && applied(Filter::CallStatus)),
+            from: query.start_date.filter(|_| applied(Filter::StartDate)).map(
+                |bound| match fault {
+                    Some(Fault::StartDateExclusive) => {
+                        bound.first_instant() + TimeDelta::nanoseconds(1)
+                    }
+                    _ => bound.first_instant(),
+                },
+            ),
+            through: query
+                .end_date
+                .filter(|_| applied(Filter::EndDate))
+                .map(|bound| match (fault, bound) {
+                    (Some(Fault::EndDateExcludesDay), DateBound::Date(_)) => bound.first_instant(),
+                    _ => bound.last_instant(),
+                }),
         };
         let matches = store.select(&selection);
-        let size = query.effective_page_size() as usize;
+        let size = query
+            .page_size
+            .or(self.knobs.default_page_size)
+            .unwrap_or(DEFAULT_PAGE_SIZE)
+            .min(self.knobs.page_size_cap.unwrap_or(u32::MAX)) as usize;
         let take = match fault {
             Some(Fault::PageSizeCapped) => size.min(100),
             _ => size,
         };
         let page = query.page_number() as usize;
         let mut skip = (page - 1).saturating_mul(size);
+        if page > 1 && skip >= matches.len() {
+            match self.knobs.past_last {
+                PastLast::Empty => {}
+                PastLast::BadRequest => return error(StatusCode::BAD_REQUEST, "Invalid page."),
+                PastLast::NotFound => return error(StatusCode::NOT_FOUND, "Invalid page."),
+            }
+        }
         match fault {
             Some(Fault::PageWindowOverlap) if page > 1 => skip -= 1,
             Some(Fault::PastLastPageRepeats) if skip >= matches.len() && !matches.is_empty() => {

@@ -23,6 +23,7 @@ from ._exceptions import (
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
+    ServerContractError,
 )
 from ._native import __version__
 
@@ -48,6 +49,7 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "ServerContractError",
     "__version__",
     "records_from_json",
 ]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import enum
-from typing import AsyncIterator, Iterator, List, Mapping, Optional, Tuple, Union
+from typing import Any, AsyncIterator, Callable, Iterator, List, Mapping, Optional, Tuple, TypeVar, Union
 
 from . import _native
 from ._enums import CallStatus, CallType
@@ -13,6 +14,7 @@ DateLike = Union[datetime.date, datetime.datetime, str]
 """A `date` (a whole UTC day), a `datetime` (naive means UTC) or an ISO 8601 string."""
 
 _Pairs = List[Tuple[str, str]]
+_Query = Tuple[_Pairs, _Pairs, _Pairs]
 
 CallLog = _native.CallLog
 
@@ -30,14 +32,16 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def _pairs(
-    page: Optional[int] = None,
-    page_size: Optional[int] = None,
-    start_date: Optional[DateLike] = None,
-    end_date: Optional[DateLike] = None,
-    call_type: Union[CallType, str, None] = None,
-    call_status: Union[CallStatus, str, None] = None,
-) -> _Pairs:
+def _query(
+    page: Optional[int],
+    page_size: Optional[int],
+    start_date: Optional[DateLike],
+    end_date: Optional[DateLike],
+    call_type: Union[CallType, str, None],
+    call_status: Union[CallStatus, str, None],
+    extra_query: Optional[Mapping[str, str]],
+    extra_headers: Optional[Mapping[str, str]],
+) -> _Query:
     given = (
         ("page", page),
         ("page_size", page_size),
@@ -46,7 +50,45 @@ def _pairs(
         ("call_type", call_type),
         ("call_status", call_status),
     )
-    return [(name, _text(value)) for name, value in given if value is not None]
+    pairs = [(name, _text(value)) for name, value in given if value is not None]
+    return pairs, _items(extra_query), _items(extra_headers)
+
+
+def _items(mapping: Optional[Mapping[str, str]]) -> _Pairs:
+    return [(str(name), str(value)) for name, value in (mapping or {}).items()]
+
+
+_NO_QUERY: _Query = ([], [], [])
+
+_T = TypeVar("_T")
+_Settle = Callable[[bool, Any], None]
+
+
+def _resolve(future: "asyncio.Future[Any]", ok: bool, value: Any) -> None:
+    if not future.done():
+        if ok:
+            future.set_result(value)
+        else:
+            future.set_exception(value)
+
+
+async def _call(start: Callable[[_Settle], _native.NativeTask]) -> Any:
+    """Awaits a native call. The runtime settles the future through the loop's thread-safe door;
+    cancelling the awaiting task cancels the native call (its request and retries)."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[Any] = loop.create_future()
+
+    def settle(ok: bool, value: Any) -> None:
+        try:
+            loop.call_soon_threadsafe(_resolve, future, ok, value)
+        except RuntimeError:
+            pass  # the loop has closed: nobody waits for this result any more
+
+    task = start(settle)
+    try:
+        return await future
+    finally:
+        task.cancel()
 
 
 class CallLogPage:
@@ -76,12 +118,7 @@ class CallLogPage:
 
     def __iter__(self) -> Iterator[CallLog]:
         yield from self.data
-        pager = self._client.pager([], None, True, self._native)
-        while True:
-            records = pager.next_page()
-            if records is None:
-                return
-            yield from records
+        yield from _walk(self._client.pager(_NO_QUERY, None, True, self._native))
 
     def __len__(self) -> int:
         return len(self.data)
@@ -95,7 +132,7 @@ class AsyncCallLogPage(CallLogPage):
 
     async def next_page(self) -> Optional[AsyncCallLogPage]:  # type: ignore[override]
         """The next page, or `None` after the last."""
-        native = await self._client.next_page_async(self._native)
+        native = await _call(lambda settle: self._client.next_page_async(self._native, settle))
         return None if native is None else AsyncCallLogPage(self._client, native)
 
     def __iter__(self) -> Iterator[CallLog]:
@@ -105,13 +142,8 @@ class AsyncCallLogPage(CallLogPage):
     async def __aiter__(self) -> AsyncIterator[CallLog]:
         for record in self.data:
             yield record
-        pager = self._client.pager([], None, True, self._native)
-        while True:
-            records = await pager.next_page_async()
-            if records is None:
-                return
-            for record in records:
-                yield record
+        async for record in _walk_async(self._client.pager(_NO_QUERY, None, True, self._native)):
+            yield record
 
 
 class CallLogs:
@@ -129,10 +161,16 @@ class CallLogs:
         end_date: Optional[DateLike] = None,
         call_type: Union[CallType, str, None] = None,
         call_status: Union[CallStatus, str, None] = None,
+        extra_query: Optional[Mapping[str, str]] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
     ) -> CallLogPage:
-        """One request: the page the filters ask for."""
-        pairs = _pairs(page, page_size, start_date, end_date, call_type, call_status)
-        return CallLogPage(self._client, self._client.list(pairs))
+        """One request: the page the filters ask for.
+
+        `extra_query` adds parameters the API does not define (records are not checked against
+        them); `extra_headers` adds headers to this call's requests.
+        """
+        query = _query(page, page_size, start_date, end_date, call_type, call_status, extra_query, extra_headers)
+        return CallLogPage(self._client, self._client.list(query))
 
     def iter(
         self,
@@ -143,10 +181,12 @@ class CallLogs:
         end_date: Optional[DateLike] = None,
         call_type: Union[CallType, str, None] = None,
         call_status: Union[CallStatus, str, None] = None,
+        extra_query: Optional[Mapping[str, str]] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
     ) -> Iterator[CallLog]:
         """Every matching record, page after page, in constant memory; at most `limit`."""
-        pairs = _pairs(None, page_size, start_date, end_date, call_type, call_status)
-        pager = self._client.pager(pairs, limit, True)
+        query = _query(None, page_size, start_date, end_date, call_type, call_status, extra_query, extra_headers)
+        pager = self._client.pager(query, limit, True)
         return _walk(pager)
 
     def all(
@@ -158,27 +198,37 @@ class CallLogs:
         end_date: Optional[DateLike] = None,
         call_type: Union[CallType, str, None] = None,
         call_status: Union[CallStatus, str, None] = None,
+        extra_query: Optional[Mapping[str, str]] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
     ) -> List[CallLog]:
         """Every matching record in server order; pages after the first are fetched concurrently."""
-        pairs = _pairs(None, page_size, start_date, end_date, call_type, call_status)
-        return self._client.all(pairs, concurrency)
+        query = _query(None, page_size, start_date, end_date, call_type, call_status, extra_query, extra_headers)
+        return self._client.all(query, concurrency)
 
 
 def _walk(pager: _native.NativePager) -> Iterator[CallLog]:
-    while True:
-        records = pager.next_page()
-        if records is None:
-            return
-        yield from records
+    """The records of a walk; leaving it early (`break`, an exception) drops its read-ahead."""
+    try:
+        while True:
+            records = pager.next_page()
+            if records is None:
+                return
+            yield from records
+    finally:
+        pager.close()
 
 
 async def _walk_async(pager: _native.NativePager) -> AsyncIterator[CallLog]:
-    while True:
-        records = await pager.next_page_async()
-        if records is None:
-            return
-        for record in records:
-            yield record
+    """`_walk` for `async for`; cancelling the task stops the request in flight."""
+    try:
+        while True:
+            records = await _call(pager.next_page_async)
+            if records is None:
+                return
+            for record in records:
+                yield record
+    finally:
+        pager.close()
 
 
 class AsyncCallLogs:
@@ -196,10 +246,17 @@ class AsyncCallLogs:
         end_date: Optional[DateLike] = None,
         call_type: Union[CallType, str, None] = None,
         call_status: Union[CallStatus, str, None] = None,
+        extra_query: Optional[Mapping[str, str]] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
     ) -> AsyncCallLogPage:
-        """One request: the page the filters ask for."""
-        pairs = _pairs(page, page_size, start_date, end_date, call_type, call_status)
-        return AsyncCallLogPage(self._client, await self._client.list_async(pairs))
+        """One request: the page the filters ask for.
+
+        `extra_query` adds parameters the API does not define (records are not checked against
+        them); `extra_headers` adds headers to this call's requests.
+        """
+        query = _query(page, page_size, start_date, end_date, call_type, call_status, extra_query, extra_headers)
+        native = await _call(lambda settle: self._client.list_async(query, settle))
+        return AsyncCallLogPage(self._client, native)
 
     def iter(
         self,
@@ -210,10 +267,12 @@ class AsyncCallLogs:
         end_date: Optional[DateLike] = None,
         call_type: Union[CallType, str, None] = None,
         call_status: Union[CallStatus, str, None] = None,
+        extra_query: Optional[Mapping[str, str]] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
     ) -> AsyncIterator[CallLog]:
         """Every matching record, for `async for`; at most `limit`."""
-        pairs = _pairs(None, page_size, start_date, end_date, call_type, call_status)
-        return _walk_async(self._client.pager(pairs, limit, True))
+        query = _query(None, page_size, start_date, end_date, call_type, call_status, extra_query, extra_headers)
+        return _walk_async(self._client.pager(query, limit, True))
 
     async def all(
         self,
@@ -224,10 +283,13 @@ class AsyncCallLogs:
         end_date: Optional[DateLike] = None,
         call_type: Union[CallType, str, None] = None,
         call_status: Union[CallStatus, str, None] = None,
+        extra_query: Optional[Mapping[str, str]] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
     ) -> List[CallLog]:
         """Every matching record in server order; pages after the first are fetched concurrently."""
-        pairs = _pairs(None, page_size, start_date, end_date, call_type, call_status)
-        return await self._client.all_async(pairs, concurrency)
+        query = _query(None, page_size, start_date, end_date, call_type, call_status, extra_query, extra_headers)
+        records: List[CallLog] = await _call(lambda settle: self._client.all_async(query, concurrency, settle))
+        return records
 
 
 class _BaseClient:
@@ -240,9 +302,10 @@ class _BaseClient:
         timeout: float = 60.0,
         max_retries: int = 2,
         headers: Optional[Mapping[str, str]] = None,
+        verify_filters: bool = True,
     ) -> None:
         self._native = _native.NativeClient(
-            token, org_handle, base_url, timeout, max_retries, list(dict(headers or {}).items()), "python"
+            token, org_handle, base_url, timeout, max_retries, _items(headers), "python", verify_filters
         )
 
     @property
@@ -261,6 +324,10 @@ class Client(_BaseClient):
     `UNPOD_BASE_URL` (default `https://unpod.dev`). `timeout` is in seconds per attempt; failed
     requests are retried `max_retries` times. `headers` are sent with every request (e.g.
     `{"Product-Id": "unpod.ai"}`). The token never appears in a `repr`, a log line or an error.
+
+    Every record received is checked against the filters sent; a record outside them raises
+    `ServerContractError` naming the filter the server did not apply. `verify_filters=False` turns
+    that off (and says so once on the `unpod_calllogs` logger), for a server known to ignore one.
     """
 
     def __init__(
@@ -272,8 +339,17 @@ class Client(_BaseClient):
         timeout: float = 60.0,
         max_retries: int = 2,
         headers: Optional[Mapping[str, str]] = None,
+        verify_filters: bool = True,
     ) -> None:
-        super().__init__(token, org_handle, base_url, timeout=timeout, max_retries=max_retries, headers=headers)
+        super().__init__(
+            token,
+            org_handle,
+            base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            headers=headers,
+            verify_filters=verify_filters,
+        )
         self.call_logs = CallLogs(self._native)
 
     def close(self) -> None:
@@ -298,8 +374,17 @@ class AsyncClient(_BaseClient):
         timeout: float = 60.0,
         max_retries: int = 2,
         headers: Optional[Mapping[str, str]] = None,
+        verify_filters: bool = True,
     ) -> None:
-        super().__init__(token, org_handle, base_url, timeout=timeout, max_retries=max_retries, headers=headers)
+        super().__init__(
+            token,
+            org_handle,
+            base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            headers=headers,
+            verify_filters=verify_filters,
+        )
         self.call_logs = AsyncCallLogs(self._native)
 
     async def close(self) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Optional
+import json
+from typing import Any, Dict, Optional
 
 
 class CallLogsError(Exception):
@@ -85,3 +86,28 @@ class InvalidQueryError(CallLogsError, ValueError):
         self.parameter = parameter
         self.rule = rule
         self.value = value
+
+
+class ServerContractError(CallLogsError):
+    """The server answered in a way the API rules out, so the records cannot be trusted.
+
+    `kind` says how: `filter_not_applied` (a record outside the filters sent: `parameter` and
+    `value` name the filter, `record` is the offending record as a dict), `page_mismatch` (a page's
+    length contradicts `count`: records would be lost), `repeated_page` (the server ignores `page`)
+    or `unbounded` (the walk would never end). Nothing after the offending page is returned.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        kind: str,
+        parameter: Optional[str] = None,
+        value: Optional[str] = None,
+        record: Optional[str] = None,
+    ) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.parameter = parameter
+        self.value = value
+        self.record: Optional[Dict[str, Any]] = None if record is None else json.loads(record)

@@ -1,9 +1,13 @@
 """The native module: adapters to the Rust core. Use the public API of `unpod_calllogs` instead."""
 
 import datetime
-from typing import Any, Awaitable, Dict, List, Optional, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
 from typing_extensions import final
+
+_Pairs = List[Tuple[str, str]]
+_Query = Tuple[_Pairs, _Pairs, _Pairs]
+_Settle = Callable[[bool, Any], None]
 
 __all__ = [
     "__version__",
@@ -11,6 +15,7 @@ __all__ = [
     "NativePage",
     "NativePager",
     "NativeReferenceServer",
+    "NativeTask",
     "CallLog",
     "records_from_json",
 ]
@@ -64,9 +69,14 @@ class NativePage:
 def records_from_json(body: bytes) -> List[CallLog]: ...
 
 @final
+class NativeTask:
+    def cancel(self) -> None: ...
+
+@final
 class NativePager:
     def next_page(self) -> Optional[List[CallLog]]: ...
-    def next_page_async(self) -> Awaitable[Optional[List[CallLog]]]: ...
+    def next_page_async(self, settle: _Settle) -> NativeTask: ...
+    def close(self) -> None: ...
 
 @final
 class NativeClient:
@@ -79,18 +89,19 @@ class NativeClient:
         max_retries: Optional[int],
         headers: List[Tuple[str, str]],
         binding: str,
+        verify_filters: bool,
     ) -> NativeClient: ...
     @property
     def endpoint(self) -> str: ...
-    def list(self, pairs: List[Tuple[str, str]]) -> NativePage: ...
-    def list_async(self, pairs: List[Tuple[str, str]]) -> Awaitable[NativePage]: ...
+    def list(self, pairs: _Query) -> NativePage: ...
+    def list_async(self, pairs: _Query, settle: _Settle) -> NativeTask: ...
     def next_page(self, after: NativePage) -> Optional[NativePage]: ...
-    def next_page_async(self, after: NativePage) -> Awaitable[Optional[NativePage]]: ...
+    def next_page_async(self, after: NativePage, settle: _Settle) -> NativeTask: ...
     def pager(
-        self, pairs: List[Tuple[str, str]], limit: Optional[int], read_ahead: bool, after: Optional[NativePage] = None
+        self, pairs: _Query, limit: Optional[int], read_ahead: bool, after: Optional[NativePage] = None
     ) -> NativePager: ...
-    def all(self, pairs: List[Tuple[str, str]], concurrency: int) -> List[CallLog]: ...
-    def all_async(self, pairs: List[Tuple[str, str]], concurrency: int) -> Awaitable[List[CallLog]]: ...
+    def all(self, pairs: _Query, concurrency: int) -> List[CallLog]: ...
+    def all_async(self, pairs: _Query, concurrency: int, settle: _Settle) -> NativeTask: ...
 
 @final
 class NativeReferenceServer:
@@ -105,6 +116,10 @@ class NativeReferenceServer:
         script: List[int],
         live_inserts: int,
         fault: Optional[str],
+        page_size_cap: Optional[int],
+        default_page_size: Optional[int],
+        past_last: str,
+        ignore_filters: List[str],
     ) -> NativeReferenceServer: ...
     @property
     def url(self) -> str: ...

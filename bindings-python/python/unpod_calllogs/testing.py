@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import List, Optional
+from typing import List, Optional, Sequence
 
 from . import _native
 
@@ -19,6 +19,11 @@ class ReferenceServer:
     `throttle_rate` (shares of 500/503 and 429 answers), `retry_after` (seconds, on 429), `script`
     (statuses of the first answers, e.g. `[503, 429]`), `live_inserts` (new calls before each
     answer), `fault` (a named contract violation, see `calllogs-contract serve --list-faults`).
+
+    Knobs that make it paginate and filter the way real servers do: `page_size_cap` (serve at
+    most that many records a page, silently), `default_page_size` (when none is sent; the API's
+    is 20), `past_last` (the answer to a page past the last: `"empty"`, `"400"` or `"404"`) and
+    `ignore_filters` (filter names accepted and not applied, e.g. `["start_date", "end_date"]`).
     """
 
     def __init__(
@@ -33,9 +38,25 @@ class ReferenceServer:
         script: Optional[List[int]] = None,
         live_inserts: int = 0,
         fault: Optional[str] = None,
+        page_size_cap: Optional[int] = None,
+        default_page_size: Optional[int] = None,
+        past_last: str = "empty",
+        ignore_filters: Sequence[str] = (),
     ) -> None:
         self._native = _native.NativeReferenceServer(
-            records, seed, latency, error_rate, throttle_rate, retry_after, list(script or []), live_inserts, fault
+            records,
+            seed,
+            latency,
+            error_rate,
+            throttle_rate,
+            retry_after,
+            list(script or []),
+            live_inserts,
+            fault,
+            page_size_cap,
+            default_page_size,
+            past_last,
+            list(ignore_filters),
         )
 
     @property

@@ -1,0 +1,138 @@
+'use strict'
+// The package against servers that misbehave on purpose, and callers that give up.
+
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const http = require('node:http')
+const { spawnSync } = require('node:child_process')
+
+const { Client, CallLogsError, InternalServerError, ServerContractError } = require('unpod-calllogs')
+const { ReferenceServer } = require('unpod-calllogs/testing')
+
+const SECRET = 's3cret-token-that-must-never-show'
+
+/** A server on 127.0.0.1 answering every request with `answer(request, index)`; counts requests. */
+async function hostile (answer) {
+  const seen = []
+  const server = http.createServer((request, response) => {
+    seen.push(request)
+    answer(request, seen.length - 1, response)
+  })
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    seen,
+    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve) })
+  }
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+
+test('an abort stops the request in flight and every retry', async () => {
+  const slow = await ReferenceServer.start({ records: 50, latencyMs: 400, script: [503, 503, 503, 503] })
+  try {
+    const c = new Client({ token: slow.token, orgHandle: slow.orgHandle, baseUrl: slow.url, maxRetries: 4 })
+    const started = Date.now()
+    await assert.rejects(c.callLogs.list({}, { signal: AbortSignal.timeout(100) }), { name: 'TimeoutError' })
+    assert.ok(Date.now() - started < 400, 'rejects at once')
+    await sleep(1500)
+    assert.equal(slow.requests, 1, 'no retry after the abort')
+
+    const before = slow.requests
+    const controller = new AbortController()
+    setTimeout(() => controller.abort(), 100)
+    await assert.rejects(c.callLogs.all({}, { pageSize: 5, concurrency: 4, signal: controller.signal }), { name: 'AbortError' })
+    await sleep(1200)
+    assert.ok(slow.requests - before <= 1, `${slow.requests - before} requests after an abort of all()`)
+  } finally {
+    await slow.stop()
+  }
+})
+
+test('ending a walk early drops its read-ahead', async () => {
+  const slow = await ReferenceServer.start({ records: 100, latencyMs: 200 })
+  try {
+    const c = new Client({ token: slow.token, orgHandle: slow.orgHandle, baseUrl: slow.url })
+    for await (const record of c.callLogs.iterate({}, { pageSize: 10 })) {
+      assert.ok(record)
+      break
+    }
+    const after = slow.requests
+    await sleep(700)
+    assert.equal(slow.requests, after, 'nothing more after the break')
+    assert.ok(after <= 2, `${after} requests for one page and its read-ahead`)
+
+    const controller = new AbortController()
+    const walk = c.callLogs.iterate({}, { pageSize: 10, signal: controller.signal })
+    await walk.next()
+    controller.abort()
+    await assert.rejects(async () => { for await (const _ of walk) assert.ok(_) }, { name: 'AbortError' })
+    const aborted = slow.requests
+    await sleep(700)
+    assert.equal(slow.requests, aborted, 'nothing more after the abort')
+  } finally {
+    await slow.stop()
+  }
+})
+
+test('a process whose call was aborted exits promptly', async () => {
+  const slow = await ReferenceServer.start({ records: 5, latencyMs: 20000 })
+  try {
+    const script = `
+      const { Client } = require('unpod-calllogs')
+      const c = new Client({ token: ${JSON.stringify(slow.token)}, orgHandle: 'acme', baseUrl: ${JSON.stringify(slow.url)} })
+      c.callLogs.list({}, { signal: AbortSignal.timeout(100) }).catch((e) => console.log(e.name))
+    `
+    const started = Date.now()
+    const child = spawnSync(process.execPath, ['-e', script], { cwd: __dirname, encoding: 'utf8', timeout: 15000 })
+    assert.equal(child.stdout.trim(), 'TimeoutError', child.stderr)
+    assert.ok(Date.now() - started < 5000, `exited after ${Date.now() - started} ms`)
+  } finally {
+    await slow.stop()
+  }
+})
+
+test('a token the server echoes never reaches an error', async () => {
+  const echo = await hostile((request, _, response) => {
+    response.writeHead(500, { 'content-type': 'application/json', 'x-request-id': `req-${SECRET}` })
+    response.end(JSON.stringify({ status_code: 500, message: `bad ${request.headers.authorization}`, token: SECRET }))
+  })
+  try {
+    const c = new Client({ token: SECRET, orgHandle: 'acme', baseUrl: echo.url, maxRetries: 0 })
+    const error = await c.callLogs.list().catch((e) => e)
+    assert.ok(error instanceof InternalServerError)
+    const shown = JSON.stringify({ message: error.message, body: error.body, requestId: error.requestId, stack: error.stack })
+    assert.ok(!shown.includes(SECRET), shown)
+    assert.equal(error.requestId, 'req-***')
+    assert.equal(error.message, 'HTTP 500: bad Token *** (request id req-***)')
+  } finally {
+    await echo.close()
+  }
+})
+
+test('a record echoing the token is scrubbed from the contract error', async () => {
+  const echo = await hostile((request, _, response) => {
+    response.writeHead(200, { 'content-type': 'application/json' })
+    const record = { call_type: SECRET, call_status: 'missed', creation_time: '2026-02-07T05:57:00Z', start_time: null, end_time: null, call_duration: 0, end_reason: 'x' }
+    response.end(JSON.stringify({ count: 1, status_code: 200, message: 'ok', data: [record] }))
+  })
+  try {
+    const c = new Client({ token: SECRET, orgHandle: 'acme', baseUrl: echo.url, maxRetries: 0 })
+    const error = await c.callLogs.list({ call_type: 'inbound' }).catch((e) => e)
+    assert.ok(error instanceof ServerContractError, String(error))
+    assert.equal(error.record.call_type, '***')
+    assert.ok(!error.message.includes(SECRET))
+  } finally {
+    await echo.close()
+  }
+})
+
+test('a base URL with credentials is a configuration error that shows none of them', () => {
+  assert.throws(() => new Client({ token: SECRET, orgHandle: 'acme', baseUrl: 'http://alice:pw-1234@127.0.0.1:9/' }), (error) => {
+    assert.ok(error instanceof CallLogsError)
+    assert.equal(error.code, 'config')
+    assert.ok(error.message.includes('user name or password'), error.message)
+    assert.ok(!error.message.includes('pw-1234') && !error.message.includes('alice'), error.message)
+    return true
+  })
+})
