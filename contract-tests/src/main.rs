@@ -67,20 +67,20 @@ struct RunArgs {
     #[arg(long)]
     foreign_org_handle: Option<String>,
     /// Generated cases per property check.
-    #[arg(long, default_value_t = 32)]
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..))]
     cases: u32,
     /// Seed of every random choice; the same seed replays the same requests.
     #[arg(long, default_value_t = 42)]
     seed: u64,
     /// Requests at most over the whole run.
-    #[arg(long, default_value_t = 2000)]
+    #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u64).range(1..))]
     max_requests: u64,
     /// Requests per second at most (default: 10, unlimited on loopback).
-    #[arg(long)]
+    #[arg(long, value_parser = positive_number, allow_negative_numbers = true)]
     rps: Option<f64>,
     /// Seconds allowed for one request.
-    #[arg(long, default_value_t = 10.0)]
-    timeout: f64,
+    #[arg(long, default_value = "10", value_parser = timeout_secs, allow_negative_numbers = true)]
+    timeout: Duration,
     /// Run only this check or group (repeatable).
     #[arg(long, value_name = "CHECK")]
     only: Vec<String>,
@@ -128,10 +128,10 @@ struct ServeArgs {
     #[arg(long, default_value_t = 0)]
     latency_ms: u64,
     /// Share (0..1) of requests answered 500/503.
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = 0.0, value_parser = share, allow_negative_numbers = true)]
     error_rate: f64,
     /// Share (0..1) of requests answered 429.
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = 0.0, value_parser = share, allow_negative_numbers = true)]
     throttle_rate: f64,
     /// Retry-After of 429 answers, in seconds.
     #[arg(long, default_value_t = 1)]
@@ -158,6 +158,12 @@ struct ServeArgs {
     /// Break one invariant of the contract on purpose (see --list-faults).
     #[arg(long, value_name = "NAME")]
     fault: Option<Fault>,
+    /// Seconds a connection may take to send a request's head, or stay idle, before it is closed.
+    #[arg(long, default_value = "10", value_parser = timeout_secs, allow_negative_numbers = true)]
+    header_read_timeout: Duration,
+    /// Connections served at once; further ones wait to be accepted.
+    #[arg(long, default_value_t = calllogs_reference::DEFAULT_MAX_CONNECTIONS, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    max_connections: usize,
     /// List the fault modes and exit.
     #[arg(long)]
     list_faults: bool,
@@ -218,6 +224,36 @@ fn write_schema(args: &SchemaArgs) -> ExitCode {
     }
 }
 
+fn timeout_secs(text: &str) -> Result<Duration, String> {
+    let seconds: f64 = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number"))?;
+    unpod_calllogs::timeout_from_secs(seconds)
+        .map_err(|_| format!("must be a positive, finite number of seconds (got {text})"))
+}
+
+fn positive_number(text: &str) -> Result<f64, String> {
+    let number: f64 = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number"))?;
+    if number.is_finite() && number > 0.0 {
+        Ok(number)
+    } else {
+        Err(format!("must be a positive, finite number (got {text})"))
+    }
+}
+
+fn share(text: &str) -> Result<f64, String> {
+    let number: f64 = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number"))?;
+    if (0.0..=1.0).contains(&number) {
+        Ok(number)
+    } else {
+        Err(format!("must be a share between 0 and 1 (got {text})"))
+    }
+}
+
 fn usage(message: impl std::fmt::Display) -> ExitCode {
     eprintln!("error: {message}");
     ExitCode::from(2)
@@ -233,12 +269,16 @@ fn run(runtime: &tokio::runtime::Runtime, args: RunArgs) -> ExitCode {
     }
     let mut headers = Vec::new();
     for header in &args.headers {
-        match header.split_once(':') {
-            Some((name, value)) if !name.trim().is_empty() => {
-                headers.push((name.trim().to_owned(), value.trim().to_owned()))
-            }
-            _ => return usage(format!("--header {header:?} is not `Name: value`")),
+        let Some((name, value)) = header.split_once(':') else {
+            return usage(format!("--header {header:?} is not `Name: value`"));
+        };
+        let (name, value) = (name.trim(), value.trim());
+        if let Err(rule) = unpod_calllogs::query::extra_header(name, value) {
+            return usage(format!(
+                "--header {name:?}: {rule} (the token comes from --token or UNPOD_PLATFORM_TOKEN, the organization from --org-handle)"
+            ));
         }
+        headers.push((name.to_owned(), value.to_owned()));
     }
     let mut _server = None;
     let target = match &args.base_url {
@@ -289,8 +329,10 @@ fn run(runtime: &tokio::runtime::Runtime, args: RunArgs) -> ExitCode {
     let limits = Limits {
         max_requests: args.max_requests,
         rps: args.rps.or((!loopback).then_some(10.0)),
-        timeout: Duration::from_secs_f64(args.timeout.max(0.001)),
+        timeout: args.timeout,
     };
+    // Whatever the server echoed, the token never reaches a report, in any format.
+    let token = target.token.clone();
     let probe = match Probe::new(runtime.handle().clone(), target, limits) {
         Ok(probe) => probe,
         Err(error) => return usage(error),
@@ -303,13 +345,13 @@ fn run(runtime: &tokio::runtime::Runtime, args: RunArgs) -> ExitCode {
     };
     let report = match suite::run(&probe, &options) {
         Ok(report) => report,
-        Err(fatal) => return usage(fatal),
+        Err(fatal) => return usage(token.scrub(&fatal.to_string())),
     };
-    let rendered = match args.format {
+    let rendered = token.scrub(&match args.format {
         Format::Text => report::text(&report),
         Format::Json => report::json(&report),
         Format::Junit => report::junit(&report),
-    };
+    });
     match &args.output {
         Some(path) => {
             if let Err(error) = std::fs::write(path, &rendered) {
@@ -317,11 +359,13 @@ fn run(runtime: &tokio::runtime::Runtime, args: RunArgs) -> ExitCode {
             }
             print!(
                 "{}",
-                report::text(&report)
-                    .lines()
-                    .last()
-                    .map(|l| format!("{l}\n"))
-                    .unwrap_or_default()
+                token.scrub(
+                    &report::text(&report)
+                        .lines()
+                        .last()
+                        .map(|l| format!("{l}\n"))
+                        .unwrap_or_default()
+                )
             );
         }
         None => print!("{rendered}"),
@@ -374,6 +418,8 @@ async fn serve(args: ServeArgs) -> ExitCode {
             ignored_filters: args.ignore_filter,
         },
         fault: args.fault,
+        header_read_timeout: args.header_read_timeout,
+        max_connections: args.max_connections,
     };
     let server = match calllogs_reference::start(config).await {
         Ok(server) => server,

@@ -16,6 +16,16 @@ fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
+/// `run` against `url` for org `acme`, the token given in the environment as QA's CI does.
+fn run_remote(url: &str, token: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_calllogs-contract"))
+        .args(["run", "--base-url", url, "--org-handle", "acme"])
+        .args(args)
+        .env("UNPOD_PLATFORM_TOKEN", token)
+        .output()
+        .unwrap()
+}
+
 type Lines = std::io::Lines<BufReader<std::process::ChildStdout>>;
 
 /// Starts `serve --port 0` with these arguments; returns it, its URL and the rest of its banner.
@@ -97,27 +107,20 @@ fn tests_a_remote_endpoint_with_the_token_from_the_environment() {
     assert!(banner.iter().any(|l| l.contains("org handle: acme")));
 
     let report = std::env::temp_dir().join(format!("calllogs-report-{}.json", std::process::id()));
-    let output = Command::new(env!("CARGO_BIN_EXE_calllogs-contract"))
-        .args([
-            "run",
-            "--base-url",
-            &url,
-            "--org-handle",
-            "acme",
+    let output = run_remote(
+        &url,
+        "env-secret-token",
+        &[
             "--foreign-org-handle",
             "initech",
-        ])
-        .args([
             "--format",
             "json",
             "--output",
             report.to_str().unwrap(),
             "--header",
             "Product-Id: unpod.ai",
-        ])
-        .env("UNPOD_PLATFORM_TOKEN", "env-secret-token")
-        .output()
-        .unwrap();
+        ],
+    );
     let _ = server.kill();
     let _ = server.wait();
     assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
@@ -200,4 +203,92 @@ fn schema_writes_and_detects_staleness() {
     assert_eq!(stale.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&stale.stderr).contains("openapi.json"));
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn numeric_options_are_checked_and_name_the_option() {
+    for (args, option) in [
+        (&["run", "--timeout", "inf"][..], "--timeout"),
+        (&["run", "--timeout", "nan"], "--timeout"),
+        (&["run", "--timeout", "0"], "--timeout"),
+        (&["run", "--timeout", "-1"], "--timeout"),
+        (&["run", "--rps", "0"], "--rps"),
+        (&["run", "--rps", "nan"], "--rps"),
+        (&["run", "--cases", "0"], "--cases"),
+        (&["run", "--max-requests", "0"], "--max-requests"),
+        (&["serve", "--error-rate", "2"], "--error-rate"),
+        (&["serve", "--throttle-rate", "-0.5"], "--throttle-rate"),
+        (&["serve", "--page-size-cap", "0"], "--page-size-cap"),
+        (&["serve", "--past-last", "500"], "--past-last"),
+        (&["serve", "--ignore-filter", "page"], "--ignore-filter"),
+    ] {
+        let output = cli(args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(option), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn a_header_cannot_replace_the_token_or_the_organization() {
+    for header in ["Authorization: Token other", "org-handle: other"] {
+        let output = cli(&["run", "--header", header]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains("cannot be replaced"), "{stderr}");
+    }
+}
+
+/// A server that answers every request 200 with a body that echoes the request's token.
+fn echoing_server() -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for mut socket in listener.incoming().flatten() {
+            let mut head = Vec::new();
+            let mut buffer = [0u8; 4096];
+            while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                match socket.read(&mut buffer) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => head.extend_from_slice(&buffer[..n]),
+                }
+            }
+            let head = String::from_utf8_lossy(&head).to_ascii_lowercase();
+            let token = head
+                .lines()
+                .find_map(|l| l.strip_prefix("authorization: token "))
+                .unwrap_or("")
+                .trim()
+                .to_owned();
+            let body = format!(r#"{{"count": 1, "message": "hello {token}", "data": "{token}"}}"#);
+            let _ = write!(
+                socket,
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nx-request-id: {token}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    url
+}
+
+#[test]
+fn a_token_the_server_echoes_never_reaches_a_report() {
+    const SECRET: &str = "qa-secret-token-4f9a2c";
+    let url = echoing_server();
+    for format in ["text", "json", "junit"] {
+        let output = run_remote(&url, SECRET, &["--format", format]);
+        let shown = format!(
+            "{}{}",
+            stdout(&output),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert_eq!(output.status.code(), Some(1), "{format}: {shown}");
+        assert!(
+            shown.contains("***"),
+            "{format}: the echo is reported, scrubbed: {shown}"
+        );
+        assert!(!shown.contains(SECRET), "{format}: {shown}");
+    }
 }

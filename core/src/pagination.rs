@@ -224,7 +224,7 @@ impl Pager {
                 log::warn!(
                     "the server serves {served} records a page although {asked} were asked for; walking on with page_size={served}"
                 );
-                let offset = u64::from(number - FIRST_PAGE) * u64::from(asked);
+                let offset = u64::from(number.saturating_sub(FIRST_PAGE)) * u64::from(asked);
                 self.query.page_size = Some(served);
                 if number != FIRST_PAGE {
                     return self.rebase(offset, served, page.count);
@@ -238,7 +238,7 @@ impl Pager {
                 .saturating_add(SPARE_PAGES);
         }
         let size = u64::from(self.query.effective_page_size());
-        let offset = u64::from(number - FIRST_PAGE) * size;
+        let offset = u64::from(number.saturating_sub(FIRST_PAGE)) * size;
         let expected = page.count.saturating_sub(offset).min(size);
         if len != expected {
             return Err(mismatch(number, size, len, page.count, expected));
@@ -312,7 +312,7 @@ fn mismatch(number: u32, size: u64, len: u64, count: u64, expected: u64) -> Erro
 pub fn served_page_size(query: &CallLogQuery, page: &CallLogPage) -> u32 {
     let asked = query.effective_page_size();
     let len = page.data.len() as u64;
-    let offset = u64::from(query.page_number() - FIRST_PAGE) * u64::from(asked);
+    let offset = u64::from(query.page_number().saturating_sub(FIRST_PAGE)) * u64::from(asked);
     if len > 0 && len < u64::from(asked) && offset.saturating_add(len) < page.count {
         len as u32
     } else {

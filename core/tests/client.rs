@@ -5,25 +5,10 @@ use std::time::Duration;
 
 use calllogs_reference::{FOREIGN_ORG_HANDLE, Knobs, ServerConfig, ServerHandle};
 use futures_util::TryStreamExt;
-use unpod_calllogs::retry::RetryPolicy;
-use unpod_calllogs::{
-    CallLog, CallLogQuery, CallStatus, CallType, Client, ClientBuilder, Error, PagerOptions,
-};
+use unpod_calllogs::{CallLog, CallLogQuery, CallStatus, CallType, Client, Error, PagerOptions};
 
-fn builder(server: &ServerHandle) -> ClientBuilder {
-    Client::builder()
-        .token(server.token())
-        .org_handle(server.org_handle())
-        .base_url(server.url())
-        .retry_policy(RetryPolicy {
-            initial_delay: Duration::from_millis(5),
-            ..RetryPolicy::default()
-        })
-}
-
-fn client(server: &ServerHandle) -> Client {
-    builder(server).build().unwrap()
-}
+mod common;
+use common::{builder, client};
 
 async fn start(config: ServerConfig) -> ServerHandle {
     calllogs_reference::start(config).await.unwrap()

@@ -2,11 +2,8 @@
 //! (CONTRACT.md, "what the real server has been seen to do differently"): exactly the right
 //! records, or a typed error that says what happened.
 
-use std::time::Duration;
-
 use calllogs_reference::{Filter, Knobs, PastLast, ServerConfig, ServerHandle};
 use futures_util::TryStreamExt;
-use unpod_calllogs::retry::RetryPolicy;
 use unpod_calllogs::{
     CallLog, CallLogQuery, CallType, Client, ContractViolation, Error, PagerOptions, ViolationKind,
 };
@@ -20,18 +17,8 @@ async fn start(knobs: Knobs) -> ServerHandle {
         .unwrap()
 }
 
-fn client(server: &ServerHandle) -> Client {
-    Client::builder()
-        .token(server.token())
-        .org_handle(server.org_handle())
-        .base_url(server.url())
-        .retry_policy(RetryPolicy {
-            initial_delay: Duration::from_millis(5),
-            ..RetryPolicy::default()
-        })
-        .build()
-        .unwrap()
-}
+mod common;
+use common::client;
 
 /// Every record of `query` as a faithful server answers it.
 async fn expected(query: CallLogQuery) -> Vec<CallLog> {

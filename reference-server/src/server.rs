@@ -35,6 +35,10 @@ pub const FOREIGN_ORG_HANDLE: &str = "initech";
 pub const FOREIGN_TOKEN: &str = "initech-token";
 /// How many records the foreign organization holds.
 pub const FOREIGN_RECORDS: usize = 25;
+/// How long a connection may take to send a request's head, or stay idle between requests.
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// How many connections the server holds open at once; more wait to be accepted.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
 
 /// Where the main organization's records come from.
 #[derive(Clone, Debug)]
@@ -178,6 +182,11 @@ pub struct ServerConfig {
     pub knobs: Knobs,
     /// A deliberate contract violation, for testing contract suites.
     pub fault: Option<Fault>,
+    /// How long a connection may take to send a request's head, or stay idle between requests,
+    /// before it is closed: slow or silent clients cannot hold the server.
+    pub header_read_timeout: Duration,
+    /// How many connections are served at once; further ones wait to be accepted.
+    pub max_connections: usize,
 }
 
 impl Default for ServerConfig {
@@ -194,6 +203,8 @@ impl Default for ServerConfig {
             seed: 42,
             knobs: Knobs::default(),
             fault: None,
+            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
         }
     }
 }
@@ -326,14 +337,7 @@ pub async fn start(config: ServerConfig) -> Result<ServerHandle, StartError> {
     let peak = app.peak.clone();
     let router = router(app);
     let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        let serve = axum::serve(listener, router).with_graceful_shutdown(async {
-            let _ = stopped.await;
-        });
-        if let Err(error) = serve.await {
-            log_error(&error);
-        }
-    });
+    let task = tokio::spawn(serve(listener, router, stopped, config.limits()));
     Ok(ServerHandle {
         addr,
         url: format!("http://{addr}"),
@@ -346,9 +350,77 @@ pub async fn start(config: ServerConfig) -> Result<ServerHandle, StartError> {
     })
 }
 
+/// What protects the server from slow, silent or too many clients.
+struct ConnectionLimits {
+    header_read_timeout: Duration,
+    max_connections: usize,
+}
+
+impl ServerConfig {
+    fn limits(&self) -> ConnectionLimits {
+        ConnectionLimits {
+            header_read_timeout: self.header_read_timeout,
+            max_connections: self.max_connections.max(1),
+        }
+    }
+}
+
+/// Accepts connections until `stopped`, at most `max_connections` at once, each closed when it
+/// takes longer than the header-read timeout to send a request head (a half-sent request, an idle
+/// keep-alive connection). On stop, connections finish the request in flight and close.
+async fn serve(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    mut stopped: oneshot::Receiver<()>,
+    limits: ConnectionLimits,
+) {
+    let permits = Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout);
+    loop {
+        let accepted = tokio::select! {
+            _ = &mut stopped => break,
+            accepted = accept(&listener, &permits) => accepted,
+        };
+        let Some((stream, permit)) = accepted else {
+            continue;
+        };
+        let service = hyper_util::service::TowerToHyperService::new(router.clone());
+        let connection = http.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            let _ = connection.await;
+            drop(permit);
+        });
+    }
+    graceful.shutdown().await;
+}
+
+/// The next connection, once fewer than the maximum are open.
+async fn accept(
+    listener: &tokio::net::TcpListener,
+    permits: &Arc<tokio::sync::Semaphore>,
+) -> Option<(tokio::net::TcpStream, tokio::sync::OwnedSemaphorePermit)> {
+    let permit = permits.clone().acquire_owned().await.ok()?;
+    match listener.accept().await {
+        Ok((stream, _)) => {
+            let _ = stream.set_nodelay(true);
+            Some((stream, permit))
+        }
+        Err(error) => {
+            log_accept_error(&error);
+            // Out of file descriptors and the like: give the system a moment.
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            None
+        }
+    }
+}
+
 #[allow(clippy::print_stderr)]
-fn log_error(error: &std::io::Error) {
-    eprintln!("calllogs-reference: server stopped: {error}");
+fn log_accept_error(error: &std::io::Error) {
+    eprintln!("calllogs-reference: accepting a connection failed: {error}");
 }
 
 fn build_app(config: &ServerConfig) -> App {

@@ -39,8 +39,11 @@ async fn get_as(
     org: Option<&str>,
     query: &str,
 ) -> Answer {
+    // One client for the whole binary: a new one per request (a new pool, a new connection each
+    // time) made these tests several times slower.
+    static HTTP: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
     let url = format!("{}/api/v2/platform/call-logs/?{query}", server.url());
-    let mut request = reqwest::Client::new().get(url);
+    let mut request = HTTP.get_or_init(reqwest::Client::new).get(url);
     if let Some(auth) = auth {
         request = request.header("Authorization", auth);
     }
@@ -619,4 +622,77 @@ async fn shutdown_stops_listening() {
     let addr = server.addr();
     server.shutdown().await;
     assert!(tokio::net::TcpStream::connect(addr).await.is_err());
+}
+
+/// Opens a connection and sends `bytes`; returns it, to be read from.
+async fn connect_and_send(server: &ServerHandle, bytes: &[u8]) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let mut socket = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
+    socket.write_all(bytes).await.unwrap();
+    socket
+}
+
+/// Whether the server closes the connection within `within`.
+async fn closed_within(socket: &mut tokio::net::TcpStream, within: std::time::Duration) -> bool {
+    use tokio::io::AsyncReadExt;
+    let mut buffer = [0u8; 1024];
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        match tokio::time::timeout_at(deadline, socket.read(&mut buffer)).await {
+            Err(_) => return false,
+            Ok(Ok(0) | Err(_)) => return true,
+            Ok(Ok(_)) => {}
+        }
+    }
+}
+
+#[tokio::test]
+async fn slow_silent_and_surplus_connections_cannot_hold_the_server() {
+    let timeout = std::time::Duration::from_millis(300);
+    let server = calllogs_reference::start(ServerConfig {
+        header_read_timeout: timeout,
+        max_connections: 4,
+        ..ServerConfig::seeded(20, 42)
+    })
+    .await
+    .unwrap();
+    let half_sent = b"GET /api/v2/platform/call-logs/ HTTP/1.1\r\nHost: x\r\nAuthorization: To";
+    let mut slow = Vec::new();
+    for _ in 0..4 {
+        slow.push(connect_and_send(&server, half_sent).await);
+    }
+    // Let the server accept the slow ones first: they hold every place.
+    tokio::time::sleep(timeout / 6).await;
+    let started = std::time::Instant::now();
+    let answer = get(&server, "page_size=5").await;
+    assert_eq!(answer.status, 200);
+    let waited = started.elapsed();
+    assert!(
+        waited >= timeout / 2 && waited < 10 * timeout,
+        "served once the slow connections were dropped, after {waited:?}"
+    );
+    for socket in &mut slow {
+        assert!(
+            closed_within(socket, 10 * timeout).await,
+            "a half-sent request is cut off"
+        );
+    }
+    let mut silent = connect_and_send(&server, b"").await;
+    assert!(
+        closed_within(&mut silent, 10 * timeout).await,
+        "an idle connection is closed"
+    );
+    let mut finished = connect_and_send(
+        &server,
+        format!(
+            "GET /api/v2/platform/call-logs/?page_size=1 HTTP/1.1\r\nHost: x\r\nAuthorization: Token {}\r\nOrg-Handle: acme\r\n\r\n",
+            server.token()
+        )
+        .as_bytes(),
+    )
+    .await;
+    assert!(
+        closed_within(&mut finished, 10 * timeout).await,
+        "kept alive, then closed when idle"
+    );
 }

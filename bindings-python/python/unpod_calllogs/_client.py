@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime
 import enum
-from typing import Any, AsyncIterator, Callable, Iterator, List, Mapping, Optional, Tuple, TypeVar, Union
+from typing import Any, AsyncIterator, Callable, Generic, Iterator, List, Mapping, Optional, Tuple, TypeVar, Union
 
 from . import _native
 from ._enums import CallStatus, CallType
@@ -292,7 +292,12 @@ class AsyncCallLogs:
         return records
 
 
-class _BaseClient:
+_Resources = TypeVar("_Resources", "CallLogs", "AsyncCallLogs")
+
+
+class _BaseClient(Generic[_Resources]):
+    _resources: Callable[[_native.NativeClient], _Resources]
+
     def __init__(
         self,
         token: Optional[str] = None,
@@ -307,6 +312,7 @@ class _BaseClient:
         self._native = _native.NativeClient(
             token, org_handle, base_url, timeout, max_retries, _items(headers), "python", verify_filters
         )
+        self.call_logs: _Resources = type(self)._resources(self._native)
 
     @property
     def endpoint(self) -> str:
@@ -317,7 +323,7 @@ class _BaseClient:
         return f"{type(self).__name__}(endpoint={self.endpoint!r}, token='***')"
 
 
-class Client(_BaseClient):
+class Client(_BaseClient[CallLogs]):
     """A client of the call-logs endpoint.
 
     `token`, `org_handle` and `base_url` fall back to `UNPOD_PLATFORM_TOKEN`, `UNPOD_ORG_HANDLE` and
@@ -330,27 +336,7 @@ class Client(_BaseClient):
     that off (and says so once on the `unpod_calllogs` logger), for a server known to ignore one.
     """
 
-    def __init__(
-        self,
-        token: Optional[str] = None,
-        org_handle: Optional[str] = None,
-        base_url: Optional[str] = None,
-        *,
-        timeout: float = 60.0,
-        max_retries: int = 2,
-        headers: Optional[Mapping[str, str]] = None,
-        verify_filters: bool = True,
-    ) -> None:
-        super().__init__(
-            token,
-            org_handle,
-            base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            headers=headers,
-            verify_filters=verify_filters,
-        )
-        self.call_logs = CallLogs(self._native)
+    _resources = CallLogs
 
     def close(self) -> None:
         """Nothing to release eagerly: connections close when the client is collected."""
@@ -362,30 +348,10 @@ class Client(_BaseClient):
         self.close()
 
 
-class AsyncClient(_BaseClient):
+class AsyncClient(_BaseClient[AsyncCallLogs]):
     """`Client` for asyncio: the same surface, awaited; it runs on the caller's event loop."""
 
-    def __init__(
-        self,
-        token: Optional[str] = None,
-        org_handle: Optional[str] = None,
-        base_url: Optional[str] = None,
-        *,
-        timeout: float = 60.0,
-        max_retries: int = 2,
-        headers: Optional[Mapping[str, str]] = None,
-        verify_filters: bool = True,
-    ) -> None:
-        super().__init__(
-            token,
-            org_handle,
-            base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            headers=headers,
-            verify_filters=verify_filters,
-        )
-        self.call_logs = AsyncCallLogs(self._native)
+    _resources = AsyncCallLogs
 
     async def close(self) -> None:
         """Nothing to release eagerly: connections close when the client is collected."""
