@@ -497,6 +497,7 @@ impl NativeReferenceServer {
                 .map(|name| name.parse())
                 .collect::<std::result::Result<_, _>>()
                 .map_err(invalid)?,
+            ..calllogs_reference::Knobs::default()
         };
         let config = calllogs_reference::ServerConfig::with_knobs(
             options.records.unwrap_or(1000) as usize,

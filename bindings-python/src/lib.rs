@@ -450,6 +450,7 @@ impl NativeReferenceServer {
                 .map(|name| name.parse())
                 .collect::<Result<_, _>>()
                 .map_err(invalid)?,
+            ..calllogs_reference::Knobs::default()
         };
         let config =
             calllogs_reference::ServerConfig::with_knobs(records, seed, knobs, fault.as_deref())

@@ -5,11 +5,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use calllogs_contract::probe::{Limits, Probe, Target};
-use calllogs_contract::{report, schema, suite};
+use calllogs_contract::{schema, suite};
 use calllogs_reference::{Fault, Knobs, Records, ServerConfig};
-use clap::{Args, Parser, Subcommand, ValueEnum};
-use unpod_calllogs::SecretToken;
+use clap::{Args, Parser, Subcommand};
+
+mod cli_run;
 
 /// Test servers against the Unpod call-logs contract, or serve the reference implementation.
 #[derive(Debug, Parser)]
@@ -21,14 +21,16 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Test an endpoint against the contract (the embedded reference server when no --base-url).
-    Run(RunArgs),
+    /// Test an endpoint against the contract (the embedded reference server when neither
+    /// --base-url nor UNPOD_BASE_URL is given).
+    #[command(after_help = cli_run::EXIT_CODES)]
+    Run(Box<cli_run::RunArgs>),
     /// List the checks with their ids.
     Checks,
     /// Write the JSON Schemas and the OpenAPI document.
     Schema(SchemaArgs),
     /// Serve the reference implementation of the contract until interrupted.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
 }
 
 #[derive(Debug, Args)]
@@ -39,66 +41,6 @@ struct SchemaArgs {
     /// Write nothing; exit 1 when a file is missing or differs from what the code generates.
     #[arg(long)]
     check: bool,
-}
-
-#[derive(Clone, Copy, Debug, ValueEnum)]
-enum Format {
-    Text,
-    Json,
-    Junit,
-}
-
-#[derive(Debug, Args)]
-struct RunArgs {
-    /// The server to test, e.g. https://staging.example.com. Without it, the embedded reference
-    /// server is started and tested.
-    #[arg(long)]
-    base_url: Option<String>,
-    /// The API token.
-    #[arg(long, env = "UNPOD_PLATFORM_TOKEN", hide_env_values = true)]
-    token: Option<String>,
-    /// The organization the token reads.
-    #[arg(long, env = "UNPOD_ORG_HANDLE")]
-    org_handle: Option<String>,
-    /// An extra header for every request, `Name: value` (repeatable), e.g. 'Product-Id: unpod.ai'.
-    #[arg(long = "header", value_name = "NAME: VALUE")]
-    headers: Vec<String>,
-    /// An existing organization the token may not read, to check for 403.
-    #[arg(long)]
-    foreign_org_handle: Option<String>,
-    /// Generated cases per property check.
-    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..))]
-    cases: u32,
-    /// Seed of every random choice; the same seed replays the same requests.
-    #[arg(long, default_value_t = 42)]
-    seed: u64,
-    /// Requests at most over the whole run.
-    #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u64).range(1..))]
-    max_requests: u64,
-    /// Requests per second at most (default: 10, unlimited on loopback).
-    #[arg(long, value_parser = positive_number, allow_negative_numbers = true)]
-    rps: Option<f64>,
-    /// Seconds allowed for one request.
-    #[arg(long, default_value = "10", value_parser = timeout_secs, allow_negative_numbers = true)]
-    timeout: Duration,
-    /// Run only this check or group (repeatable).
-    #[arg(long, value_name = "CHECK")]
-    only: Vec<String>,
-    /// Skip this check or group (repeatable).
-    #[arg(long, value_name = "CHECK")]
-    skip: Vec<String>,
-    /// Report format.
-    #[arg(long, value_enum, default_value = "text")]
-    format: Format,
-    /// Write the report here instead of standard output.
-    #[arg(long)]
-    output: Option<PathBuf>,
-    /// Embedded server only: how many records it holds.
-    #[arg(long, default_value_t = 1000, conflicts_with = "base_url")]
-    records: usize,
-    /// Embedded server only: break one invariant on purpose (see `serve --list-faults`).
-    #[arg(long, value_name = "NAME", conflicts_with = "base_url")]
-    fault: Option<Fault>,
 }
 
 #[derive(Debug, Args)]
@@ -128,10 +70,10 @@ struct ServeArgs {
     #[arg(long, default_value_t = 0)]
     latency_ms: u64,
     /// Share (0..1) of requests answered 500/503.
-    #[arg(long, default_value_t = 0.0, value_parser = share, allow_negative_numbers = true)]
+    #[arg(long, default_value_t = 0.0, value_parser = cli_run::share, allow_negative_numbers = true)]
     error_rate: f64,
     /// Share (0..1) of requests answered 429.
-    #[arg(long, default_value_t = 0.0, value_parser = share, allow_negative_numbers = true)]
+    #[arg(long, default_value_t = 0.0, value_parser = cli_run::share, allow_negative_numbers = true)]
     throttle_rate: f64,
     /// Retry-After of 429 answers, in seconds.
     #[arg(long, default_value_t = 1)]
@@ -155,11 +97,15 @@ struct ServeArgs {
     /// Accept this filter and ignore it (repeatable: call_type, call_status, start_date, end_date).
     #[arg(long, value_name = "NAME")]
     ignore_filter: Vec<calllogs_reference::Filter>,
-    /// Break one invariant of the contract on purpose (see --list-faults).
+    /// Break one invariant of the contract on purpose (see --list-faults; repeatable).
     #[arg(long, value_name = "NAME")]
-    fault: Option<Fault>,
+    fault: Vec<Fault>,
+    /// Behave like a real server: unpod-v2 (the public Unpod v2 code: CONTRACT.md items 1-9) or
+    /// drf-pagination (a Django REST framework page-number view: items 10-11).
+    #[arg(long, value_name = "SERVER")]
+    emulate: Option<calllogs_reference::Emulation>,
     /// Seconds a connection may take to send a request's head, or stay idle, before it is closed.
-    #[arg(long, default_value = "10", value_parser = timeout_secs, allow_negative_numbers = true)]
+    #[arg(long, default_value = "10", value_parser = cli_run::timeout_secs, allow_negative_numbers = true)]
     header_read_timeout: Duration,
     /// Connections served at once; further ones wait to be accepted.
     #[arg(long, default_value_t = calllogs_reference::DEFAULT_MAX_CONNECTIONS, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
@@ -183,8 +129,8 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Command::Serve(args) => runtime.block_on(serve(args)),
-        Command::Run(args) => run(&runtime, args),
+        Command::Serve(args) => runtime.block_on(serve(*args)),
+        Command::Run(args) => cli_run::run(&runtime, *args),
         Command::Checks => {
             for check in suite::CHECKS {
                 println!("{:<22} {}", check.id, check.description);
@@ -221,159 +167,6 @@ fn write_schema(args: &SchemaArgs) -> ExitCode {
             eprintln!("error: {}: {error}", args.out.display());
             ExitCode::from(2)
         }
-    }
-}
-
-fn timeout_secs(text: &str) -> Result<Duration, String> {
-    let seconds: f64 = text
-        .parse()
-        .map_err(|_| format!("{text:?} is not a number"))?;
-    unpod_calllogs::timeout_from_secs(seconds)
-        .map_err(|_| format!("must be a positive, finite number of seconds (got {text})"))
-}
-
-fn positive_number(text: &str) -> Result<f64, String> {
-    let number: f64 = text
-        .parse()
-        .map_err(|_| format!("{text:?} is not a number"))?;
-    if number.is_finite() && number > 0.0 {
-        Ok(number)
-    } else {
-        Err(format!("must be a positive, finite number (got {text})"))
-    }
-}
-
-fn share(text: &str) -> Result<f64, String> {
-    let number: f64 = text
-        .parse()
-        .map_err(|_| format!("{text:?} is not a number"))?;
-    if (0.0..=1.0).contains(&number) {
-        Ok(number)
-    } else {
-        Err(format!("must be a share between 0 and 1 (got {text})"))
-    }
-}
-
-fn usage(message: impl std::fmt::Display) -> ExitCode {
-    eprintln!("error: {message}");
-    ExitCode::from(2)
-}
-
-fn run(runtime: &tokio::runtime::Runtime, args: RunArgs) -> ExitCode {
-    let unknown = suite::unknown_checks(&[args.only.clone(), args.skip.clone()].concat());
-    if !unknown.is_empty() {
-        return usage(format!(
-            "unknown checks: {} (see `calllogs-contract checks`)",
-            unknown.join(", ")
-        ));
-    }
-    let mut headers = Vec::new();
-    for header in &args.headers {
-        let Some((name, value)) = header.split_once(':') else {
-            return usage(format!("--header {header:?} is not `Name: value`"));
-        };
-        let (name, value) = (name.trim(), value.trim());
-        if let Err(rule) = unpod_calllogs::query::extra_header(name, value) {
-            return usage(format!(
-                "--header {name:?}: {rule} (the token comes from --token or UNPOD_PLATFORM_TOKEN, the organization from --org-handle)"
-            ));
-        }
-        headers.push((name.to_owned(), value.to_owned()));
-    }
-    let mut _server = None;
-    let target = match &args.base_url {
-        Some(base_url) => {
-            let (Some(token), Some(org_handle)) = (args.token.clone(), args.org_handle.clone())
-            else {
-                return usage(
-                    "--base-url needs --token (or UNPOD_PLATFORM_TOKEN) and --org-handle",
-                );
-            };
-            Target {
-                base_url: base_url.clone(),
-                token: SecretToken::new(token),
-                org_handle,
-                foreign_org_handle: args.foreign_org_handle.clone(),
-                headers,
-            }
-        }
-        None => {
-            let config = ServerConfig {
-                fault: args.fault,
-                ..ServerConfig::seeded(args.records, args.seed)
-            };
-            let server = match runtime.block_on(calllogs_reference::start(config)) {
-                Ok(server) => server,
-                Err(error) => return usage(error),
-            };
-            let target = Target {
-                base_url: server.url().to_owned(),
-                token: SecretToken::new(server.token()),
-                org_handle: server.org_handle().to_owned(),
-                foreign_org_handle: Some(calllogs_reference::FOREIGN_ORG_HANDLE.to_owned()),
-                headers,
-            };
-            _server = Some(server);
-            target
-        }
-    };
-    let loopback = reqwest::Url::parse(&target.base_url)
-        .ok()
-        .and_then(|u| u.host_str().map(str::to_owned))
-        .is_some_and(|h| {
-            h == "localhost"
-                || h.parse::<std::net::IpAddr>()
-                    .is_ok_and(|ip| ip.is_loopback())
-                || h == "[::1]"
-        });
-    let limits = Limits {
-        max_requests: args.max_requests,
-        rps: args.rps.or((!loopback).then_some(10.0)),
-        timeout: args.timeout,
-    };
-    // Whatever the server echoed, the token never reaches a report, in any format.
-    let token = target.token.clone();
-    let probe = match Probe::new(runtime.handle().clone(), target, limits) {
-        Ok(probe) => probe,
-        Err(error) => return usage(error),
-    };
-    let options = suite::Options {
-        cases: args.cases,
-        seed: args.seed,
-        only: args.only,
-        skip: args.skip,
-    };
-    let report = match suite::run(&probe, &options) {
-        Ok(report) => report,
-        Err(fatal) => return usage(token.scrub(&fatal.to_string())),
-    };
-    let rendered = token.scrub(&match args.format {
-        Format::Text => report::text(&report),
-        Format::Json => report::json(&report),
-        Format::Junit => report::junit(&report),
-    });
-    match &args.output {
-        Some(path) => {
-            if let Err(error) = std::fs::write(path, &rendered) {
-                return usage(format!("{}: {error}", path.display()));
-            }
-            print!(
-                "{}",
-                token.scrub(
-                    &report::text(&report)
-                        .lines()
-                        .last()
-                        .map(|l| format!("{l}\n"))
-                        .unwrap_or_default()
-                )
-            );
-        }
-        None => print!("{rendered}"),
-    }
-    if report.passed() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
     }
 }
 
@@ -416,11 +209,18 @@ async fn serve(args: ServeArgs) -> ExitCode {
             default_page_size: args.default_page_size,
             past_last: args.past_last,
             ignored_filters: args.ignore_filter,
+            ..Knobs::default()
         },
-        fault: args.fault,
+        faults: args.fault,
         header_read_timeout: args.header_read_timeout,
         max_connections: args.max_connections,
     };
+    let emulated = args.emulate;
+    let config = match emulated {
+        Some(server) => server.apply(config),
+        None => config,
+    };
+    let faults = config.faults.clone();
     let server = match calllogs_reference::start(config).await {
         Ok(server) => server,
         Err(error) => {
@@ -438,7 +238,10 @@ async fn serve(args: ServeArgs) -> ExitCode {
         foreign = calllogs_reference::FOREIGN_ORG_HANDLE,
         foreign_token = calllogs_reference::FOREIGN_TOKEN,
     );
-    if let Some(fault) = args.fault {
+    if let Some(server) = emulated {
+        banner.push_str(&format!("  EMULATES:   {}\n", server.name()));
+    }
+    for fault in faults {
         banner.push_str(&format!(
             "  FAULT:      {} ({})\n",
             fault.name(),

@@ -45,6 +45,8 @@ pub enum Auth {
     Org(String),
     /// No `Org-Handle` header.
     NoOrg,
+    /// The target's token and organization, without the extra headers (`--header`).
+    Bare,
 }
 
 /// One request: its query parameters and credentials.
@@ -122,6 +124,9 @@ pub enum ProbeError {
     /// The request budget is spent.
     #[error("the request budget of {0} is spent")]
     Budget(u64),
+    /// The share of the budget given to the current check is spent.
+    #[error("its share of the request budget ({0} requests) is spent")]
+    Share(u64),
     /// No HTTP answer.
     #[error("no answer: {0}")]
     Transport(String),
@@ -129,6 +134,8 @@ pub enum ProbeError {
 
 struct State {
     sent: u64,
+    /// The current share: its size, and the count of requests sent at which it is spent.
+    share: Option<(u64, u64)>,
     next_slot: Instant,
     log: Vec<Arc<Exchange>>,
 }
@@ -172,6 +179,7 @@ impl Probe {
             limits,
             state: Mutex::new(State {
                 sent: 0,
+                share: None,
                 next_slot: Instant::now(),
                 log: Vec::new(),
             }),
@@ -186,6 +194,18 @@ impl Probe {
     /// How many requests were sent.
     pub fn sent(&self) -> u64 {
         self.lock().sent
+    }
+
+    /// How many requests the budget still allows.
+    pub fn remaining(&self) -> u64 {
+        self.limits.max_requests.saturating_sub(self.sent())
+    }
+
+    /// Allows the next requests up to `requests` more (a check's share of the budget), or lifts
+    /// the share with `None`.
+    pub fn set_share(&self, requests: Option<u64>) {
+        let mut state = self.lock();
+        state.share = requests.map(|n| (n, state.sent.saturating_add(n)));
     }
 
     /// Every exchange so far.
@@ -224,7 +244,9 @@ impl Probe {
         if let Some(org) = org {
             headers.push(("Org-Handle".to_owned(), org));
         }
-        headers.extend(self.target.headers.iter().cloned());
+        if request.auth != Auth::Bare {
+            headers.extend(self.target.headers.iter().cloned());
+        }
         headers
     }
 
@@ -250,6 +272,9 @@ impl Probe {
             let mut state = self.lock();
             if state.sent >= self.limits.max_requests {
                 return Err(ProbeError::Budget(self.limits.max_requests));
+            }
+            if let Some((size, _)) = state.share.filter(|(_, end)| state.sent >= *end) {
+                return Err(ProbeError::Share(size));
             }
             state.sent += 1;
             let now = Instant::now();

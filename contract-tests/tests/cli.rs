@@ -1,5 +1,7 @@
 //! The `calllogs-contract` binary as QA engineers run it: exit codes, formats, env, schema, serve.
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Output, Stdio};
 
@@ -8,9 +10,21 @@ fn cli(args: &[&str]) -> Output {
         .args(args)
         .env_remove("UNPOD_PLATFORM_TOKEN")
         .env_remove("UNPOD_ORG_HANDLE")
+        .env_remove("UNPOD_BASE_URL")
         .output()
         .unwrap()
 }
+
+/// `run` against an endpoint nothing listens on.
+const UNREACHABLE: &[&str] = &[
+    "run",
+    "--base-url",
+    "http://127.0.0.1:1",
+    "--token",
+    "t",
+    "--org-handle",
+    "o",
+];
 
 fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
@@ -51,7 +65,7 @@ fn a_faithful_server_exits_0_and_a_violation_exits_1() {
     assert_eq!(clean.status.code(), Some(0), "{}", stdout(&clean));
     assert_eq!(
         stdout(&clean).lines().last(),
-        Some("18 passed, 0 failed, 0 skipped")
+        Some("18 passed, 0 failed, 0 incomplete, 0 skipped")
     );
 
     let broken = cli(&["run", "--fault", "oldest-first", "--only", "pagination"]);
@@ -62,15 +76,7 @@ fn a_faithful_server_exits_0_and_a_violation_exits_1() {
 #[test]
 fn usage_errors_and_unreachable_endpoints_exit_2() {
     for args in [
-        &[
-            "run",
-            "--base-url",
-            "http://127.0.0.1:1",
-            "--token",
-            "t",
-            "--org-handle",
-            "o",
-        ][..],
+        UNREACHABLE,
         &[
             "run",
             "--base-url",
@@ -291,4 +297,204 @@ fn a_token_the_server_echoes_never_reaches_a_report() {
         );
         assert!(!shown.contains(SECRET), "{format}: {shown}");
     }
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn temp_file(name: &str) -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("calllogs-{}-{name}", std::process::id()))
+}
+
+#[test]
+fn the_budget_is_shared_and_an_incomplete_run_is_never_green() {
+    let report = temp_file("incomplete.json");
+    let args = [
+        "run",
+        "--cases",
+        "2000",
+        "--max-requests",
+        "300",
+        "--format",
+        "json",
+        "--output",
+        report.to_str().unwrap(),
+    ];
+    let output = cli(&args);
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    let summary = stdout(&output);
+    assert!(
+        summary.contains(" 0 failed, ") && !summary.contains(" 0 incomplete"),
+        "{summary}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let checks = json["checks"].as_array().unwrap();
+    let active = ["filters.", "pagination.", "auth.", "errors.invalid-input"];
+    for check in checks {
+        let id = check["id"].as_str().unwrap();
+        if active.iter().any(|prefix| id.starts_with(prefix)) {
+            assert!(
+                check["requests"].as_u64().unwrap() > 0,
+                "{id} got no share: {check}"
+            );
+        }
+    }
+    let incomplete: Vec<&serde_json::Value> = checks
+        .iter()
+        .filter(|c| c["outcome"]["status"] == "incomplete")
+        .collect();
+    assert!(!incomplete.is_empty());
+    assert!(
+        incomplete
+            .iter()
+            .all(|c| c["replay"].as_str().unwrap().contains("--only"))
+    );
+
+    let junit = temp_file("incomplete.xml");
+    let junit_args = [
+        &args[..5],
+        &["--format", "junit", "--output", junit.to_str().unwrap()],
+    ]
+    .concat();
+    assert_eq!(cli(&junit_args).status.code(), Some(3));
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(xml.contains("<error type=\"incomplete\""), "{xml}");
+
+    let allowed = [&junit_args[..], &["--allow-incomplete"]].concat();
+    assert_eq!(cli(&allowed).status.code(), Some(0));
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        !xml.contains("<error") && xml.contains("<skipped message=\"its share"),
+        "{xml}"
+    );
+    let _ = std::fs::remove_file(report);
+    let _ = std::fs::remove_file(junit);
+}
+
+#[test]
+fn the_target_is_explicit_and_comes_from_unpod_base_url() {
+    let (mut server, url, _lines) = serve(&["--records", "200", "--fault", "oldest-first"]);
+    let output = Command::new(env!("CARGO_BIN_EXE_calllogs-contract"))
+        .args(["run", "--only", "pagination"])
+        .env("UNPOD_BASE_URL", &url)
+        .env("UNPOD_PLATFORM_TOKEN", "test-token")
+        .env("UNPOD_ORG_HANDLE", "acme")
+        .output()
+        .unwrap();
+    let _ = server.kill();
+    let _ = server.wait();
+    let first = stderr(&output)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(
+        first,
+        format!("calllogs-contract: testing {url} (from UNPOD_BASE_URL)")
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "the faulty server was tested: {}",
+        stdout(&output)
+    );
+
+    let embedded = cli(&["run", "--only", "auth", "--records", "50"]);
+    let first = stderr(&embedded)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        first.contains(
+            "the embedded reference server: neither --base-url nor UNPOD_BASE_URL is set"
+        ),
+        "{first}"
+    );
+}
+
+#[test]
+fn a_report_file_is_written_whatever_the_exit_status() {
+    for (format, expected) in [
+        ("junit", "<error message=\"cannot reach"),
+        ("json", "\"error\": \"cannot reach"),
+        ("text", "error: cannot reach"),
+    ] {
+        let path = temp_file(&format!("unreachable.{format}"));
+        let output = cli(&[
+            UNREACHABLE,
+            &["--format", format, "--output", path.to_str().unwrap()],
+        ]
+        .concat());
+        assert_eq!(output.status.code(), Some(2));
+        let written = std::fs::read_to_string(&path).unwrap();
+        assert!(written.contains(expected), "{format}: {written}");
+        let _ = std::fs::remove_file(path);
+    }
+}
+
+#[test]
+fn each_check_is_printed_as_it_ends_without_a_terminal() {
+    let output = cli(&["run", "--records", "100"]);
+    let lines: Vec<String> = stderr(&output)
+        .lines()
+        .filter(|l| l.starts_with("  PASS  "))
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(lines.len(), 18, "{}", stderr(&output));
+    assert!(lines[0].contains("filters.match"));
+}
+
+#[test]
+fn replay_lines_run_the_check_again() {
+    let output = cli(&[
+        "run",
+        "--fault",
+        "oldest-first",
+        "--format",
+        "json",
+        "--records",
+        "300",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let walk = common::check(&json, "pagination.walk");
+    let replay = walk["replay"].as_str().unwrap();
+    assert!(
+        replay.starts_with("calllogs-contract run ") && replay.ends_with("--only pagination.walk"),
+        "{replay}"
+    );
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_calllogs-contract"));
+    let again = Command::new("sh")
+        .args([
+            "-c",
+            &format!("{}/{replay}", bin.parent().unwrap().display()),
+        ])
+        .env_remove("UNPOD_BASE_URL")
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(1), "{}", stderr(&again));
+    let text = stdout(&again);
+    assert!(text.contains("FAIL  pagination.walk"), "{text}");
+    assert!(
+        text.contains("1 failed, 0 incomplete, 17 skipped"),
+        "{text}"
+    );
+}
+
+#[test]
+fn help_lists_the_exit_statuses() {
+    let help = stdout(&cli(&["run", "--help"]));
+    for line in [
+        "Exit status:",
+        "0  every selected check",
+        "1  a check found",
+        "2  usage error",
+        "3  no violation found",
+    ] {
+        assert!(help.contains(line), "{help}");
+    }
+    assert!(help.contains("UNPOD_BASE_URL"));
 }

@@ -1,14 +1,25 @@
-//! The suite against the reference server: silent when it is faithful (several seeds), and for every
-//! fault mode, failing the check meant to find it.
+//! The suite against the reference server: silent when it is faithful (several seeds); for every
+//! fault mode, failing the check meant to find it (and every check failing under some fault); and
+//! a diagnosis that names each deviation the server has and none it does not.
 //!
-//! `cargo test -p calllogs-contract --test power -- --nocapture` prints the table of the README.
+//! `cargo test -p calllogs-contract --test power -- --nocapture` prints the tables of the README.
+
+mod common;
+
+use std::collections::BTreeSet;
 
 use calllogs_contract::probe::{Limits, Probe, Target};
 use calllogs_contract::suite::{self, Options, Outcome, Report};
-use calllogs_reference::{FOREIGN_ORG_HANDLE, Fault, ServerConfig};
+use calllogs_reference::{
+    Emulation, FOREIGN_ORG_HANDLE, Fault, Filter, Knobs, PastLast, Records, ServerConfig,
+};
 use unpod_calllogs::SecretToken;
 
 fn run_against(config: ServerConfig, seed: u64) -> Report {
+    run_with_headers(config, seed, Vec::new())
+}
+
+fn run_with_headers(config: ServerConfig, seed: u64, headers: Vec<(String, String)>) -> Report {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let server = runtime.block_on(calllogs_reference::start(config)).unwrap();
     let target = Target {
@@ -16,7 +27,7 @@ fn run_against(config: ServerConfig, seed: u64) -> Report {
         token: SecretToken::new(server.token()),
         org_handle: server.org_handle().to_owned(),
         foreign_org_handle: Some(FOREIGN_ORG_HANDLE.to_owned()),
-        headers: Vec::new(),
+        headers,
     };
     let limits = Limits {
         max_requests: 5000,
@@ -25,10 +36,8 @@ fn run_against(config: ServerConfig, seed: u64) -> Report {
     };
     let probe = Probe::new(runtime.handle().clone(), target, limits).unwrap();
     let options = Options {
-        cases: 32,
         seed,
-        only: Vec::new(),
-        skip: Vec::new(),
+        ..Options::default()
     };
     suite::run(&probe, &options).unwrap()
 }
@@ -73,6 +82,15 @@ fn meant_check(fault: Fault) -> &'static str {
         Fault::UnknownOrgEmpty => "auth.unknown-org",
         Fault::InvalidFilterIgnored => "errors.invalid-input",
         Fault::InvalidPageCrashes => "errors.no-5xx",
+        Fault::ErrorDetailOnly => "schema.error",
+        Fault::ContentTypeText => "schema.content-type",
+    }
+}
+
+fn with_fault(fault: Fault) -> ServerConfig {
+    ServerConfig {
+        faults: vec![fault],
+        ..ServerConfig::seeded(1000, 42)
     }
 }
 
@@ -80,15 +98,11 @@ fn meant_check(fault: Fault) -> &'static str {
 fn every_fault_is_found_by_the_check_meant_for_it() {
     println!("| fault | found by | also failed | requests (whole run) |");
     println!("|---|---|---|---|");
+    let mut failing: BTreeSet<&str> = BTreeSet::new();
     for &fault in Fault::ALL {
-        let report = run_against(
-            ServerConfig {
-                fault: Some(fault),
-                ..ServerConfig::seeded(1000, 42)
-            },
-            42,
-        );
+        let report = run_against(with_fault(fault), 42);
         let failed = failed(&report);
+        failing.extend(&failed);
         let meant = meant_check(fault);
         let check = report.checks.iter().find(|c| c.id == meant).unwrap();
         assert_eq!(
@@ -116,13 +130,19 @@ fn every_fault_is_found_by_the_check_meant_for_it() {
             report.requests
         );
     }
+    let never: Vec<&str> = suite::CHECKS
+        .iter()
+        .map(|c| c.id)
+        .filter(|id| !failing.contains(id))
+        .collect();
+    assert!(never.is_empty(), "checks no fault makes fail: {never:?}");
 }
 
 #[test]
 fn the_token_never_appears_in_a_report() {
     let report = run_against(
         ServerConfig {
-            fault: Some(Fault::IgnoreCallType),
+            faults: vec![Fault::IgnoreCallType],
             ..ServerConfig::seeded(200, 3)
         },
         3,
@@ -130,7 +150,7 @@ fn the_token_never_appears_in_a_report() {
     for text in [
         calllogs_contract::report::text(&report),
         calllogs_contract::report::json(&report),
-        calllogs_contract::report::junit(&report),
+        calllogs_contract::report::junit(&report, false),
     ] {
         assert!(!text.contains(calllogs_reference::DEFAULT_TOKEN), "{text}");
         assert!(text.contains("$UNPOD_PLATFORM_TOKEN"));
@@ -141,7 +161,7 @@ fn the_token_never_appears_in_a_report() {
 fn reports_render_in_every_format() {
     let report = run_against(
         ServerConfig {
-            fault: Some(Fault::OldestFirst),
+            faults: vec![Fault::OldestFirst],
             ..ServerConfig::seeded(300, 4)
         },
         4,
@@ -154,17 +174,253 @@ fn reports_render_in_every_format() {
     );
     let json: serde_json::Value =
         serde_json::from_str(&calllogs_contract::report::json(&report)).unwrap();
-    let walk = json["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == "pagination.walk")
-        .unwrap();
+    let walk = common::check(&json, "pagination.walk");
     assert_eq!(walk["outcome"]["status"], "failed");
     assert!(walk["requests"].as_u64().unwrap() > 0);
-    let junit = calllogs_contract::report::junit(&report);
+    let junit = calllogs_contract::report::junit(&report, false);
     assert!(junit.starts_with("<?xml"));
     assert_eq!(junit.matches("<testcase ").count(), suite::CHECKS.len());
     assert!(junit.contains("name=\"pagination.walk\"") && junit.contains("<failure message="));
     assert!(junit.contains("<system-out>requests: "));
+}
+
+fn knobs(knobs: Knobs) -> ServerConfig {
+    ServerConfig {
+        knobs,
+        ..ServerConfig::seeded(1000, 42)
+    }
+}
+
+/// Records with call statuses outside the documented ones, as the real server stores them.
+fn free_text_statuses() -> ServerConfig {
+    let mut records = calllogs_reference::data::generate(300, 8);
+    for record in records.iter_mut().step_by(7) {
+        record.call_status = unpod_calllogs::CallStatus::from("busy");
+    }
+    ServerConfig {
+        records: Records::Given(records),
+        ..ServerConfig::seeded(300, 8)
+    }
+}
+
+/// A server to diagnose: its name, how it is made, the headers the run sends, what it must name.
+type Case = (String, ServerConfig, Headers, Vec<&'static str>);
+type Headers = Vec<(String, String)>;
+
+fn named(report: &Report) -> BTreeSet<&'static str> {
+    report.diagnosis.iter().map(|d| d.id).collect()
+}
+
+#[test]
+fn the_diagnosis_names_each_deviation_present_and_none_absent() {
+    let product_id = vec![("Product-Id".to_owned(), "unpod.ai".to_owned())];
+    let mut cases: Vec<Case> = vec![
+        (
+            "faithful".into(),
+            ServerConfig::seeded(1000, 42),
+            Vec::new(),
+            vec![],
+        ),
+        (
+            "faithful, 137 records".into(),
+            ServerConfig::seeded(137, 7),
+            Vec::new(),
+            vec![],
+        ),
+        (
+            "faithful, a header sent".into(),
+            ServerConfig::seeded(300, 5),
+            product_id.clone(),
+            vec![],
+        ),
+    ];
+    for &fault in Fault::ALL {
+        let expected = match fault {
+            Fault::IgnoreCallType => vec!["ignores-call_type"],
+            Fault::IgnoreCallStatus => vec!["ignores-call_status"],
+            Fault::PageSizeCapped => vec!["caps-page-size"],
+            // Every page after the first starts one early: so does the page past the last.
+            Fault::PastLastPageRepeats | Fault::PageWindowOverlap => {
+                vec!["past-last-page-has-records"]
+            }
+            Fault::UnknownOrgEmpty => vec!["unknown-org-200"],
+            Fault::ForeignOrgReadable => vec!["orgs-not-isolated"],
+            Fault::InvalidFilterIgnored => vec!["unknown-enum-200"],
+            Fault::UnstableTies => vec!["unordered-ties"],
+            _ => vec![],
+        };
+        cases.push((
+            format!("fault {fault}"),
+            with_fault(fault),
+            Vec::new(),
+            expected,
+        ));
+    }
+    let knob_cases = [
+        (
+            "ignored start_date",
+            Knobs {
+                ignored_filters: vec![Filter::StartDate],
+                ..Knobs::default()
+            },
+            vec!["ignores-start_date"],
+        ),
+        (
+            "ignored end_date",
+            Knobs {
+                ignored_filters: vec![Filter::EndDate],
+                ..Knobs::default()
+            },
+            vec!["ignores-end_date"],
+        ),
+        (
+            "page_size cap 100",
+            Knobs {
+                page_size_cap: Some(100),
+                ..Knobs::default()
+            },
+            vec!["caps-page-size"],
+        ),
+        (
+            "default page size 10",
+            Knobs {
+                default_page_size: Some(10),
+                ..Knobs::default()
+            },
+            vec!["default-page-size"],
+        ),
+        (
+            "past last 400",
+            Knobs {
+                past_last: PastLast::BadRequest,
+                ..Knobs::default()
+            },
+            vec!["past-last-page-400"],
+        ),
+        (
+            "past last 404",
+            Knobs {
+                past_last: PastLast::NotFound,
+                ..Knobs::default()
+            },
+            vec![],
+        ),
+        (
+            "case-insensitive enums",
+            Knobs {
+                case_insensitive_enums: true,
+                ..Knobs::default()
+            },
+            vec!["case-insensitive-enums"],
+        ),
+        (
+            "any page_size",
+            Knobs {
+                page_size_unbounded: true,
+                ..Knobs::default()
+            },
+            vec!["page-size-out-of-range-accepted"],
+        ),
+        (
+            "real-world records",
+            Knobs {
+                real_world_records: true,
+                ..Knobs::default()
+            },
+            vec!["extra-fields", "fractional-durations"],
+        ),
+    ];
+    for (name, knobs_set, expected) in knob_cases {
+        cases.push((name.into(), knobs(knobs_set), Vec::new(), expected));
+    }
+    cases.push((
+        "Product-Id required".into(),
+        knobs(Knobs {
+            required_header: Some("Product-Id".into()),
+            ..Knobs::default()
+        }),
+        product_id.clone(),
+        vec!["requires-header"],
+    ));
+    cases.push((
+        "dates read from start_time/end_time".into(),
+        knobs(Knobs {
+            ignored_filters: vec![Filter::StartDate, Filter::EndDate],
+            legacy_date_params: true,
+            ..Knobs::default()
+        }),
+        Vec::new(),
+        vec![
+            "ignores-start_date",
+            "ignores-end_date",
+            "reads-start_time-end_time",
+        ],
+    ));
+    cases.push((
+        "free-text statuses".into(),
+        free_text_statuses(),
+        Vec::new(),
+        vec!["undocumented-values"],
+    ));
+    cases.push((
+        "emulate unpod-v2".into(),
+        Emulation::UnpodV2.apply(ServerConfig::seeded(1000, 42)),
+        product_id.clone(),
+        vec![
+            "ignores-start_date",
+            "ignores-end_date",
+            "reads-start_time-end_time",
+            "unknown-org-200",
+            "orgs-not-isolated",
+            "unknown-enum-200",
+            "case-insensitive-enums",
+            "page-size-out-of-range-accepted",
+            "unordered-ties",
+            "requires-header",
+            "extra-fields",
+            "fractional-durations",
+        ],
+    ));
+    cases.push((
+        "emulate drf-pagination".into(),
+        Emulation::DrfPagination.apply(ServerConfig::seeded(1000, 42)),
+        Vec::new(),
+        vec!["caps-page-size", "default-page-size", "past-last-page-400"],
+    ));
+    let known: BTreeSet<&str> = suite::diagnosis::deviation_ids().into_iter().collect();
+    let mut shown = BTreeSet::new();
+    let mut wrong = Vec::new();
+    println!("| server | deviations named |");
+    println!("|---|---|");
+    for (name, config, headers, expected) in cases {
+        let report = run_with_headers(config, 42, headers);
+        let expected: BTreeSet<&str> = expected.into_iter().collect();
+        assert!(expected.is_subset(&known), "{name}: {expected:?}");
+        if named(&report) != expected {
+            wrong.push(format!(
+                "{name}: named {:?}, expected {expected:?}",
+                named(&report)
+            ));
+        }
+        assert_eq!(report.diagnosis_incomplete, None, "{name}");
+        for deviation in &report.diagnosis {
+            assert!(
+                !deviation.requests.is_empty(),
+                "{name}: {} shows its requests",
+                deviation.id
+            );
+            let failed = failed(&report);
+            assert!(deviation.explains.iter().all(|id| failed.contains(id)));
+        }
+        shown.extend(expected.iter().copied());
+        println!(
+            "| {name} | {} |",
+            expected.into_iter().collect::<Vec<_>>().join(", ")
+        );
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    assert_eq!(
+        shown, known,
+        "every deviation the diagnosis can name is proven here"
+    );
 }

@@ -660,10 +660,11 @@ fn redirected(status: u16, location: Option<&HeaderValue>) -> Failed {
 
 /// Checks every record of a page against the filters sent; the first one outside them is an error.
 fn verify_filters(query: &CallLogQuery, page: &CallLogPage) -> Result<(), Error> {
+    let filters = query.filters();
     let Some((record, (parameter, value))) = page
         .data
         .iter()
-        .find_map(|record| Some((record, query.unmatched_filter(record)?)))
+        .find_map(|record| Some((record, filters.unmatched(record)?)))
     else {
         return Ok(());
     };

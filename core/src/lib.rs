@@ -24,4 +24,4 @@ pub use client::{
 pub use error::{ApiError, ContractViolation, DecodeError, Error, ViolationKind};
 pub use model::{CallLog, CallLogPage, CallStatus, CallType, ErrorBody};
 pub use pagination::{CallLogStream, Pager, PagerOptions};
-pub use query::{CallLogQuery, DateBound, InvalidQuery};
+pub use query::{CallLogQuery, DateBound, Filters, InvalidQuery};

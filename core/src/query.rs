@@ -125,6 +125,45 @@ impl Serialize for DateBound {
     }
 }
 
+/// The filters of a query, ready to check records against (see [`CallLogQuery::unmatched_filter`]).
+#[derive(Clone, Copy, Debug)]
+pub struct Filters<'q> {
+    query: &'q CallLogQuery,
+    from: Option<DateTime<Utc>>,
+    through: Option<DateTime<Utc>>,
+}
+
+impl Filters<'_> {
+    /// The first filter `record` does not satisfy, as the parameter and the value sent.
+    pub fn unmatched(&self, record: &crate::CallLog) -> Option<(&'static str, String)> {
+        let query = self.query;
+        if let Some(t) = query
+            .call_type
+            .as_ref()
+            .filter(|t| !t.as_str().eq_ignore_ascii_case(record.call_type.as_str()))
+        {
+            return Some(("call_type", t.to_string()));
+        }
+        if let Some(s) = query
+            .call_status
+            .as_ref()
+            .filter(|s| !s.as_str().eq_ignore_ascii_case(record.call_status.as_str()))
+        {
+            return Some(("call_status", s.to_string()));
+        }
+        if self.from.is_some_and(|from| record.creation_time < from) {
+            return query.start_date.map(|b| ("start_date", b.to_string()));
+        }
+        if self
+            .through
+            .is_some_and(|through| record.creation_time > through)
+        {
+            return query.end_date.map(|b| ("end_date", b.to_string()));
+        }
+        None
+    }
+}
+
 /// A query parameter that breaks a rule of the contract. Raised before any request is sent.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("invalid `{parameter}`: {rule}{}", .value.as_ref().map(|v| format!(" (got {v:?})")).unwrap_or_default())]
@@ -340,33 +379,16 @@ impl CallLogQuery {
     /// date-only `end_date` covers its whole UTC day. Pagination is not a filter, and
     /// `extra_query` parameters are not checked.
     pub fn unmatched_filter(&self, record: &crate::CallLog) -> Option<(&'static str, String)> {
-        if let Some(t) = self
-            .call_type
-            .as_ref()
-            .filter(|t| !t.as_str().eq_ignore_ascii_case(record.call_type.as_str()))
-        {
-            return Some(("call_type", t.to_string()));
+        self.filters().unmatched(record)
+    }
+
+    /// The query's filters with their bounds worked out once, for checking many records.
+    pub fn filters(&self) -> Filters<'_> {
+        Filters {
+            query: self,
+            from: self.start_date.map(|b| b.first_instant()),
+            through: self.end_date.map(|b| b.last_instant()),
         }
-        if let Some(s) = self
-            .call_status
-            .as_ref()
-            .filter(|s| !s.as_str().eq_ignore_ascii_case(record.call_status.as_str()))
-        {
-            return Some(("call_status", s.to_string()));
-        }
-        if let Some(b) = self
-            .start_date
-            .filter(|b| record.creation_time < b.first_instant())
-        {
-            return Some(("start_date", b.to_string()));
-        }
-        if let Some(b) = self
-            .end_date
-            .filter(|b| record.creation_time > b.last_instant())
-        {
-            return Some(("end_date", b.to_string()));
-        }
-        None
     }
 
     /// The query string, without the leading `?`: parameters in the contract's order, unset ones

@@ -70,6 +70,10 @@ faults! {
     InvalidFilterIgnored = "invalid-filter-ignored": "an unknown call_type or call_status gets 200 with no records instead of 400",
     /// A non-integer page value causes a 500.
     InvalidPageCrashes = "invalid-page-crashes": "a non-integer page or page_size gets 500 instead of 400",
+    /// Error bodies are `{"detail": ...}` without `status_code` and `message`.
+    ErrorDetailOnly = "error-detail-only": "error bodies are {\"detail\": ...} (stock Django REST framework) without status_code and message",
+    /// Pages are sent with `Content-Type: text/plain`.
+    ContentTypeText = "content-type-text": "pages are sent as text/plain instead of application/json",
 }
 
 impl fmt::Display for Fault {

@@ -22,6 +22,6 @@ pub mod store;
 pub use fault::{Fault, UnknownFault};
 pub use server::{
     DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_ORG_HANDLE, DEFAULT_TOKEN,
-    FOREIGN_ORG_HANDLE, FOREIGN_RECORDS, FOREIGN_TOKEN, Filter, Knobs, PastLast, Records,
-    ServerConfig, ServerHandle, StartError, start,
+    Emulation, FOREIGN_ORG_HANDLE, FOREIGN_RECORDS, FOREIGN_TOKEN, Filter, Knobs, PastLast,
+    Records, ServerConfig, ServerHandle, StartError, start,
 };

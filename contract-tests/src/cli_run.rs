@@ -1,0 +1,384 @@
+//! `calllogs-contract run`: the suite against a target, its progress, its report and its exit status.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use calllogs_contract::probe::{Limits, Probe, Target};
+use calllogs_contract::report::{self, Format};
+use calllogs_contract::suite::{self, Event, Outcome, Report};
+use calllogs_reference::{Emulation, Fault, ServerConfig};
+use clap::Args;
+use unpod_calllogs::{BASE_URL_ENV, SecretToken, TOKEN_ENV};
+
+/// Exit statuses of `run`, as `--help` lists them.
+pub const EXIT_CODES: &str = "Exit status:
+  0  every selected check ran to its end and passed
+  1  a check found a violation of the contract
+  2  usage error, or the endpoint could not be read at all (no answer, or no page for a plain request)
+  3  no violation found, but a check could not run to its end (its share of --max-requests ran out);
+     --allow-incomplete makes this 0
+A report file (--output) is written whatever the status, 2 included.";
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The server to test, e.g. https://staging.example.com [env: UNPOD_BASE_URL]. Without either,
+    /// the embedded reference server is started and tested.
+    #[arg(long)]
+    base_url: Option<String>,
+    /// The API token.
+    #[arg(long, env = "UNPOD_PLATFORM_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    /// The organization the token reads.
+    #[arg(long, env = "UNPOD_ORG_HANDLE")]
+    org_handle: Option<String>,
+    /// An extra header for every request, `Name: value` (repeatable), e.g. 'Product-Id: unpod.ai'.
+    #[arg(long = "header", value_name = "NAME: VALUE")]
+    headers: Vec<String>,
+    /// An existing organization the token may not read, to check for 403.
+    #[arg(long)]
+    foreign_org_handle: Option<String>,
+    /// Generated cases per property check.
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..))]
+    cases: u32,
+    /// Seed of every random choice; the same seed replays the same requests.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Requests at most over the whole run, shared fairly among the checks.
+    #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u64).range(1..))]
+    max_requests: u64,
+    /// Requests per second at most (default: 10, unlimited on loopback).
+    #[arg(long, value_parser = positive_number, allow_negative_numbers = true)]
+    rps: Option<f64>,
+    /// Seconds allowed for one request.
+    #[arg(long, default_value = "10", value_parser = timeout_secs, allow_negative_numbers = true)]
+    timeout: Duration,
+    /// Run only this check or group (repeatable).
+    #[arg(long, value_name = "CHECK")]
+    only: Vec<String>,
+    /// Skip this check or group (repeatable).
+    #[arg(long, value_name = "CHECK")]
+    skip: Vec<String>,
+    /// Exit 0 rather than 3 when no violation was found but a check could not run to its end.
+    #[arg(long)]
+    allow_incomplete: bool,
+    /// Report format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+    /// Write the report here instead of standard output (whatever the exit status).
+    #[arg(long)]
+    output: Option<PathBuf>,
+    /// Embedded server only: how many records it holds.
+    #[arg(long)]
+    records: Option<usize>,
+    /// Embedded server only: break one invariant on purpose (see `serve --list-faults`).
+    #[arg(long, value_name = "NAME")]
+    fault: Option<Fault>,
+    /// Embedded server only: behave like a real server (unpod-v2 or drf-pagination; see `serve`).
+    #[arg(long, value_name = "SERVER")]
+    emulate: Option<Emulation>,
+}
+
+pub fn timeout_secs(text: &str) -> Result<Duration, String> {
+    let seconds: f64 = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number"))?;
+    unpod_calllogs::timeout_from_secs(seconds)
+        .map_err(|_| format!("must be a positive, finite number of seconds (got {text})"))
+}
+
+pub fn positive_number(text: &str) -> Result<f64, String> {
+    let number: f64 = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number"))?;
+    if number.is_finite() && number > 0.0 {
+        Ok(number)
+    } else {
+        Err(format!("must be a positive, finite number (got {text})"))
+    }
+}
+
+pub fn share(text: &str) -> Result<f64, String> {
+    let number: f64 = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number"))?;
+    if (0.0..=1.0).contains(&number) {
+        Ok(number)
+    } else {
+        Err(format!("must be a share between 0 and 1 (got {text})"))
+    }
+}
+
+/// Where the target came from, for the first line of the run.
+enum Source {
+    Flag,
+    Env,
+    Embedded,
+}
+
+/// What `run` was given, checked: the target and the headers.
+struct Plan {
+    base_url: Option<String>,
+    source: Source,
+    headers: Vec<(String, String)>,
+}
+
+/// Ends a run that cannot test anything: the message on stderr, and the report file (when asked
+/// for) holding the error, so that CI always has a file to show.
+fn fail(args: &RunArgs, token: Option<&SecretToken>, message: &str) -> ExitCode {
+    let message = token.map_or_else(|| message.to_owned(), |t| t.scrub(message));
+    eprintln!("error: {message}");
+    if let Some(path) = &args.output {
+        let rendered = report::fatal(args.format, &message);
+        if let Err(error) = std::fs::write(path, rendered) {
+            eprintln!("error: {}: {error}", path.display());
+        }
+    }
+    ExitCode::from(2)
+}
+
+fn plan(args: &RunArgs) -> Result<Plan, String> {
+    let unknown = suite::unknown_checks(&[args.only.clone(), args.skip.clone()].concat());
+    if !unknown.is_empty() {
+        return Err(format!(
+            "unknown checks: {} (see `calllogs-contract checks`)",
+            unknown.join(", ")
+        ));
+    }
+    let mut headers = Vec::new();
+    for header in &args.headers {
+        let Some((name, value)) = header.split_once(':') else {
+            return Err(format!("--header {header:?} is not `Name: value`"));
+        };
+        let (name, value) = (name.trim(), value.trim());
+        if let Err(rule) = unpod_calllogs::query::extra_header(name, value) {
+            return Err(format!(
+                "--header {name:?}: {rule} (the token comes from --token or {TOKEN_ENV}, the organization from --org-handle)"
+            ));
+        }
+        headers.push((name.to_owned(), value.to_owned()));
+    }
+    let from_env = std::env::var(BASE_URL_ENV).ok().filter(|v| !v.is_empty());
+    let (base_url, source) = match (&args.base_url, from_env) {
+        (Some(url), _) => (Some(url.clone()), Source::Flag),
+        (None, Some(url)) => (Some(url), Source::Env),
+        (None, None) => (None, Source::Embedded),
+    };
+    let embedded_only = args.records.is_some() || args.fault.is_some() || args.emulate.is_some();
+    if base_url.is_some() && embedded_only {
+        return Err(format!(
+            "--records, --fault and --emulate are for the embedded server, but a target is set ({}): unset {BASE_URL_ENV} or drop them",
+            base_url.as_deref().unwrap_or_default()
+        ));
+    }
+    Ok(Plan {
+        base_url,
+        source,
+        headers,
+    })
+}
+
+/// A value as the shell reads it back.
+fn quoted(value: &str) -> String {
+    if value
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_./:=@".contains(c))
+    {
+        value.to_owned()
+    } else {
+        format!("'{}'", value.replace('\'', r"'\''"))
+    }
+}
+
+/// The command that replays this run (the suite appends `--only <check>`): every option that
+/// decides which requests are sent, the token as `$UNPOD_PLATFORM_TOKEN`.
+fn replay_command(args: &RunArgs, plan: &Plan, target: &Target) -> String {
+    let mut words = vec!["calllogs-contract".to_owned(), "run".to_owned()];
+    let mut option = |name: &str, value: &str| {
+        words.push(name.to_owned());
+        words.push(quoted(value));
+    };
+    match &plan.base_url {
+        Some(url) => {
+            option("--base-url", url);
+            option("--org-handle", &target.org_handle);
+            if let Some(org) = &target.foreign_org_handle {
+                option("--foreign-org-handle", org);
+            }
+            for (name, value) in &target.headers {
+                option("--header", &format!("{name}: {value}"));
+            }
+        }
+        None => {
+            option("--records", &args.records.unwrap_or(1000).to_string());
+            if let Some(fault) = args.fault {
+                option("--fault", fault.name());
+            }
+            if let Some(server) = args.emulate {
+                option("--emulate", server.name());
+            }
+            for (name, value) in &target.headers {
+                option("--header", &format!("{name}: {value}"));
+            }
+        }
+    }
+    option("--cases", &args.cases.to_string());
+    option("--seed", &args.seed.to_string());
+    option("--max-requests", &args.max_requests.to_string());
+    option("--timeout", &args.timeout.as_secs_f64().to_string());
+    if let Some(rps) = args.rps {
+        option("--rps", &rps.to_string());
+    }
+    let command = words.join(" ");
+    if plan.base_url.is_some() {
+        format!("{command} --token \"${TOKEN_ENV}\"")
+    } else {
+        command
+    }
+}
+
+pub fn run(runtime: &tokio::runtime::Runtime, args: RunArgs) -> ExitCode {
+    let plan = match plan(&args) {
+        Ok(plan) => plan,
+        Err(message) => return fail(&args, None, &message),
+    };
+    let mut _server = None;
+    let target = match &plan.base_url {
+        Some(base_url) => {
+            let (Some(token), Some(org_handle)) = (args.token.clone(), args.org_handle.clone())
+            else {
+                return fail(
+                    &args,
+                    None,
+                    &format!(
+                        "a target needs --token (or {TOKEN_ENV}) and --org-handle (or UNPOD_ORG_HANDLE)"
+                    ),
+                );
+            };
+            Target {
+                base_url: base_url.clone(),
+                token: SecretToken::new(token),
+                org_handle,
+                foreign_org_handle: args.foreign_org_handle.clone(),
+                headers: plan.headers.clone(),
+            }
+        }
+        None => {
+            let config = ServerConfig {
+                faults: args.fault.into_iter().collect(),
+                ..ServerConfig::seeded(args.records.unwrap_or(1000), args.seed)
+            };
+            let config = match args.emulate {
+                Some(server) => server.apply(config),
+                None => config,
+            };
+            let server = match runtime.block_on(calllogs_reference::start(config)) {
+                Ok(server) => server,
+                Err(error) => return fail(&args, None, &error.to_string()),
+            };
+            let target = Target {
+                base_url: server.url().to_owned(),
+                token: SecretToken::new(server.token()),
+                org_handle: server.org_handle().to_owned(),
+                foreign_org_handle: Some(calllogs_reference::FOREIGN_ORG_HANDLE.to_owned()),
+                headers: plan.headers.clone(),
+            };
+            _server = Some(server);
+            target
+        }
+    };
+    eprintln!(
+        "calllogs-contract: testing {} ({})",
+        target.base_url,
+        match plan.source {
+            Source::Flag => "from --base-url".to_owned(),
+            Source::Env => format!("from {BASE_URL_ENV}"),
+            Source::Embedded => format!(
+                "the embedded reference server: neither --base-url nor {BASE_URL_ENV} is set"
+            ),
+        }
+    );
+    let loopback = reqwest::Url::parse(&target.base_url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .is_some_and(|h| {
+            h == "localhost"
+                || h.trim_matches(['[', ']'])
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback())
+        });
+    let limits = Limits {
+        max_requests: args.max_requests,
+        rps: args.rps.or((!loopback).then_some(10.0)),
+        timeout: args.timeout,
+    };
+    let options = suite::Options {
+        cases: args.cases,
+        seed: args.seed,
+        only: args.only.clone(),
+        skip: args.skip.clone(),
+        replay: replay_command(&args, &plan, &target),
+    };
+    // Whatever the server echoed, the token never reaches a report, in any format.
+    let token = target.token.clone();
+    let probe = match Probe::new(runtime.handle().clone(), target, limits) {
+        Ok(probe) => probe,
+        Err(error) => return fail(&args, Some(&token), &error),
+    };
+    let report = match run_with_progress(&probe, &options) {
+        Ok(report) => report,
+        Err(fatal) => return fail(&args, Some(&token), &fatal.to_string()),
+    };
+    let rendered = token.scrub(&report::render(args.format, &report, args.allow_incomplete));
+    match &args.output {
+        Some(path) => {
+            if let Err(error) = std::fs::write(path, &rendered) {
+                return fail(&args, Some(&token), &format!("{}: {error}", path.display()));
+            }
+            println!("{}", token.scrub(&report::summary(&report)));
+        }
+        None => print!("{rendered}"),
+    }
+    exit_status(&report, args.allow_incomplete)
+}
+
+fn exit_status(report: &Report, allow_incomplete: bool) -> ExitCode {
+    if !report.passed() {
+        ExitCode::from(1)
+    } else if !report.complete() && !allow_incomplete {
+        ExitCode::from(3)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Runs the suite, showing its progress on stderr: a bar on a terminal; elsewhere (CI) one line per
+/// check as it ends, so that a long run is never silent.
+fn run_with_progress(probe: &Probe, options: &suite::Options) -> Result<Report, suite::Fatal> {
+    if !std::io::stderr().is_terminal() {
+        return suite::run_with(probe, options, |event| {
+            if let Event::Finished(result) = event {
+                if result.outcome != Outcome::Skipped("not selected".to_owned()) {
+                    eprintln!("{}", report::check_line(result));
+                }
+            }
+        });
+    }
+    let bar = indicatif::ProgressBar::new(suite::CHECKS.len() as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("[{bar:30}] {pos}/{len} {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    let result = suite::run_with(probe, options, |event| match event {
+        Event::Started { check, index, sent } => {
+            bar.set_position(index as u64);
+            bar.set_message(format!("{} ({sent} requests)", check.id));
+        }
+        Event::Finished(result) => bar.println(report::check_line(result)),
+        Event::Diagnosing => bar.set_message("diagnosis"),
+    });
+    bar.finish_and_clear();
+    result
+}

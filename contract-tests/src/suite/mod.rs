@@ -1,0 +1,355 @@
+//! The checks, the run that applies them to an endpoint, and the diagnosis that follows.
+//!
+//! The suite first reads a sample (the newest 1,000 records). Every record newer than the oldest one
+//! sampled is known, so for any query whose window lies in that stretch the exact answer is known
+//! too: filters, date bounds and pagination are checked against it, not just for plausibility. The
+//! property checks draw their queries from what the sample holds (observed types and statuses, exact
+//! `creation_time`s, UTC midnights and the seconds before them, page sizes that do and do not divide
+//! `count`), and shrink a failure to a minimal query.
+//!
+//! Each active check gets a fair share of the request budget (what is left, divided among the checks
+//! still to run, less a reserve for the diagnosis); a check that spends its share stops and is
+//! reported incomplete, never passed. After the checks, the diagnosis ([`diagnosis`]) tests
+//! hypotheses about the server and names the deviations it finds, each with the failed checks it
+//! explains.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use crate::probe::{Exchange, Probe, ProbeError, Request};
+
+mod auth;
+pub mod diagnosis;
+mod errors;
+mod filters;
+mod pagination;
+mod passive;
+mod property;
+mod registry;
+mod sample;
+
+pub use errors::INVALID_INPUTS;
+pub use passive::record_rule_broken;
+use property::{Stop, stop_for};
+use registry::Kind;
+pub use registry::{CHECKS, CheckInfo};
+use sample::Sample;
+
+/// Requests kept back from the checks for the diagnosis (at most a quarter of the budget).
+const DIAGNOSIS_RESERVE: u64 = 60;
+/// Findings kept per check.
+const MAX_FINDINGS: usize = 5;
+
+/// The exchanges of a run, as passive checks judge them.
+type Log = [Arc<Exchange>];
+
+/// A violation, with what is needed to see it again.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Finding {
+    /// What went wrong, in one line.
+    pub summary: String,
+    /// What the contract requires.
+    pub expected: String,
+    /// What the server did.
+    pub actual: String,
+    /// The requests that show it, as `curl` lines (the token replaced by a placeholder).
+    pub requests: Vec<String>,
+}
+
+/// How a check ended.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case", tag = "status", content = "reason")]
+pub enum Outcome {
+    /// No violation found.
+    Passed,
+    /// At least one violation.
+    Failed,
+    /// Not run, for this reason.
+    Skipped(String),
+    /// Stopped early (request budget), no violation found until then.
+    Incomplete(String),
+}
+
+/// The result of one check.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct CheckResult {
+    /// The check's id.
+    pub id: &'static str,
+    /// Its group.
+    pub group: &'static str,
+    /// What it asserts.
+    pub description: &'static str,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// Its violations.
+    pub findings: Vec<Finding>,
+    /// Requests it sent.
+    pub requests: u64,
+    /// Seconds it took.
+    pub seconds: f64,
+    /// The command that runs this check again with the same requests (failed or incomplete only).
+    pub replay: Option<String>,
+}
+
+/// What a run was asked to do.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Generated cases per property check.
+    pub cases: u32,
+    /// Seed of every random choice; the same seed replays the same requests.
+    pub seed: u64,
+    /// Run only these checks (all when empty).
+    pub only: Vec<String>,
+    /// Do not run these checks.
+    pub skip: Vec<String>,
+    /// The command line that replays this run, without `--only` (the token as
+    /// `$UNPOD_PLATFORM_TOKEN`); `--only <check>` is appended for each check's replay line.
+    pub replay: String,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            cases: 32,
+            seed: 42,
+            only: Vec::new(),
+            skip: Vec::new(),
+            replay: "calllogs-contract run --seed 42".to_owned(),
+        }
+    }
+}
+
+/// The result of a run.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Report {
+    /// The endpoint's base URL.
+    pub target: String,
+    /// The seed.
+    pub seed: u64,
+    /// Every check, in order.
+    pub checks: Vec<CheckResult>,
+    /// The deviations from the contract the diagnosis named, with their evidence.
+    pub diagnosis: Vec<diagnosis::Deviation>,
+    /// Why the diagnosis could not test every hypothesis, when it could not.
+    pub diagnosis_incomplete: Option<String>,
+    /// Requests sent in all.
+    pub requests: u64,
+    /// Seconds the run took.
+    pub seconds: f64,
+}
+
+impl Report {
+    /// Whether no check failed.
+    pub fn passed(&self) -> bool {
+        self.count(|o| *o == Outcome::Failed) == 0
+    }
+
+    /// Whether every selected check ran to its end.
+    pub fn complete(&self) -> bool {
+        self.count(|o| matches!(o, Outcome::Incomplete(_))) == 0
+    }
+
+    /// How many checks ended as `wanted` says.
+    pub fn count(&self, wanted: impl Fn(&Outcome) -> bool) -> usize {
+        self.checks.iter().filter(|c| wanted(&c.outcome)).count()
+    }
+}
+
+/// What the run reports while it goes, for a progress display.
+#[derive(Debug)]
+pub enum Event<'a> {
+    /// A check starts; `index` counts from 0 over [`CHECKS`].
+    Started {
+        /// The check.
+        check: &'a CheckInfo,
+        /// Its place.
+        index: usize,
+        /// Requests sent so far.
+        sent: u64,
+    },
+    /// A check has ended.
+    Finished(&'a CheckResult),
+    /// The checks are done; the diagnosis runs.
+    Diagnosing,
+}
+
+/// Why a run could not test anything.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Fatal {
+    /// The endpoint did not answer.
+    #[error("cannot reach the endpoint: {0}")]
+    Unreachable(String),
+    /// A plain request with the given credentials was not answered with a page.
+    #[error("a plain request got {status}, not a page of call logs: {body}{}", header_hint(*.status, .body))]
+    NoPage {
+        /// The status.
+        status: u16,
+        /// The body's beginning.
+        body: String,
+    },
+}
+
+/// A hint when a 400 to a plain request names a header the server wants (the public Unpod code
+/// requires `Product-Id`, which the contract does not document).
+fn header_hint(status: u16, body: &str) -> String {
+    let names_header = status == 400 && body.to_ascii_lowercase().contains("header");
+    if names_header {
+        " (the server seems to require a header the contract does not name: pass it with --header 'Name: value')".to_owned()
+    } else {
+        String::new()
+    }
+}
+
+/// Marks an unknown check name in `--only` / `--skip`.
+pub fn unknown_checks(names: &[String]) -> Vec<String> {
+    names
+        .iter()
+        .filter(|n| {
+            !CHECKS
+                .iter()
+                .any(|c| c.id == n.as_str() || c.group == n.as_str())
+        })
+        .cloned()
+        .collect()
+}
+
+struct Run<'a> {
+    probe: &'a Probe,
+    options: &'a Options,
+    sample: Sample,
+}
+
+/// What a check function found, and whether it had to stop early.
+#[derive(Default)]
+struct Checked {
+    findings: Vec<Finding>,
+    incomplete: Option<String>,
+    skipped: Option<String>,
+}
+
+impl Checked {
+    fn skipped(reason: &str) -> Self {
+        Self {
+            skipped: Some(reason.to_owned()),
+            ..Self::default()
+        }
+    }
+
+    /// Takes in why the check stopped: a finding, or an incomplete run.
+    fn absorb(&mut self, stop: Stop) {
+        match stop {
+            Stop::Budget(reason) => self.incomplete = Some(reason),
+            Stop::Found(finding) => self.findings.push(*finding),
+        }
+    }
+
+    fn record_probe_error(&mut self, error: ProbeError, request: &Request, probe: &Probe) {
+        self.absorb(stop_for(error, request, probe));
+    }
+}
+
+fn selected(options: &Options, check: &CheckInfo) -> bool {
+    let named = |names: &[String]| names.iter().any(|n| n == check.id || n == check.group);
+    (options.only.is_empty() || named(&options.only)) && !named(&options.skip)
+}
+
+/// Runs the selected checks against the probe's target, then the diagnosis.
+pub fn run(probe: &Probe, options: &Options) -> Result<Report, Fatal> {
+    run_with(probe, options, |_| {})
+}
+
+/// [`run`], telling `progress` what happens as it happens.
+pub fn run_with(
+    probe: &Probe,
+    options: &Options,
+    mut progress: impl FnMut(Event<'_>),
+) -> Result<Report, Fatal> {
+    let started = Instant::now();
+    let run = Run {
+        probe,
+        options,
+        sample: Sample::take(probe)?,
+    };
+    let reserve = DIAGNOSIS_RESERVE.min(probe.remaining() / 4);
+    let mut active_left = CHECKS
+        .iter()
+        .filter(|c| c.is_active() && selected(options, c))
+        .count() as u64;
+    let mut results = Vec::new();
+    for (index, check) in CHECKS.iter().enumerate() {
+        let sent = probe.sent();
+        progress(Event::Started { check, index, sent });
+        let clock = Instant::now();
+        let checked = if !selected(options, check) {
+            Checked::skipped("not selected")
+        } else {
+            match check.kind {
+                Kind::Active(_)
+                    if run.sample.unreadable && matches!(check.group, "filters" | "pagination") =>
+                {
+                    active_left -= 1;
+                    Checked::skipped("the first page could not be read (see schema.page)")
+                }
+                Kind::Active(check_fn) => {
+                    let share = probe.remaining().saturating_sub(reserve) / active_left;
+                    active_left -= 1;
+                    probe.set_share(Some(share));
+                    let checked = check_fn(&run);
+                    probe.set_share(None);
+                    checked
+                }
+                Kind::Passive(check_fn) => Checked {
+                    findings: check_fn(&probe.log()),
+                    ..Checked::default()
+                },
+            }
+        };
+        let result = result_of(check, checked, probe.sent() - sent, clock, options);
+        progress(Event::Finished(&result));
+        results.push(result);
+    }
+    progress(Event::Diagnosing);
+    let (diagnosis, diagnosis_incomplete) = diagnosis::diagnose(&run, &results);
+    Ok(Report {
+        target: probe.target().base_url.clone(),
+        seed: options.seed,
+        checks: results,
+        diagnosis,
+        diagnosis_incomplete,
+        requests: probe.sent(),
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+fn result_of(
+    check: &CheckInfo,
+    checked: Checked,
+    requests: u64,
+    clock: Instant,
+    options: &Options,
+) -> CheckResult {
+    let outcome = match (
+        checked.skipped,
+        checked.findings.is_empty(),
+        checked.incomplete,
+    ) {
+        (Some(reason), _, _) => Outcome::Skipped(reason),
+        (None, false, _) => Outcome::Failed,
+        (None, true, Some(reason)) => Outcome::Incomplete(reason),
+        (None, true, None) => Outcome::Passed,
+    };
+    let replay = matches!(outcome, Outcome::Failed | Outcome::Incomplete(_))
+        .then(|| format!("{} --only {}", options.replay, check.id));
+    let mut findings = checked.findings;
+    findings.truncate(MAX_FINDINGS);
+    CheckResult {
+        id: check.id,
+        group: check.group,
+        description: check.description,
+        outcome,
+        findings,
+        requests,
+        seconds: clock.elapsed().as_secs_f64(),
+        replay,
+    }
+}
