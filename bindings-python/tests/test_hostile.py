@@ -131,3 +131,24 @@ def test_a_base_url_with_credentials_is_refused_without_showing_them():
         Client(SECRET, "acme", "http://alice:pw-1234@127.0.0.1:9/")
     assert "user name or password" in str(raised.value)
     assert "pw-1234" not in str(raised.value) and "alice" not in str(raised.value)
+
+
+def test_the_library_is_silent_unless_logging_is_configured():
+    script = """
+import logging, sys
+from unpod_calllogs import Client
+from unpod_calllogs.testing import ReferenceServer
+with ReferenceServer(records=20, script=[503]) as server:
+    if sys.argv[1] == "configured":
+        logging.basicConfig(level=logging.WARNING)
+    client = Client(server.token, server.org_handle, server.url, verify_filters=False, max_retries=1)
+    assert client.call_logs.list().count == 20
+"""
+    import subprocess
+    import sys
+
+    quiet = subprocess.run([sys.executable, "-c", script, "quiet"], capture_output=True, text=True, timeout=60)
+    assert quiet.returncode == 0 and quiet.stderr == "", quiet.stderr
+    loud = subprocess.run([sys.executable, "-c", script, "configured"], capture_output=True, text=True, timeout=60)
+    assert loud.returncode == 0
+    assert "filter verification is off" in loud.stderr and "retry 1 of 1" in loud.stderr, loud.stderr

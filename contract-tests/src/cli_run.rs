@@ -238,23 +238,20 @@ fn replay_command(args: &RunArgs, plan: &Plan, target: &Target) -> String {
     }
 }
 
-pub fn run(runtime: &tokio::runtime::Runtime, args: RunArgs) -> ExitCode {
-    let plan = match plan(&args) {
-        Ok(plan) => plan,
-        Err(message) => return fail(&args, None, &message),
-    };
-    let mut _server = None;
+/// The target to test: the remote endpoint, or the embedded reference server started here (kept
+/// running as long as the returned handle lives).
+fn target(
+    runtime: &tokio::runtime::Runtime,
+    args: &RunArgs,
+    plan: &Plan,
+) -> Result<(Target, Option<calllogs_reference::ServerHandle>), String> {
     let target = match &plan.base_url {
         Some(base_url) => {
             let (Some(token), Some(org_handle)) = (args.token.clone(), args.org_handle.clone())
             else {
-                return fail(
-                    &args,
-                    None,
-                    &format!(
-                        "a target needs --token (or {TOKEN_ENV}) and --org-handle (or UNPOD_ORG_HANDLE)"
-                    ),
-                );
+                return Err(format!(
+                    "a target needs --token (or {TOKEN_ENV}) and --org-handle (or UNPOD_ORG_HANDLE)"
+                ));
             };
             Target {
                 base_url: base_url.clone(),
@@ -275,7 +272,7 @@ pub fn run(runtime: &tokio::runtime::Runtime, args: RunArgs) -> ExitCode {
             };
             let server = match runtime.block_on(calllogs_reference::start(config)) {
                 Ok(server) => server,
-                Err(error) => return fail(&args, None, &error.to_string()),
+                Err(error) => return Err(error.to_string()),
             };
             let target = Target {
                 base_url: server.url().to_owned(),
@@ -284,9 +281,20 @@ pub fn run(runtime: &tokio::runtime::Runtime, args: RunArgs) -> ExitCode {
                 foreign_org_handle: Some(calllogs_reference::FOREIGN_ORG_HANDLE.to_owned()),
                 headers: plan.headers.clone(),
             };
-            _server = Some(server);
-            target
+            return Ok((target, Some(server)));
         }
+    };
+    Ok((target, None))
+}
+
+pub fn run(runtime: &tokio::runtime::Runtime, args: RunArgs) -> ExitCode {
+    let plan = match plan(&args) {
+        Ok(plan) => plan,
+        Err(message) => return fail(&args, None, &message),
+    };
+    let (target, _server) = match target(runtime, &args, &plan) {
+        Ok(target) => target,
+        Err(message) => return fail(&args, None, &message),
     };
     eprintln!(
         "calllogs-contract: testing {} ({})",

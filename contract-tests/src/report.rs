@@ -174,6 +174,47 @@ fn findings_text(check: &CheckResult) -> String {
     details.join("\n\n")
 }
 
+/// One check as a JUnit test case.
+fn junit_case(out: &mut String, check: &CheckResult, allow_incomplete: bool) {
+    let _ = write!(
+        out,
+        "  <testcase classname=\"{}\" name=\"{}\" time=\"{:.3}\">",
+        check.group, check.id, check.seconds
+    );
+    match &check.outcome {
+        Outcome::Failed => {
+            let message = check
+                .findings
+                .first()
+                .map(|f| f.summary.as_str())
+                .unwrap_or("failed");
+            let _ = write!(
+                out,
+                "<failure message=\"{}\">{}</failure>",
+                escape(message),
+                escape(&findings_text(check))
+            );
+        }
+        Outcome::Incomplete(reason) if !allow_incomplete => {
+            let _ = write!(
+                out,
+                "<error type=\"incomplete\" message=\"incomplete: {}\">{}</error>",
+                escape(reason),
+                escape(&findings_text(check))
+            );
+        }
+        Outcome::Skipped(reason) | Outcome::Incomplete(reason) => {
+            let _ = write!(out, "<skipped message=\"{}\"/>", escape(reason));
+        }
+        Outcome::Passed => {}
+    }
+    let _ = writeln!(
+        out,
+        "<system-out>requests: {}</system-out></testcase>",
+        check.requests
+    );
+}
+
 /// The report as JUnit XML: one test case per check, with its request count; an incomplete check
 /// is an error (a skipped test case with `allow_incomplete`); the diagnosis is in the suite's
 /// properties and output.
@@ -209,43 +250,7 @@ pub fn junit(report: &Report, allow_incomplete: bool) -> String {
     }
     out.push_str("</properties>\n");
     for check in &report.checks {
-        let _ = write!(
-            out,
-            "  <testcase classname=\"{}\" name=\"{}\" time=\"{:.3}\">",
-            check.group, check.id, check.seconds
-        );
-        match &check.outcome {
-            Outcome::Failed => {
-                let message = check
-                    .findings
-                    .first()
-                    .map(|f| f.summary.as_str())
-                    .unwrap_or("failed");
-                let _ = write!(
-                    out,
-                    "<failure message=\"{}\">{}</failure>",
-                    escape(message),
-                    escape(&findings_text(check))
-                );
-            }
-            Outcome::Incomplete(reason) if !allow_incomplete => {
-                let _ = write!(
-                    out,
-                    "<error type=\"incomplete\" message=\"incomplete: {}\">{}</error>",
-                    escape(reason),
-                    escape(&findings_text(check))
-                );
-            }
-            Outcome::Skipped(reason) | Outcome::Incomplete(reason) => {
-                let _ = write!(out, "<skipped message=\"{}\"/>", escape(reason));
-            }
-            Outcome::Passed => {}
-        }
-        let _ = writeln!(
-            out,
-            "<system-out>requests: {}</system-out></testcase>",
-            check.requests
-        );
+        junit_case(&mut out, check, allow_incomplete);
     }
     let mut diagnosis = String::new();
     diagnosis_text(&mut diagnosis, report);

@@ -7,6 +7,8 @@
         print(log.creation_time, log.destination_number, log.call_duration)
 """
 
+import logging
+
 from ._client import AsyncCallLogPage, AsyncClient, CallLog, CallLogPage, Client, DateLike, records_from_json
 from ._enums import CallStatus, CallType
 from ._exceptions import (
@@ -26,6 +28,10 @@ from ._exceptions import (
     ServerContractError,
 )
 from ._native import __version__
+
+# A library says nothing on stderr unless the program configured logging (retries are logged at
+# WARNING on this logger and its children).
+logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
     "APIConnectionError",

@@ -77,80 +77,87 @@ pub(super) fn complete(run: &Run<'_>) -> Checked {
 
 pub(super) fn partition(run: &Run<'_>) -> Checked {
     let mut checked = Checked::default();
-    let count = |query: CallLogQuery| -> Result<(u64, String), Stop> {
-        let (page, exchange) = page_of(run, &query.page_size(1))?;
-        Ok((page.count, exchange.curl.clone()))
-    };
-    let outcome = (|| -> Result<(), Stop> {
-        let (total, total_curl) = count(CallLogQuery::new())?;
-        let mut sums: Vec<(&str, Vec<(u64, String)>)> = Vec::new();
-        let types = CallType::DOCUMENTED
-            .iter()
-            .map(|t| count(CallLogQuery::new().call_type(t.clone())));
-        sums.push(("call types", types.collect::<Result<_, _>>()?));
-        let statuses = CallStatus::DOCUMENTED
-            .iter()
-            .map(|s| count(CallLogQuery::new().call_status(s.clone())));
-        sums.push(("call statuses", statuses.collect::<Result<_, _>>()?));
-        let middle = run
-            .sample
-            .records
-            .get(run.sample.records.len() / 2)
-            .map(|r| r.creation_time.date_naive());
-        if let Some(day) = middle {
-            let next = day.checked_add_days(Days::new(1)).unwrap_or(day);
-            let windows = vec![
-                count(CallLogQuery::new().end_date(day))?,
-                count(CallLogQuery::new().start_date(next))?,
-            ];
-            sums.push(("the date windows up to and after a day", windows));
-        }
-        for (what, parts) in &sums {
-            let sum: u64 = parts.iter().map(|(c, _)| c).sum();
-            if sum != total {
-                let mut requests = vec![total_curl.clone()];
-                requests.extend(parts.iter().map(|(_, curl)| curl.clone()));
-                checked.findings.push(Finding {
-                    summary: format!("the counts of {what} do not add up to the total"),
-                    expected: format!("a sum of {total}"),
-                    actual: format!(
-                        "{} = {sum}",
-                        parts
-                            .iter()
-                            .map(|(c, _)| c.to_string())
-                            .collect::<Vec<_>>()
-                            .join(" + ")
-                    ),
-                    requests,
-                });
-            }
-        }
-        if let Some(record) = run.sample.records.first() {
-            let narrow = CallLogQuery::new()
-                .call_type(record.call_type.clone())
-                .call_status(record.call_status.clone())
-                .start_date(record.creation_time)
-                .end_date(record.creation_time)
-                .allow_undocumented_values();
-            let wider = CallLogQuery {
-                call_status: None,
-                ..narrow.clone()
-            };
-            let (narrow_count, narrow_curl) = count(narrow.clone())?;
-            let (wider_count, wider_curl) = count(wider)?;
-            if narrow_count > wider_count || narrow_count == 0 {
-                checked.findings.push(Finding {
-                    summary: "adding a filter raised count, or a record seen unfiltered is missing under its own filters".to_owned(),
-                    expected: format!("1 <= count({}) <= count(without call_status)", describe(&narrow)),
-                    actual: format!("{narrow_count} and {wider_count}"),
-                    requests: vec![narrow_curl, wider_curl],
-                });
-            }
-        }
-        Ok(())
-    })();
-    if let Err(stop) = outcome {
-        checked.absorb(stop);
+    let outcome = sums_add_up(run).and_then(|mut findings| {
+        findings.extend(narrowing_never_raises(run)?);
+        Ok(findings)
+    });
+    match outcome {
+        Ok(findings) => checked.findings = findings,
+        Err(stop) => checked.absorb(stop),
     }
     checked
+}
+
+/// The `count` of a query (asked with a page of one), and its request.
+fn counted(run: &Run<'_>, query: CallLogQuery) -> Result<(u64, String), Stop> {
+    let (page, exchange) = page_of(run, &query.page_size(1))?;
+    Ok((page.count, exchange.curl.clone()))
+}
+
+/// The counts of the call types, of the statuses, and of the date windows before and after a day
+/// each add up to the total.
+fn sums_add_up(run: &Run<'_>) -> Result<Vec<Finding>, Stop> {
+    let (total, total_curl) = counted(run, CallLogQuery::new())?;
+    let mut sums: Vec<(&str, Vec<(u64, String)>)> = Vec::new();
+    let types = CallType::DOCUMENTED
+        .iter()
+        .map(|t| counted(run, CallLogQuery::new().call_type(t.clone())));
+    sums.push(("call types", types.collect::<Result<_, _>>()?));
+    let statuses = CallStatus::DOCUMENTED
+        .iter()
+        .map(|s| counted(run, CallLogQuery::new().call_status(s.clone())));
+    sums.push(("call statuses", statuses.collect::<Result<_, _>>()?));
+    let records = &run.sample.records;
+    if let Some(day) = records
+        .get(records.len() / 2)
+        .map(|r| r.creation_time.date_naive())
+    {
+        let next = day.checked_add_days(Days::new(1)).unwrap_or(day);
+        let windows = vec![
+            counted(run, CallLogQuery::new().end_date(day))?,
+            counted(run, CallLogQuery::new().start_date(next))?,
+        ];
+        sums.push(("the date windows up to and after a day", windows));
+    }
+    let findings = sums.into_iter().filter_map(|(what, parts)| {
+        let sum: u64 = parts.iter().map(|(c, _)| c).sum();
+        (sum != total).then(|| {
+            let terms: Vec<String> = parts.iter().map(|(c, _)| c.to_string()).collect();
+            let mut requests = vec![total_curl.clone()];
+            requests.extend(parts.into_iter().map(|(_, curl)| curl));
+            Finding {
+                summary: format!("the counts of {what} do not add up to the total"),
+                expected: format!("a sum of {total}"),
+                actual: format!("{} = {sum}", terms.join(" + ")),
+                requests,
+            }
+        })
+    });
+    Ok(findings.collect())
+}
+
+/// Narrowed to the newest record's own type, status and instant, the count is at least 1 and no
+/// more than without the status filter.
+fn narrowing_never_raises(run: &Run<'_>) -> Result<Option<Finding>, Stop> {
+    let Some(record) = run.sample.records.first() else {
+        return Ok(None);
+    };
+    let narrow = CallLogQuery::new()
+        .call_type(record.call_type.clone())
+        .call_status(record.call_status.clone())
+        .start_date(record.creation_time)
+        .end_date(record.creation_time)
+        .allow_undocumented_values();
+    let wider = CallLogQuery {
+        call_status: None,
+        ..narrow.clone()
+    };
+    let (narrow_count, narrow_curl) = counted(run, narrow.clone())?;
+    let (wider_count, wider_curl) = counted(run, wider)?;
+    Ok((narrow_count > wider_count || narrow_count == 0).then(|| Finding {
+        summary: "adding a filter raised count, or a record seen unfiltered is missing under its own filters".to_owned(),
+        expected: format!("1 <= count({}) <= count(without call_status)", describe(&narrow)),
+        actual: format!("{narrow_count} and {wider_count}"),
+        requests: vec![narrow_curl, wider_curl],
+    }))
 }

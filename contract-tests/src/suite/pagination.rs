@@ -1,9 +1,10 @@
 //! The pagination group.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use proptest::strategy::{Just, Strategy};
-use unpod_calllogs::{CallLog, CallLogQuery};
+use unpod_calllogs::{CallLog, CallLogPage, CallLogQuery};
 
 use crate::probe::Request;
 
@@ -107,112 +108,145 @@ pub(super) fn walk_once(
     expected: &[&CallLog],
     compare_order: bool,
 ) -> Result<(), Stop> {
-    let mut received = Vec::new();
-    let mut curls = Vec::new();
-    let mut count = None;
-    let mut page_number = 1u32;
-    loop {
+    let walked = read_pages(run, window, size, !compare_order)?;
+    if compare_order {
+        same_sequence(&walked, expected, size)
+    } else {
+        disjoint_complete_newest_first(&walked, size)
+    }
+}
+
+/// The pages of one walk, in order, with their requests and the `count` they agreed on.
+struct Walked {
+    pages: Vec<Arc<CallLogPage>>,
+    curls: Vec<String>,
+    count: u64,
+}
+
+impl Walked {
+    fn records(&self) -> Vec<&CallLog> {
+        self.pages.iter().flat_map(|p| p.data.iter()).collect()
+    }
+
+    /// A finding about the walk, shown by its first three requests.
+    fn finding(&self, summary: String, expected: String, actual: String) -> Stop {
+        found(Finding {
+            summary,
+            expected,
+            actual,
+            requests: self.curls.iter().take(3).cloned().collect(),
+        })
+    }
+}
+
+/// Reads every page of `window` at `size` (at most 200): `count` must stay the same, and with
+/// `check_lengths` each page must hold exactly what `count` calls for.
+fn read_pages(
+    run: &Run<'_>,
+    window: &CallLogQuery,
+    size: u32,
+    check_lengths: bool,
+) -> Result<Walked, Stop> {
+    let mut walked = Walked {
+        pages: Vec::new(),
+        curls: Vec::new(),
+        count: 0,
+    };
+    for page_number in 1..=200u32 {
         let query = window.clone().page(page_number).page_size(size);
         let (page, exchange) = page_of(run, &query)?;
-        curls.push(exchange.curl.clone());
-        let fail = |summary: String, expected: String, actual: String, curls: &[String]| {
-            Err(found(Finding {
-                summary,
-                expected,
-                actual,
-                requests: curls.iter().rev().take(3).rev().cloned().collect(),
-            }))
-        };
-        let total = *count.get_or_insert(page.count);
-        if page.count != total {
-            return fail(
-                format!("count changed between pages of {}", describe(&query)),
-                format!("count {total} on every page"),
-                format!("count {} on page {page_number}", page.count),
-                &curls,
-            );
+        walked.curls.push(exchange.curl.clone());
+        let recent = |curls: &[String]| curls.iter().rev().take(3).rev().cloned().collect();
+        if page_number == 1 {
+            walked.count = page.count;
+        } else if page.count != walked.count {
+            return Err(found(Finding {
+                summary: format!("count changed between pages of {}", describe(&query)),
+                expected: format!("count {} on every page", walked.count),
+                actual: format!("count {} on page {page_number}", page.count),
+                requests: recent(&walked.curls),
+            }));
         }
-        let pages = total.div_ceil(u64::from(size));
+        let pages = walked.count.div_ceil(u64::from(size));
         let last = u64::from(page_number) >= pages;
         let want = if last {
-            total.saturating_sub((pages.max(1) - 1) * u64::from(size))
+            walked
+                .count
+                .saturating_sub((pages.max(1) - 1) * u64::from(size))
         } else {
             u64::from(size)
         };
-        if !compare_order && page.data.len() as u64 != want {
-            return fail(
-                format!("page {page_number} of size {size} has the wrong length"),
-                format!("{want} records (count {total})"),
-                format!("{} records", page.data.len()),
-                &curls,
-            );
-        }
-        received.push(page);
-        if last || page_number >= 200 {
-            break;
-        }
-        page_number += 1;
-    }
-    let total = count.unwrap_or(0);
-    let walked: Vec<&CallLog> = received.iter().flat_map(|p| p.data.iter()).collect();
-    if compare_order {
-        let same =
-            walked.len() == expected.len() && walked.iter().zip(expected).all(|(a, b)| a == b);
-        if !same {
-            let at = walked
-                .iter()
-                .zip(expected)
-                .position(|(a, b)| a != b)
-                .unwrap_or(walked.len().min(expected.len()));
+        if check_lengths && page.data.len() as u64 != want {
             return Err(found(Finding {
-                summary: format!(
-                    "pages of {size} concatenate to another sequence than pages of {SAMPLE_SIZE}"
-                ),
-                expected: format!(
-                    "{} records; at place {at}: {}",
-                    expected.len(),
-                    expected.get(at).map(|r| brief(r)).unwrap_or_default()
-                ),
-                actual: format!(
-                    "{} records; at place {at}: {}",
-                    walked.len(),
-                    walked.get(at).map(|r| brief(r)).unwrap_or_default()
-                ),
-                requests: curls.into_iter().take(3).collect(),
+                summary: format!("page {page_number} of size {size} has the wrong length"),
+                expected: format!("{want} records (count {})", walked.count),
+                actual: format!("{} records", page.data.len()),
+                requests: recent(&walked.curls),
             }));
         }
+        walked.pages.push(page);
+        if last {
+            break;
+        }
+    }
+    Ok(walked)
+}
+
+/// The concatenated pages are the sequence the sample holds.
+fn same_sequence(walked: &Walked, expected: &[&CallLog], size: u32) -> Result<(), Stop> {
+    let records = walked.records();
+    if records.len() == expected.len() && records.iter().zip(expected).all(|(a, b)| a == b) {
         return Ok(());
     }
+    let at = records
+        .iter()
+        .zip(expected)
+        .position(|(a, b)| a != b)
+        .unwrap_or(records.len().min(expected.len()));
+    let shown = |list: &[&CallLog]| {
+        format!(
+            "{} records; at place {at}: {}",
+            list.len(),
+            list.get(at).map(|r| brief(r)).unwrap_or_default()
+        )
+    };
+    Err(walked.finding(
+        format!("pages of {size} concatenate to another sequence than pages of {SAMPLE_SIZE}"),
+        shown(expected),
+        shown(&records),
+    ))
+}
+
+/// The pages are disjoint, hold `count` records together, and run newest first.
+fn disjoint_complete_newest_first(walked: &Walked, size: u32) -> Result<(), Stop> {
+    let records = walked.records();
     let mut seen = HashSet::new();
-    if let Some(repeat) = walked
+    if let Some(repeat) = records
         .iter()
         .find(|r| !seen.insert(serde_json::to_string(r).unwrap_or_default()))
     {
-        return Err(found(Finding {
-            summary: format!("a record appears on two pages of size {size}"),
-            expected: "disjoint pages".to_owned(),
-            actual: brief(repeat),
-            requests: curls.into_iter().take(3).collect(),
-        }));
+        return Err(walked.finding(
+            format!("a record appears on two pages of size {size}"),
+            "disjoint pages".to_owned(),
+            brief(repeat),
+        ));
     }
-    if walked.len() as u64 != total {
-        return Err(found(Finding {
-            summary: format!("the pages of size {size} hold another number of records than count"),
-            expected: format!("{total} records"),
-            actual: format!("{}", walked.len()),
-            requests: curls.into_iter().take(3).collect(),
-        }));
+    if records.len() as u64 != walked.count {
+        return Err(walked.finding(
+            format!("the pages of size {size} hold another number of records than count"),
+            format!("{} records", walked.count),
+            format!("{}", records.len()),
+        ));
     }
-    if let Some(pair) = walked
+    if let Some(pair) = records
         .windows(2)
         .find(|w| w[0].creation_time < w[1].creation_time)
     {
-        return Err(found(Finding {
-            summary: "records are not newest first".to_owned(),
-            expected: "creation_time never increasing along the pages".to_owned(),
-            actual: format!("{} before {}", brief(pair[0]), brief(pair[1])),
-            requests: curls.into_iter().take(3).collect(),
-        }));
+        return Err(walked.finding(
+            "records are not newest first".to_owned(),
+            "creation_time never increasing along the pages".to_owned(),
+            format!("{} before {}", brief(pair[0]), brief(pair[1])),
+        ));
     }
     Ok(())
 }
