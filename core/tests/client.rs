@@ -566,3 +566,59 @@ async fn a_walk_resumes_after_a_page_already_held() {
     assert_eq!(rest, reference[100..]);
     assert_eq!(server.requests(), 2 + 3, "pages 3, 4 and 5 only");
 }
+
+#[tokio::test]
+async fn dropping_a_stream_stops_its_request_its_retries_and_its_read_ahead() {
+    let failing = start(
+        ServerConfig::with_knobs(
+            50,
+            3,
+            Knobs {
+                latency: Duration::from_millis(200),
+                error_rate: 1.0,
+                ..Knobs::default()
+            },
+            None,
+        )
+        .unwrap(),
+    )
+    .await;
+    let retrying = builder(&failing).max_retries(5).build().unwrap();
+    let mut stream = retrying.call_logs().stream(CallLogQuery::new());
+    let waited = tokio::time::timeout(Duration::from_millis(100), stream.try_next()).await;
+    assert!(waited.is_err(), "still waiting for the first answer");
+    drop(stream);
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    assert_eq!(
+        failing.requests(),
+        1,
+        "no retry after the stream is dropped"
+    );
+
+    let slow = start(
+        ServerConfig::with_knobs(
+            100,
+            3,
+            Knobs {
+                latency: Duration::from_millis(200),
+                ..Knobs::default()
+            },
+            None,
+        )
+        .unwrap(),
+    )
+    .await;
+    let options = PagerOptions {
+        limit: None,
+        read_ahead: true,
+    };
+    let mut stream = client(&slow)
+        .call_logs()
+        .stream_with(CallLogQuery::new().page_size(10), options);
+    stream.try_next().await.unwrap().unwrap();
+    drop(stream);
+    let sent = slow.requests();
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(slow.requests(), sent, "nothing after the drop");
+    assert!(sent <= 2, "page 1 and at most its read-ahead: {sent}");
+}
