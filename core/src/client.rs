@@ -733,9 +733,7 @@ impl CallLogs<'_> {
         page: CallLogPage,
         options: PagerOptions,
     ) -> Result<Pager, Error> {
-        let mut pager = self.pages_with(query, options);
-        pager.accept(page)?;
-        Ok(pager)
+        crate::pagination::after_held(self.client.clone(), query, page, options)
     }
 
     /// Every matching record, in server order. Once the first page has told `count`, the remaining

@@ -80,6 +80,8 @@ pub struct Pager {
     pages: u64,
     previous: Vec<u64>,
     seen: HashSet<u64>,
+    /// The first page was already handed to the caller (the walk resumes after it).
+    held: bool,
     emitted: u64,
     done: bool,
     prefetch: Option<JoinHandle<Result<CallLogPage, Error>>>,
@@ -124,6 +126,7 @@ impl Pager {
             pages: 0,
             previous: Vec::new(),
             seen: HashSet::new(),
+            held: false,
             emitted: 0,
             done: false,
             prefetch: None,
@@ -227,6 +230,13 @@ impl Pager {
                 let offset = u64::from(number.saturating_sub(FIRST_PAGE)) * u64::from(asked);
                 self.query.page_size = Some(served);
                 if number != FIRST_PAGE {
+                    if self.held {
+                        // The caller has these records. A server that offsets pages by the size
+                        // served (Django REST framework) continues after them; one that offsets
+                        // by the size asked would serve them again: that shows as a repeat.
+                        let fingerprints: Vec<u64> = page.data.iter().map(fingerprint).collect();
+                        self.seen.insert(digest(&fingerprints));
+                    }
                     return self.rebase(offset, served, page.count);
                 }
             }
@@ -320,6 +330,19 @@ pub fn served_page_size(query: &CallLogQuery, page: &CallLogPage) -> u32 {
     }
 }
 
+/// A walk that resumes after `page`, which `query` fetched and the caller already holds.
+pub(crate) fn after_held(
+    client: Client,
+    query: CallLogQuery,
+    page: CallLogPage,
+    options: PagerOptions,
+) -> Result<Pager, Error> {
+    let mut pager = Pager::new(client, query, options);
+    pager.held = true;
+    pager.accept(page)?;
+    Ok(pager)
+}
+
 /// Whether a page of `len` records, number `page_number` of size `page_size` in a result of
 /// `count` records, has a page after it: it is full, and not the page `ceil(count / page_size)`.
 pub fn has_next_page(page_number: u32, page_size: u64, count: u64, len: usize) -> bool {
@@ -330,7 +353,9 @@ pub fn has_next_page(page_number: u32, page_size: u64, count: u64, len: usize) -
 }
 
 /// The query of the page after `page`, which `query` fetched, at the size the server served;
-/// `None` when `page` is the last.
+/// `None` when `page` is the last. After a page past the first that came back shorter than asked,
+/// the next one is taken to start where a server that offsets pages by the size it serves (Django
+/// REST framework) starts it; a walk ([`crate::CallLogs::pages_after`]) checks that assumption.
 pub fn next_page_query(query: &CallLogQuery, page: &CallLogPage) -> Option<CallLogQuery> {
     let number = query.page_number();
     let size = served_page_size(query, page);

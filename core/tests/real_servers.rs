@@ -335,3 +335,41 @@ async fn extra_query_and_headers_reach_the_server_and_cannot_replace_the_contrac
         assert_eq!(server.requests(), before, "nothing sent");
     }
 }
+
+#[tokio::test]
+async fn walking_on_from_a_held_later_page_is_right_or_an_error() {
+    let reference = expected(CallLogQuery::new()).await;
+    // Django REST framework offsets pages by the size it serves: page 2 held records 100..200.
+    let drf = start(capped(100)).await;
+    let client_drf = client(&drf);
+    let query = CallLogQuery::new().page_size(200).page(2);
+    let page = client_drf.call_logs().list(&query).await.unwrap();
+    assert_eq!(page.data, reference[100..200]);
+    let mut all = page.data.clone();
+    let mut pager = client_drf
+        .call_logs()
+        .pages_after(query.clone(), page, PagerOptions::default())
+        .unwrap();
+    while let Some(records) = pager.next_page().await.unwrap() {
+        all.extend(records);
+    }
+    assert_eq!(all, reference[100..]);
+
+    // A server that offsets by the size asked served records 200..300; walking on would repeat them.
+    let other = calllogs_reference::start(ServerConfig {
+        faults: vec![calllogs_reference::Fault::PageSizeCapped],
+        ..ServerConfig::seeded(RECORDS, SEED)
+    })
+    .await
+    .unwrap();
+    let client_other = client(&other);
+    let query = CallLogQuery::new().page_size(200).page(2);
+    let page = client_other.call_logs().list(&query).await.unwrap();
+    assert_eq!(page.data, reference[200..300]);
+    let mut pager = client_other
+        .call_logs()
+        .pages_after(query, page, PagerOptions::default())
+        .unwrap();
+    let error = pager.next_page().await.unwrap_err();
+    assert_eq!(violation(error).kind, ViolationKind::RepeatedPage);
+}
