@@ -78,12 +78,21 @@ class ServerContractError extends CallLogsError {
   }
 }
 
-const BY_STATUS = {
-  400: BadRequestError,
-  401: AuthenticationError,
-  403: PermissionDeniedError,
-  404: NotFoundError,
-  429: RateLimitError
+/** The class of each kind of error the core names (`native.constants().errorKinds`). */
+const BY_KIND = {
+  bad_request: BadRequestError,
+  authentication: AuthenticationError,
+  permission_denied: PermissionDeniedError,
+  not_found: NotFoundError,
+  rate_limit: RateLimitError,
+  internal_server: InternalServerError,
+  api_status: APIStatusError,
+  timeout: APITimeoutError,
+  connection: APIConnectionError,
+  decode: DecodeError,
+  invalid_query: InvalidQueryError,
+  config: CallLogsError,
+  server_contract: ServerContractError
 }
 
 /**
@@ -94,21 +103,9 @@ function fromNative (error, site) {
   const text = error && typeof error.message === 'string' ? error.message : ''
   if (!text.startsWith(ERROR_MARK)) return error
   const detail = JSON.parse(text.slice(ERROR_MARK.length))
-  const { message, kind, status } = detail
-  let made
-  switch (kind) {
-    case 'api': {
-      const Class = BY_STATUS[status] ?? (status >= 500 ? InternalServerError : APIStatusError)
-      made = new Class(message, detail)
-      break
-    }
-    case 'timeout': made = new APITimeoutError(message, detail); break
-    case 'connection': made = new APIConnectionError(message, detail); break
-    case 'decode': made = new DecodeError(message, detail); break
-    case 'invalid_query': made = new InvalidQueryError(message, detail); break
-    case 'server_contract': made = new ServerContractError(message, detail); break
-    default: made = new CallLogsError(message, { code: 'config' })
-  }
+  const { message, kind } = detail
+  const Class = BY_KIND[kind] ?? CallLogsError
+  const made = Class === CallLogsError ? new CallLogsError(message, { code: kind }) : new Class(message, detail)
   const frames = (site ?? error).stack
   if (frames) made.stack = `${made.name}: ${message}\n${frames.split('\n').slice(1).join('\n')}`
   return made
@@ -138,6 +135,7 @@ module.exports = {
   DecodeError,
   InvalidQueryError,
   ServerContractError,
+  BY_KIND,
   fromNative,
   mapped
 }

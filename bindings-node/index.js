@@ -6,6 +6,8 @@ const native = require('./native.js')
 const errors = require('./errors.js')
 
 const { fromNative, mapped } = errors
+/** The defaults and lists the Rust core owns (page size and concurrency of walks, enum values, error kinds). */
+const CORE = native.constants()
 const FILTERS = ['page', 'page_size', 'start_date', 'end_date', 'call_type', 'call_status']
 
 function text (value) {
@@ -130,14 +132,14 @@ class CallLogs {
 
   /** Every matching record, page after page, in constant memory; at most `limit`. */
   iterate (filters = {}, options = {}) {
-    const { pageSize = 100, limit, signal } = options
+    const { pageSize = CORE.defaultWalkPageSize, limit, signal } = options
     const pager = mapped(() => this._client.pager(query({ ...filters, page: undefined, page_size: pageSize }, options), limit ?? null))
     return walk(pager, signal)
   }
 
   /** Every matching record in server order; pages after the first are fetched concurrently. */
   async all (filters = {}, options = {}) {
-    const { concurrency = 4, pageSize = 100, signal } = options
+    const { concurrency = CORE.defaultConcurrency, pageSize = CORE.defaultWalkPageSize, signal } = options
     const request = query({ ...filters, page: undefined, page_size: pageSize }, options)
     return toRecords(await call(signal, (cancel) => this._client.all(request, concurrency, cancel)))
   }

@@ -73,6 +73,27 @@ export declare class NativeReferenceServer {
   stop(): Promise<void>
 }
 
+/** The defaults and lists the core owns. */
+export declare function constants(): Constants
+
+/** The defaults and lists the core owns, for the JavaScript side. */
+export interface Constants {
+  /** Milliseconds allowed for one attempt unless configured. */
+  defaultTimeoutMs: number
+  /** Retries after a failed attempt unless configured. */
+  defaultMaxRetries: number
+  /** The page size of `iterate` and `all` unless given. */
+  defaultWalkPageSize: number
+  /** Pages `all` fetches at once unless given. */
+  defaultConcurrency: number
+  /** The documented `call_type` values. */
+  callTypes: Array<string>
+  /** The documented `call_status` values. */
+  callStatuses: Array<string>
+  /** Every kind of error the core names; `errors.js` maps each to a class. */
+  errorKinds: Array<string>
+}
+
 /**
  * Settings of a client; unset ones fall back to `UNPOD_PLATFORM_TOKEN`, `UNPOD_ORG_HANDLE` and
  * `UNPOD_BASE_URL` (default `https://unpod.dev`).
@@ -135,6 +156,8 @@ export interface NativeServerOptions {
   pastLast?: string
   /** Filters accepted and not applied, by parameter name. */
   ignoreFilters?: Array<string>
+  /** When the generated history ends: `now`, or an ISO 8601 date or date-time. */
+  endAt?: string
 }
 
 /** The records of a page body as the endpoint sends it, as UTF-8 JSON for JavaScript. */

@@ -840,4 +840,5 @@ module.exports.NativeClient = nativeBinding.NativeClient
 module.exports.NativePage = nativeBinding.NativePage
 module.exports.NativePager = nativeBinding.NativePager
 module.exports.NativeReferenceServer = nativeBinding.NativeReferenceServer
+module.exports.constants = nativeBinding.constants
 module.exports.recordsFromJson = nativeBinding.recordsFromJson

@@ -14,6 +14,8 @@ export interface ReferenceServerOptions {
   defaultPageSize?: number
   /** The answer to a page past the last. */
   pastLast?: 'empty' | '400' | '404'
+  /** When the generated history ends (default 2026-03-01, so that runs repeat); `'now'` makes "the last week" hold calls. */
+  endAt?: 'now' | Date | string
   /** Filters accepted and not applied. */
   ignoreFilters?: Array<'call_type' | 'call_status' | 'start_date' | 'end_date'>
 }

@@ -17,7 +17,8 @@ class ReferenceServer {
    * and the ways real servers paginate and filter: `{ pageSizeCap, defaultPageSize, pastLast, ignoreFilters }`.
    */
   static async start (options = {}) {
-    return new ReferenceServer(await native.NativeReferenceServer.start(options))
+    const endAt = options.endAt instanceof Date ? options.endAt.toISOString() : options.endAt
+    return new ReferenceServer(await native.NativeReferenceServer.start({ ...options, endAt }))
   }
 
   /** How many requests the server has answered. */

@@ -15,39 +15,76 @@ use unpod_calllogs::{CallLog, CallLogPage, CallLogQuery, Client, Pager, PagerOpt
 const ERROR_MARK: &str = "unpod-calllogs-error:";
 
 fn to_js(error: unpod_calllogs::Error) -> Error {
-    let mut detail = serde_json::json!({"message": error.to_string()});
-    let kind = match &error {
+    let mut detail = serde_json::json!({"message": error.to_string(), "kind": error.kind()});
+    match &error {
         unpod_calllogs::Error::Api(api) => {
             detail["status"] = api.status.into();
             detail["body"] = api.body.clone().into();
             detail["requestId"] = api.request_id.clone().into();
             detail["retryAfter"] = api.retry_after.map(|d| d.as_secs_f64()).into();
-            "api"
         }
-        unpod_calllogs::Error::Timeout(_) => "timeout",
-        unpod_calllogs::Error::Connection(_) => "connection",
         unpod_calllogs::Error::Decode(decode) => {
             detail["status"] = decode.status.into();
             detail["body"] = decode.body_snippet.clone().into();
-            "decode"
         }
         unpod_calllogs::Error::InvalidQuery(invalid) => {
             detail["parameter"] = invalid.parameter.into();
             detail["rule"] = invalid.rule.clone().into();
             detail["value"] = invalid.value.clone().into();
-            "invalid_query"
         }
         unpod_calllogs::Error::ServerContract(violation) => {
             detail["violation"] = violation.kind.as_str().into();
             detail["parameter"] = violation.parameter.into();
             detail["value"] = violation.value.clone().into();
             detail["record"] = violation.record.clone().into();
-            "server_contract"
         }
-        _ => "config",
-    };
-    detail["kind"] = kind.into();
+        _ => {}
+    }
     Error::new(Status::GenericFailure, format!("{ERROR_MARK}{detail}"))
+}
+
+/// The defaults and lists the core owns, for the JavaScript side.
+#[napi(object)]
+pub struct Constants {
+    /// Milliseconds allowed for one attempt unless configured.
+    pub default_timeout_ms: f64,
+    /// Retries after a failed attempt unless configured.
+    pub default_max_retries: u32,
+    /// The page size of `iterate` and `all` unless given.
+    pub default_walk_page_size: u32,
+    /// Pages `all` fetches at once unless given.
+    pub default_concurrency: u32,
+    /// The documented `call_type` values.
+    pub call_types: Vec<String>,
+    /// The documented `call_status` values.
+    pub call_statuses: Vec<String>,
+    /// Every kind of error the core names; `errors.js` maps each to a class.
+    pub error_kinds: Vec<String>,
+}
+
+/// The defaults and lists the core owns.
+#[napi]
+pub fn constants() -> Constants {
+    let strings = |values: Vec<&str>| values.into_iter().map(str::to_owned).collect();
+    Constants {
+        default_timeout_ms: unpod_calllogs::DEFAULT_TIMEOUT.as_secs_f64() * 1000.0,
+        default_max_retries: unpod_calllogs::retry::DEFAULT_MAX_RETRIES,
+        default_walk_page_size: unpod_calllogs::DEFAULT_WALK_PAGE_SIZE,
+        default_concurrency: unpod_calllogs::DEFAULT_CONCURRENCY as u32,
+        call_types: strings(
+            unpod_calllogs::CallType::DOCUMENTED
+                .iter()
+                .map(|t| t.as_str())
+                .collect(),
+        ),
+        call_statuses: strings(
+            unpod_calllogs::CallStatus::DOCUMENTED
+                .iter()
+                .map(|s| s.as_str())
+                .collect(),
+        ),
+        error_kinds: strings(unpod_calllogs::Error::KINDS.to_vec()),
+    }
 }
 
 /// Runs a future, turning a panic inside it into a rejected promise instead of a crash, and
@@ -441,6 +478,8 @@ pub struct NativeServerOptions {
     pub past_last: Option<String>,
     /// Filters accepted and not applied, by parameter name.
     pub ignore_filters: Option<Vec<String>>,
+    /// When the generated history ends: `now`, or an ISO 8601 date or date-time.
+    pub end_at: Option<String>,
 }
 
 /// The reference server, in process, for tests.
@@ -499,13 +538,19 @@ impl NativeReferenceServer {
                 .map_err(invalid)?,
             ..calllogs_reference::Knobs::default()
         };
-        let config = calllogs_reference::ServerConfig::with_knobs(
+        let mut config = calllogs_reference::ServerConfig::with_knobs(
             options.records.unwrap_or(1000) as usize,
             u64::from(options.seed.unwrap_or(42)),
             knobs,
             options.fault.as_deref(),
         )
         .map_err(|e| invalid(e.to_string()))?;
+        config.history_end = options
+            .end_at
+            .as_deref()
+            .map(calllogs_reference::data::parse_history_end)
+            .transpose()
+            .map_err(invalid)?;
         let handle = calllogs_reference::start(config)
             .await
             .map_err(|e| Error::new(Status::GenericFailure, e.to_string()))?;

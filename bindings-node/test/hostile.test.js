@@ -136,3 +136,17 @@ test('a base URL with credentials is a configuration error that shows none of th
     return true
   })
 })
+
+test('enum values, error kinds and walk defaults come from the core', () => {
+  // Internal files of the installed package, by path (its exports map hides them).
+  const installed = require('node:path').dirname(require.resolve('unpod-calllogs'))
+  const native = require(`${installed}/native.js`)
+  const { BY_KIND, CallLogsError } = require(`${installed}/errors.js`)
+  const { CallType, CallStatus } = require('unpod-calllogs')
+  const core = native.constants()
+  assert.deepEqual(Object.values(CallType), core.callTypes)
+  assert.deepEqual(Object.values(CallStatus), core.callStatuses)
+  assert.deepEqual(Object.keys(BY_KIND).sort(), [...core.errorKinds].sort())
+  assert.ok(Object.values(BY_KIND).every((Class) => Class === CallLogsError || Class.prototype instanceof CallLogsError))
+  assert.deepEqual([core.defaultWalkPageSize, core.defaultConcurrency, core.defaultMaxRetries, core.defaultTimeoutMs], [100, 4, 2, 60000])
+})

@@ -102,3 +102,14 @@ test('extraQuery and extraHeaders', () => withServer({}, async (server) => {
   await assert.rejects(client.callLogs.all({}, { extraHeaders: { Authorization: 'Token other' } }),
     (error) => error instanceof InvalidQueryError && error.parameter === 'extra_headers')
 }))
+
+test('history can end now', async () => {
+  const weekAgo = new Date(Date.now() - 7 * 86400 * 1000)
+  await withServer({ endAt: 'now' }, async (server) => {
+    assert.ok((await clientOf(server).callLogs.list({ start_date: weekAgo })).count > 20)
+  })
+  await withServer({ endAt: new Date() }, async (server) => {
+    assert.ok((await clientOf(server).callLogs.list({ start_date: weekAgo })).count > 20)
+  })
+  await assert.rejects(ReferenceServer.start({ endAt: 'yesterday' }), /neither `now`/)
+})

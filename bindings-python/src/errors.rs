@@ -1,33 +1,15 @@
-//! The one mapping from the core's errors to the exceptions of `unpod_calllogs._exceptions`.
+//! The core's errors as the exceptions of `unpod_calllogs._exceptions`: the core names each error's
+//! kind (`Error::kind`), `_exceptions.BY_KIND` names its class; this adds the details.
 
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use unpod_calllogs::Error;
 
-fn class_for(error: &Error) -> &'static str {
-    match error {
-        Error::Api(api) => match api.status {
-            400 => "BadRequestError",
-            401 => "AuthenticationError",
-            403 => "PermissionDeniedError",
-            404 => "NotFoundError",
-            429 => "RateLimitError",
-            500..=599 => "InternalServerError",
-            _ => "APIStatusError",
-        },
-        Error::Timeout(_) => "APITimeoutError",
-        Error::Connection(_) => "APIConnectionError",
-        Error::Decode(_) => "DecodeError",
-        Error::InvalidQuery(_) => "InvalidQueryError",
-        Error::ServerContract(_) => "ServerContractError",
-        _ => "CallLogsError",
-    }
-}
-
 fn build(py: Python<'_>, error: &Error) -> PyResult<PyErr> {
     let class = py
         .import("unpod_calllogs._exceptions")?
-        .getattr(class_for(error))?;
+        .getattr("BY_KIND")?
+        .get_item(error.kind())?;
     let details = PyDict::new(py);
     match error {
         Error::Api(api) => {

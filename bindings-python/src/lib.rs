@@ -415,7 +415,7 @@ impl NativeReferenceServer {
     // One argument per keyword of the Python constructor.
     #[allow(clippy::too_many_arguments)]
     #[new]
-    #[pyo3(signature = (records, seed, latency, error_rate, throttle_rate, retry_after, script, live_inserts, fault, page_size_cap, default_page_size, past_last, ignore_filters))]
+    #[pyo3(signature = (records, seed, latency, error_rate, throttle_rate, retry_after, script, live_inserts, fault, page_size_cap, default_page_size, past_last, ignore_filters, end_at))]
     fn new(
         py: Python<'_>,
         records: usize,
@@ -431,6 +431,7 @@ impl NativeReferenceServer {
         default_page_size: Option<u32>,
         past_last: &str,
         ignore_filters: Vec<String>,
+        end_at: Option<String>,
     ) -> PyResult<Self> {
         let invalid = |e: String| pyo3::exceptions::PyValueError::new_err(e);
         let latency =
@@ -452,9 +453,14 @@ impl NativeReferenceServer {
                 .map_err(invalid)?,
             ..calllogs_reference::Knobs::default()
         };
-        let config =
+        let mut config =
             calllogs_reference::ServerConfig::with_knobs(records, seed, knobs, fault.as_deref())
                 .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
+        config.history_end = end_at
+            .as_deref()
+            .map(calllogs_reference::data::parse_history_end)
+            .transpose()
+            .map_err(invalid)?;
         let handle = py
             .detach(|| runtime().block_on(calllogs_reference::start(config)))
             .map_err(|e| pyo3::exceptions::PyOSError::new_err(e.to_string()))?;
@@ -528,6 +534,30 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
         .import("atexit")?
         .call_method1("register", (wrap_pyfunction!(_shutdown, m)?,))?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add(
+        "DEFAULT_TIMEOUT",
+        unpod_calllogs::DEFAULT_TIMEOUT.as_secs_f64(),
+    )?;
+    m.add(
+        "DEFAULT_MAX_RETRIES",
+        unpod_calllogs::retry::DEFAULT_MAX_RETRIES,
+    )?;
+    m.add(
+        "DEFAULT_WALK_PAGE_SIZE",
+        unpod_calllogs::DEFAULT_WALK_PAGE_SIZE,
+    )?;
+    m.add("DEFAULT_CONCURRENCY", unpod_calllogs::DEFAULT_CONCURRENCY)?;
+    let call_types: Vec<&str> = unpod_calllogs::CallType::DOCUMENTED
+        .iter()
+        .map(|t| t.as_str())
+        .collect();
+    m.add("CALL_TYPES", call_types)?;
+    let call_statuses: Vec<&str> = unpod_calllogs::CallStatus::DOCUMENTED
+        .iter()
+        .map(|s| s.as_str())
+        .collect();
+    m.add("CALL_STATUSES", call_statuses)?;
+    m.add("ERROR_KINDS", Error::KINDS.to_vec())?;
     m.add_class::<NativeClient>()?;
     m.add_class::<NativePage>()?;
     m.add_class::<NativePager>()?;

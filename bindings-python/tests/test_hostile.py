@@ -152,3 +152,18 @@ with ReferenceServer(records=20, script=[503]) as server:
     loud = subprocess.run([sys.executable, "-c", script, "configured"], capture_output=True, text=True, timeout=60)
     assert loud.returncode == 0
     assert "filter verification is off" in loud.stderr and "retry 1 of 1" in loud.stderr, loud.stderr
+
+
+def test_enum_values_error_kinds_and_defaults_come_from_the_core():
+    from unpod_calllogs import CallStatus, CallType, _native
+    from unpod_calllogs._exceptions import BY_KIND, CallLogsError
+
+    assert [t.value for t in CallType] == _native.CALL_TYPES
+    assert [s.value for s in CallStatus] == _native.CALL_STATUSES
+    assert sorted(BY_KIND) == sorted(_native.ERROR_KINDS)
+    assert all(issubclass(cls, CallLogsError) for cls in BY_KIND.values())
+    import inspect
+
+    iter_defaults = inspect.signature(Client(SECRET, "acme", "http://127.0.0.1:9").call_logs.iter).parameters
+    assert iter_defaults["page_size"].default == _native.DEFAULT_WALK_PAGE_SIZE == 100
+    assert inspect.signature(Client).parameters["max_retries"].default == _native.DEFAULT_MAX_RETRIES

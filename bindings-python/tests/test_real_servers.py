@@ -115,3 +115,15 @@ def test_extra_query_and_headers(server):
     with pytest.raises(InvalidQueryError) as raised:
         client.call_logs.all(extra_headers={"Authorization": "Token other"})
     assert raised.value.parameter == "extra_headers"
+
+
+def test_history_can_end_now():
+    import datetime as dt
+
+    week_ago = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=7)
+    with ReferenceServer(records=300, end_at="now") as server:
+        assert client_of(server).call_logs.list(start_date=week_ago).count > 20
+    with ReferenceServer(records=300) as server:
+        assert client_of(server).call_logs.list(start_date=week_ago).count == 0, "2026-03-01 by default"
+    with pytest.raises(ValueError, match="neither `now`"):
+        ReferenceServer(records=10, end_at="yesterday")

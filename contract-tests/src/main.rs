@@ -57,6 +57,10 @@ struct ServeArgs {
     /// Seed of the generated records and of the knobs' random decisions.
     #[arg(long, default_value_t = 42)]
     seed: u64,
+    /// When the generated history ends: `now` (so that "the last week" holds calls) or an ISO
+    /// 8601 date or date-time (default 2026-03-01, so that runs repeat).
+    #[arg(long, value_name = "WHEN", value_parser = calllogs_reference::data::parse_history_end)]
+    end_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Serve these records instead (a JSON array, a page, or NDJSON).
     #[arg(long, value_name = "FILE", conflicts_with = "records")]
     data: Option<PathBuf>,
@@ -212,6 +216,7 @@ async fn serve(args: ServeArgs) -> ExitCode {
             ..Knobs::default()
         },
         faults: args.fault,
+        history_end: args.end_at,
         header_read_timeout: args.header_read_timeout,
         max_connections: args.max_connections,
     };

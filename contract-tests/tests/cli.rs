@@ -227,6 +227,7 @@ fn numeric_options_are_checked_and_name_the_option() {
         (&["serve", "--page-size-cap", "0"], "--page-size-cap"),
         (&["serve", "--past-last", "500"], "--past-last"),
         (&["serve", "--ignore-filter", "page"], "--ignore-filter"),
+        (&["serve", "--end-at", "yesterday"], "--end-at"),
     ] {
         let output = cli(args);
         let stderr = String::from_utf8_lossy(&output.stderr);

@@ -31,6 +31,11 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 pub const DEFAULT_MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 /// How many redirects within the base URL's origin one request follows.
 pub const MAX_REDIRECTS: usize = 5;
+/// The page size of walks (`stream`, `collect_all`; the bindings' `iter` and `all`) unless the
+/// caller sets one: fewer requests than the server's default of 20, small enough to stream.
+pub const DEFAULT_WALK_PAGE_SIZE: u32 = 100;
+/// How many pages `collect_all` (the bindings' `all`) fetches at once unless the caller says.
+pub const DEFAULT_CONCURRENCY: usize = 4;
 
 /// An API token. It never shows itself: `Debug` and `Display` print `***`.
 #[derive(Clone, PartialEq, Eq)]
@@ -289,6 +294,7 @@ impl ClientBuilder {
                 org_handle,
                 token,
                 retry: self.retry,
+                connect_timeout: self.connect_timeout,
                 timeout: self.timeout,
                 max_body_bytes: self.max_body_bytes,
                 verify_filters: self.verify_filters,
@@ -336,7 +342,12 @@ fn endpoint_url(base: &str) -> Result<reqwest::Url, Error> {
         } else {
             base
         };
-        config(format!("base URL {shown:?} is not a URL: {e}"))
+        let hint = if base.contains("://") {
+            ""
+        } else {
+            " (give the scheme, e.g. https://unpod.dev)"
+        };
+        config(format!("base URL {shown:?} is not a URL: {e}{hint}"))
     })?;
     if !base.username().is_empty() || base.password().is_some() {
         return Err(config(
@@ -349,6 +360,11 @@ fn endpoint_url(base: &str) -> Result<reqwest::Url, Error> {
     if !base.path().ends_with('/') {
         let path = format!("{}/", base.path());
         base.set_path(&path);
+    }
+    // A base URL that already names the endpoint is the endpoint (not a path prefix to double).
+    if let Some(prefix) = base.path().strip_suffix(CALL_LOGS_PATH) {
+        let prefix = prefix.to_owned();
+        base.set_path(&prefix);
     }
     base.set_query(None);
     base.join(CALL_LOGS_PATH).map_err(|e| {
@@ -405,6 +421,7 @@ struct Inner {
     org_handle: String,
     token: SecretToken,
     retry: RetryPolicy,
+    connect_timeout: Duration,
     timeout: Duration,
     max_body_bytes: usize,
     verify_filters: bool,
@@ -620,7 +637,13 @@ impl Client {
 
     fn transport_error(&self, error: &reqwest::Error) -> Failed {
         if error.is_timeout() {
-            return Error::Timeout(self.inner.timeout).into();
+            // Name the timeout that fired: opening the connection, or the whole attempt.
+            let limit = if error.is_connect() {
+                self.inner.connect_timeout
+            } else {
+                self.inner.timeout
+            };
+            return Error::Timeout(limit).into();
         }
         let mut message = error.to_string();
         let mut source = std::error::Error::source(error);

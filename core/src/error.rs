@@ -39,6 +39,45 @@ pub enum Error {
 }
 
 impl Error {
+    /// Every kind of error, as [`Error::kind`] names them: the bindings map each to a class.
+    pub const KINDS: &'static [&'static str] = &[
+        "bad_request",
+        "authentication",
+        "permission_denied",
+        "not_found",
+        "rate_limit",
+        "internal_server",
+        "api_status",
+        "timeout",
+        "connection",
+        "decode",
+        "invalid_query",
+        "config",
+        "server_contract",
+    ];
+
+    /// What kind of error this is: the one mapping from an HTTP status to a kind of error, which
+    /// every binding turns into its class.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Api(api) => match api.status {
+                400 => "bad_request",
+                401 => "authentication",
+                403 => "permission_denied",
+                404 => "not_found",
+                429 => "rate_limit",
+                500..=599 => "internal_server",
+                _ => "api_status",
+            },
+            Self::Timeout(_) => "timeout",
+            Self::Connection(_) => "connection",
+            Self::Decode(_) => "decode",
+            Self::InvalidQuery(_) => "invalid_query",
+            Self::Config(_) => "config",
+            Self::ServerContract(_) => "server_contract",
+        }
+    }
+
     /// This error with every occurrence of the token in its text (which may have come from the
     /// server: a body, a message, a request id, a record) replaced by `***`.
     pub fn redact(self, token: &SecretToken) -> Self {

@@ -18,8 +18,9 @@ pub mod retry;
 
 pub use client::{
     BASE_URL_ENV, CALL_LOGS_PATH, CallLogs, Client, ClientBuilder, DEFAULT_BASE_URL,
-    DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUT, MAX_REDIRECTS,
-    ORG_HANDLE_ENV, SecretToken, TOKEN_ENV, timeout_from_secs,
+    DEFAULT_CONCURRENCY, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUT,
+    DEFAULT_WALK_PAGE_SIZE, MAX_REDIRECTS, ORG_HANDLE_ENV, SecretToken, TOKEN_ENV,
+    timeout_from_secs,
 };
 pub use error::{ApiError, ContractViolation, DecodeError, Error, ViolationKind};
 pub use model::{CallLog, CallLogPage, CallStatus, CallType, ErrorBody};

@@ -32,10 +32,13 @@ pub struct RetryPolicy {
     pub max_retry_after: Duration,
 }
 
+/// Retries after a failed attempt, unless configured otherwise.
+pub const DEFAULT_MAX_RETRIES: u32 = 2;
+
 impl Default for RetryPolicy {
     fn default() -> Self {
         Self {
-            max_retries: 2,
+            max_retries: DEFAULT_MAX_RETRIES,
             initial_delay: Duration::from_millis(500),
             max_delay: Duration::from_secs(8),
             max_retry_after: Duration::from_secs(60),

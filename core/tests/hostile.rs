@@ -636,3 +636,111 @@ async fn nothing_listening_is_a_connection_error() {
     assert!(message.to_lowercase().contains("connect"), "{message}");
     assert_secret_hidden(&error);
 }
+
+#[tokio::test]
+async fn a_base_url_holding_the_endpoint_or_no_scheme() {
+    let server = Hostile::start(http("200 OK", "", PAGE)).await;
+    for base in [
+        server.url.clone(),
+        format!("{}/api/v2/platform/call-logs/", server.url),
+        format!("{}/api/v2/platform/call-logs", server.url),
+    ] {
+        let client = Client::builder()
+            .token(SECRET)
+            .org_handle("acme")
+            .base_url(&base)
+            .build()
+            .unwrap();
+        assert_eq!(
+            client.endpoint(),
+            format!("{}/api/v2/platform/call-logs/", server.url),
+            "{base}"
+        );
+        assert_eq!(
+            client
+                .call_logs()
+                .list(&CallLogQuery::new())
+                .await
+                .unwrap()
+                .count,
+            1
+        );
+    }
+    let error = Client::builder()
+        .token(SECRET)
+        .org_handle("acme")
+        .base_url("unpod.dev")
+        .build()
+        .unwrap_err();
+    assert!(error.to_string().contains("give the scheme"), "{error}");
+}
+
+#[tokio::test]
+async fn a_connect_timeout_names_the_connect_timeout() {
+    // A listener whose accept queue is full drops new SYNs: connecting hangs, on loopback.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let listener = socket.listen(1).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut queued = Vec::new();
+    for _ in 0..4 {
+        if let Ok(Ok(stream)) =
+            tokio::time::timeout(Duration::from_millis(200), TcpStream::connect(addr)).await
+        {
+            queued.push(stream);
+        }
+    }
+    let client = Client::builder()
+        .token(SECRET)
+        .org_handle("acme")
+        .base_url(format!("http://{addr}"))
+        .connect_timeout(Duration::from_millis(300))
+        .timeout(Duration::from_secs(20))
+        .max_retries(0)
+        .build()
+        .unwrap();
+    let error = client
+        .call_logs()
+        .list(&CallLogQuery::new())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, Error::Timeout(t) if t == Duration::from_millis(300)),
+        "{error:?}"
+    );
+    drop(listener);
+}
+
+#[test]
+fn every_error_has_a_listed_kind() {
+    let api = |status| {
+        Error::Api(Box::new(unpod_calllogs::ApiError {
+            status,
+            message: String::new(),
+            body: String::new(),
+            request_id: None,
+            retry_after: None,
+        }))
+    };
+    let errors = [
+        api(400),
+        api(401),
+        api(403),
+        api(404),
+        api(429),
+        api(503),
+        api(302),
+        Error::Timeout(Duration::from_secs(1)),
+        Error::Connection(String::new()),
+        Error::Decode(Box::new(unpod_calllogs::DecodeError {
+            status: 200,
+            reason: String::new(),
+            body_snippet: String::new(),
+        })),
+        Error::InvalidQuery(CallLogQuery::new().page(0).validate().unwrap_err()),
+        Error::Config(String::new()),
+        unpod_calllogs::ContractViolation::new(ViolationKind::Unbounded, "").into(),
+    ];
+    let kinds: Vec<&str> = errors.iter().map(Error::kind).collect();
+    assert_eq!(kinds, Error::KINDS, "each kind listed once, in order");
+}

@@ -68,9 +68,13 @@ fn e164(rng: &mut SplitMix64) -> String {
 /// one `creation_time`; some times carry milliseconds. Statuses follow the contract's nulls and
 /// durations: unanswered calls have no start or end and a duration of 0.
 pub fn generate(count: usize, seed: u64) -> Vec<CallLog> {
+    generate_ending(count, seed, history_end())
+}
+
+/// [`generate`], with the history ending at `end` instead of [`history_end`].
+pub fn generate_ending(count: usize, seed: u64, end: DateTime<Utc>) -> Vec<CallLog> {
     let mut rng = SplitMix64::new(seed);
     let org_numbers = org_numbers(&mut rng);
-    let end = history_end();
     let span = HISTORY_DAYS * 86_400;
     let mut records: Vec<CallLog> = Vec::with_capacity(count);
     for index in 0..count {
@@ -87,6 +91,17 @@ pub fn generate(count: usize, seed: u64) -> Vec<CallLog> {
         records.push(call_at(&mut rng, &org_numbers, creation_time));
     }
     records
+}
+
+/// Reads when generated history ends: `now`, or an ISO 8601 date (its midnight, UTC) or
+/// date-time.
+pub fn parse_history_end(text: &str) -> Result<DateTime<Utc>, String> {
+    if text.eq_ignore_ascii_case("now") {
+        return Ok(Utc::now());
+    }
+    unpod_calllogs::DateBound::parse(text)
+        .map(|bound| bound.first_instant())
+        .ok_or_else(|| format!("{text:?} is neither `now` nor an ISO 8601 date or date-time"))
 }
 
 /// The three numbers an organization calls from and is called on.

@@ -192,6 +192,9 @@ pub struct ServerConfig {
     pub seed: u64,
     /// Client-test behaviour.
     pub knobs: Knobs,
+    /// When generated history ends (default [`data::history_end`], 2026-03-01, so that runs
+    /// repeat; `Utc::now()` makes "the last week" hold data).
+    pub history_end: Option<chrono::DateTime<chrono::Utc>>,
     /// Deliberate contract violations, for testing contract suites (one each to prove a check,
     /// several to emulate a real server).
     pub faults: Vec<Fault>,
@@ -215,6 +218,7 @@ impl Default for ServerConfig {
             },
             seed: 42,
             knobs: Knobs::default(),
+            history_end: None,
             faults: Vec::new(),
             header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
             max_connections: DEFAULT_MAX_CONNECTIONS,
@@ -263,6 +267,7 @@ struct App {
     in_flight: AtomicU64,
     peak: Arc<AtomicU64>,
     live: Mutex<(SplitMix64, Vec<String>)>,
+    history_end: chrono::DateTime<chrono::Utc>,
 }
 
 /// A running server. Dropping it stops the server; [`ServerHandle::shutdown`] also waits for it.
@@ -437,8 +442,9 @@ fn log_accept_error(error: &std::io::Error) {
 }
 
 fn build_app(config: &ServerConfig) -> App {
+    let end = config.history_end.unwrap_or_else(data::history_end);
     let records = match &config.records {
-        Records::Generated { count, seed } => data::generate(*count, *seed),
+        Records::Generated { count, seed } => data::generate_ending(*count, *seed, end),
         Records::Given(records) => records.clone(),
     };
     let mut orgs = HashMap::new();
@@ -450,9 +456,10 @@ fn build_app(config: &ServerConfig) -> App {
     );
     orgs.entry(FOREIGN_ORG_HANDLE.to_owned())
         .or_insert_with(|| Org {
-            store: RwLock::new(Store::new(data::generate(
+            store: RwLock::new(Store::new(data::generate_ending(
                 FOREIGN_RECORDS,
                 config.seed ^ 0xF0,
+                end,
             ))),
         });
     let mut grants: HashMap<String, Vec<String>> = HashMap::new();
@@ -477,6 +484,7 @@ fn build_app(config: &ServerConfig) -> App {
         in_flight: AtomicU64::new(0),
         peak: Arc::new(AtomicU64::new(0)),
         live: Mutex::new((rng, numbers)),
+        history_end: end,
     }
 }
 
@@ -592,7 +600,7 @@ impl App {
         let (rng, numbers) = &mut *live;
         let mut store = org.store.write().unwrap_or_else(PoisonError::into_inner);
         for _ in 0..self.knobs.live_inserts {
-            let newest = store.newest().unwrap_or_else(data::history_end);
+            let newest = store.newest().unwrap_or(self.history_end);
             // Half the new calls share the newest instant: the hardest case for a paging client.
             let step = TimeDelta::seconds(rng.below(2) as i64);
             let call = data::call_at(rng, numbers, newest + step);

@@ -696,3 +696,30 @@ async fn slow_silent_and_surplus_connections_cannot_hold_the_server() {
         "kept alive, then closed when idle"
     );
 }
+
+#[tokio::test]
+async fn history_can_end_now_so_that_the_last_week_holds_calls() {
+    let now = Utc::now();
+    let server = calllogs_reference::start(ServerConfig {
+        history_end: Some(now),
+        ..ServerConfig::seeded(300, 42)
+    })
+    .await
+    .unwrap();
+    let week_ago = (now - chrono::TimeDelta::days(7))
+        .format("%Y-%m-%d")
+        .to_string();
+    let last_week = get(&server, &format!("start_date={week_ago}&page_size=1000")).await;
+    assert!(last_week.count() > 20, "{}", last_week.body);
+    let times = get(&server, "page_size=1000").await.times();
+    assert!(
+        times
+            .iter()
+            .all(|t| *t <= now && *t > now - chrono::TimeDelta::days(43))
+    );
+    assert_eq!(
+        data::parse_history_end("2026-05-01").unwrap(),
+        "2026-05-01T00:00:00Z".parse::<DateTime<Utc>>().unwrap()
+    );
+    assert!(data::parse_history_end("yesterday").is_err());
+}

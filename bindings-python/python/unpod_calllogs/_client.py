@@ -175,7 +175,7 @@ class CallLogs:
     def iter(
         self,
         *,
-        page_size: int = 100,
+        page_size: int = _native.DEFAULT_WALK_PAGE_SIZE,
         limit: Optional[int] = None,
         start_date: Optional[DateLike] = None,
         end_date: Optional[DateLike] = None,
@@ -192,8 +192,8 @@ class CallLogs:
     def all(
         self,
         *,
-        concurrency: int = 4,
-        page_size: int = 100,
+        concurrency: int = _native.DEFAULT_CONCURRENCY,
+        page_size: int = _native.DEFAULT_WALK_PAGE_SIZE,
         start_date: Optional[DateLike] = None,
         end_date: Optional[DateLike] = None,
         call_type: Union[CallType, str, None] = None,
@@ -261,7 +261,7 @@ class AsyncCallLogs:
     def iter(
         self,
         *,
-        page_size: int = 100,
+        page_size: int = _native.DEFAULT_WALK_PAGE_SIZE,
         limit: Optional[int] = None,
         start_date: Optional[DateLike] = None,
         end_date: Optional[DateLike] = None,
@@ -277,8 +277,8 @@ class AsyncCallLogs:
     async def all(
         self,
         *,
-        concurrency: int = 4,
-        page_size: int = 100,
+        concurrency: int = _native.DEFAULT_CONCURRENCY,
+        page_size: int = _native.DEFAULT_WALK_PAGE_SIZE,
         start_date: Optional[DateLike] = None,
         end_date: Optional[DateLike] = None,
         call_type: Union[CallType, str, None] = None,
@@ -304,8 +304,8 @@ class _BaseClient(Generic[_Resources]):
         org_handle: Optional[str] = None,
         base_url: Optional[str] = None,
         *,
-        timeout: float = 60.0,
-        max_retries: int = 2,
+        timeout: float = _native.DEFAULT_TIMEOUT,
+        max_retries: int = _native.DEFAULT_MAX_RETRIES,
         headers: Optional[Mapping[str, str]] = None,
         verify_filters: bool = True,
     ) -> None:

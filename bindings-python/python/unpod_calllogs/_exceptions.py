@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Type
 
 
 class CallLogsError(Exception):
@@ -111,3 +111,21 @@ class ServerContractError(CallLogsError):
         self.parameter = parameter
         self.value = value
         self.record: Optional[Dict[str, Any]] = None if record is None else json.loads(record)
+
+
+BY_KIND: Dict[str, Type[CallLogsError]] = {
+    "bad_request": BadRequestError,
+    "authentication": AuthenticationError,
+    "permission_denied": PermissionDeniedError,
+    "not_found": NotFoundError,
+    "rate_limit": RateLimitError,
+    "internal_server": InternalServerError,
+    "api_status": APIStatusError,
+    "timeout": APITimeoutError,
+    "connection": APIConnectionError,
+    "decode": DecodeError,
+    "invalid_query": InvalidQueryError,
+    "config": CallLogsError,
+    "server_contract": ServerContractError,
+}
+"""The exception class of each kind of error the core names (`unpod_calllogs._native.ERROR_KINDS`)."""

@@ -11,6 +11,13 @@ _Settle = Callable[[bool, Any], None]
 
 __all__ = [
     "__version__",
+    "DEFAULT_TIMEOUT",
+    "DEFAULT_MAX_RETRIES",
+    "DEFAULT_WALK_PAGE_SIZE",
+    "DEFAULT_CONCURRENCY",
+    "CALL_TYPES",
+    "CALL_STATUSES",
+    "ERROR_KINDS",
     "NativeClient",
     "NativePage",
     "NativePager",
@@ -21,6 +28,13 @@ __all__ = [
 ]
 
 __version__: str
+DEFAULT_TIMEOUT: float
+DEFAULT_MAX_RETRIES: int
+DEFAULT_WALK_PAGE_SIZE: int
+DEFAULT_CONCURRENCY: int
+CALL_TYPES: List[str]
+CALL_STATUSES: List[str]
+ERROR_KINDS: List[str]
 
 @final
 class CallLog:
@@ -120,6 +134,7 @@ class NativeReferenceServer:
         default_page_size: Optional[int],
         past_last: str,
         ignore_filters: List[str],
+        end_at: Optional[str],
     ) -> NativeReferenceServer: ...
     @property
     def url(self) -> str: ...

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import List, Optional, Sequence
+import datetime
+from typing import List, Optional, Sequence, Union
 
 from . import _native
 
@@ -24,6 +25,9 @@ class ReferenceServer:
     most that many records a page, silently), `default_page_size` (when none is sent; the API's
     is 20), `past_last` (the answer to a page past the last: `"empty"`, `"400"` or `"404"`) and
     `ignore_filters` (filter names accepted and not applied, e.g. `["start_date", "end_date"]`).
+
+    Generated history ends on 2026-03-01 so that runs repeat; `end_at="now"` (or a `datetime`, naive
+    meaning UTC) makes it end then, so that "the last week" holds calls.
     """
 
     def __init__(
@@ -42,6 +46,7 @@ class ReferenceServer:
         default_page_size: Optional[int] = None,
         past_last: str = "empty",
         ignore_filters: Sequence[str] = (),
+        end_at: Union[str, datetime.datetime, None] = None,
     ) -> None:
         self._native = _native.NativeReferenceServer(
             records,
@@ -57,6 +62,7 @@ class ReferenceServer:
             default_page_size,
             past_last,
             list(ignore_filters),
+            end_at.isoformat() if isinstance(end_at, datetime.datetime) else end_at,
         )
 
     @property
