@@ -173,6 +173,25 @@ async fn walk(
     }
 }
 
+/// The `count` of one plain `list` that must succeed.
+async fn plain_count(client: &Client) -> u64 {
+    client
+        .call_logs()
+        .list(&CallLogQuery::new())
+        .await
+        .unwrap()
+        .count
+}
+
+/// The error of one plain `list` that must fail.
+async fn first_error(client: &Client) -> Error {
+    client
+        .call_logs()
+        .list(&CallLogQuery::new())
+        .await
+        .expect_err("the request should fail")
+}
+
 fn violation_kind(error: Option<Error>) -> ViolationKind {
     match error {
         Some(Error::ServerContract(violation)) => violation.kind,
@@ -334,11 +353,7 @@ async fn a_body_far_larger_than_any_page_is_refused() {
         .max_body_bytes(1 << 20)
         .build()
         .unwrap();
-    let error = client
-        .call_logs()
-        .list(&CallLogQuery::new())
-        .await
-        .unwrap_err();
+    let error = first_error(&client).await;
     assert!(
         matches!(&error, Error::Decode(d) if d.reason.contains("1048576-byte limit")),
         "{error:?}"
@@ -384,15 +399,7 @@ async fn a_redirect_within_the_origin_is_followed_with_the_headers() {
         .base_url(format!("{}/old/x/../", server.url))
         .build()
         .unwrap();
-    assert_eq!(
-        client
-            .call_logs()
-            .list(&CallLogQuery::new())
-            .await
-            .unwrap()
-            .count,
-        1
-    );
+    assert_eq!(plain_count(&client).await, 1);
     let requests = server.requests();
     assert_eq!(requests.len(), 2);
     assert!(
@@ -625,11 +632,7 @@ async fn nothing_listening_is_a_connection_error() {
         .max_retries(0)
         .build()
         .unwrap();
-    let error = client
-        .call_logs()
-        .list(&CallLogQuery::new())
-        .await
-        .unwrap_err();
+    let error = first_error(&client).await;
     let Error::Connection(message) = &error else {
         panic!("{error:?}")
     };
@@ -656,15 +659,7 @@ async fn a_base_url_holding_the_endpoint_or_no_scheme() {
             format!("{}/api/v2/platform/call-logs/", server.url),
             "{base}"
         );
-        assert_eq!(
-            client
-                .call_logs()
-                .list(&CallLogQuery::new())
-                .await
-                .unwrap()
-                .count,
-            1
-        );
+        assert_eq!(plain_count(&client).await, 1);
     }
     let error = Client::builder()
         .token(SECRET)
@@ -699,11 +694,7 @@ async fn a_connect_timeout_names_the_connect_timeout() {
         .max_retries(0)
         .build()
         .unwrap();
-    let error = client
-        .call_logs()
-        .list(&CallLogQuery::new())
-        .await
-        .unwrap_err();
+    let error = first_error(&client).await;
     assert!(
         matches!(error, Error::Timeout(t) if t == Duration::from_millis(300)),
         "{error:?}"
