@@ -14,6 +14,13 @@ class CallLogsError extends Error {
   }
 }
 
+/** A client setting or walk option is missing, of the wrong type, or out of range; thrown before any request. */
+class ConfigError extends CallLogsError {
+  constructor (message, details = {}) {
+    super(message, { code: 'config', ...details })
+  }
+}
+
 /** A request went wrong. */
 class APIError extends CallLogsError {}
 
@@ -91,7 +98,7 @@ const BY_KIND = {
   connection: APIConnectionError,
   decode: DecodeError,
   invalid_query: InvalidQueryError,
-  config: CallLogsError,
+  config: ConfigError,
   server_contract: ServerContractError
 }
 
@@ -105,7 +112,7 @@ function fromNative (error, site) {
   const detail = JSON.parse(text.slice(ERROR_MARK.length))
   const { message, kind } = detail
   const Class = BY_KIND[kind] ?? CallLogsError
-  const made = Class === CallLogsError ? new CallLogsError(message, { code: kind }) : new Class(message, detail)
+  const made = new Class(message, detail)
   const frames = (site ?? error).stack
   if (frames) made.stack = `${made.name}: ${message}\n${frames.split('\n').slice(1).join('\n')}`
   return made
@@ -122,6 +129,7 @@ function mapped (fn) {
 
 module.exports = {
   CallLogsError,
+  ConfigError,
   APIError,
   APIStatusError,
   BadRequestError,

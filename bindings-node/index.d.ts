@@ -102,6 +102,8 @@ export declare class CallLogsError extends Error {
   status?: number
   body?: string
 }
+/** A client setting or walk option is missing, of the wrong type, or out of range; thrown before any request. */
+export declare class ConfigError extends CallLogsError {}
 export declare class APIError extends CallLogsError {}
 export declare class APIStatusError extends APIError {
   status: number

@@ -5,7 +5,24 @@ const util = require('node:util')
 const native = require('./native.js')
 const errors = require('./errors.js')
 
-const { fromNative, mapped } = errors
+const { fromNative, mapped, ConfigError } = errors
+
+/** `value` when it is undefined or of `type`; otherwise a ConfigError naming `setting`. */
+function typed (setting, value, type) {
+  if (value !== undefined && value !== null && typeof value !== type) { // eslint-disable-line valid-typeof
+    throw new ConfigError(`${setting} must be a ${type} (got ${Array.isArray(value) ? 'array' : typeof value})`)
+  }
+  return value ?? undefined
+}
+
+/** A plain object of names to values (headers, extraQuery, extraHeaders), or a ConfigError. */
+function record (setting, value) {
+  if (value === undefined || value === null) return undefined
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new ConfigError(`${setting} must be an object of names to values (got ${Array.isArray(value) ? 'array' : typeof value})`)
+  }
+  return value
+}
 /** The defaults and lists the Rust core owns (page size and concurrency of walks, enum values, error kinds). */
 const CORE = native.constants()
 const FILTERS = ['page', 'page_size', 'start_date', 'end_date', 'call_type', 'call_status']
@@ -23,8 +40,8 @@ function query (params = {}, { extraQuery, extraHeaders } = {}) {
   return {
     params: FILTERS.filter((name) => params[name] !== undefined && params[name] !== null)
       .map((name) => [name, text(params[name])]),
-    extraQuery: entries(extraQuery),
-    extraHeaders: entries(extraHeaders)
+    extraQuery: entries(record('extraQuery', extraQuery)),
+    extraHeaders: entries(record('extraHeaders', extraHeaders))
   }
 }
 
@@ -133,14 +150,16 @@ class CallLogs {
   /** Every matching record, page after page, in constant memory; at most `limit`. */
   iterate (filters = {}, options = {}) {
     const { pageSize = CORE.defaultWalkPageSize, limit, signal } = options
-    const pager = mapped(() => this._client.pager(query({ ...filters, page: undefined, page_size: pageSize }, options), limit ?? null))
+    typed('limit', limit, 'number')
+    const pager = mapped(() => this._client.pager(query({ ...filters, page: undefined, page_size: typed('pageSize', pageSize, 'number') }, options), limit ?? null))
     return walk(pager, signal)
   }
 
   /** Every matching record in server order; pages after the first are fetched concurrently. */
   async all (filters = {}, options = {}) {
     const { concurrency = CORE.defaultConcurrency, pageSize = CORE.defaultWalkPageSize, signal } = options
-    const request = query({ ...filters, page: undefined, page_size: pageSize }, options)
+    typed('concurrency', concurrency, 'number')
+    const request = query({ ...filters, page: undefined, page_size: typed('pageSize', pageSize, 'number') }, options)
     return toRecords(await call(signal, (cancel) => this._client.all(request, concurrency, cancel)))
   }
 }
@@ -150,8 +169,20 @@ class CallLogs {
  * `UNPOD_ORG_HANDLE` and `UNPOD_BASE_URL`; the token never shows in `util.inspect` or `JSON.stringify`.
  */
 class Client {
-  constructor ({ token, orgHandle, baseUrl, timeoutMs, maxRetries, headers, verifyFilters } = {}) {
-    const client = mapped(() => new native.NativeClient({ token, orgHandle, baseUrl, timeoutMs, maxRetries, headers, verifyFilters }))
+  constructor (options = {}) {
+    if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+      throw new ConfigError('the options of Client must be an object')
+    }
+    const settings = {
+      token: typed('token', options.token, 'string'),
+      orgHandle: typed('orgHandle', options.orgHandle, 'string'),
+      baseUrl: typed('baseUrl', options.baseUrl, 'string'),
+      timeoutMs: typed('timeoutMs', options.timeoutMs, 'number'),
+      maxRetries: typed('maxRetries', options.maxRetries, 'number'),
+      headers: record('headers', options.headers),
+      verifyFilters: typed('verifyFilters', options.verifyFilters, 'boolean')
+    }
+    const client = mapped(() => new native.NativeClient(settings))
     Object.defineProperty(this, '_native', { value: client })
     this.callLogs = new CallLogs(client)
   }
@@ -186,6 +217,7 @@ module.exports = {
   CallStatus,
   recordsFromJson,
   CallLogsError: errors.CallLogsError,
+  ConfigError: errors.ConfigError,
   APIError: errors.APIError,
   APIStatusError: errors.APIStatusError,
   BadRequestError: errors.BadRequestError,

@@ -227,7 +227,7 @@ pub struct NativeClientOptions {
     /// Milliseconds allowed for one attempt (default 60,000).
     pub timeout_ms: Option<f64>,
     /// Retries after a failed attempt (default 2).
-    pub max_retries: Option<u32>,
+    pub max_retries: Option<f64>,
     /// Extra headers for every request.
     pub headers: Option<HashMap<String, String>>,
     /// Check every record against the filters sent (default true).
@@ -275,7 +275,8 @@ impl NativeClient {
             builder = builder.timeout(timeout);
         }
         if let Some(max_retries) = options.max_retries {
-            builder = builder.max_retries(max_retries);
+            builder =
+                builder.max_retries(unpod_calllogs::max_retries_from(max_retries).map_err(to_js)?);
         }
         for (name, value) in options.headers.unwrap_or_default() {
             builder = builder.header(name, value);
@@ -331,7 +332,10 @@ impl NativeClient {
         after: Option<&NativePage>,
     ) -> Result<NativePager> {
         let options = PagerOptions {
-            limit: limit.map(|l| l.max(0.0) as u64),
+            limit: limit
+                .map(unpod_calllogs::limit_from)
+                .transpose()
+                .map_err(to_js)?,
             read_ahead: true,
         };
         let pager = match after {
@@ -355,7 +359,7 @@ impl NativeClient {
     pub async fn all(
         &self,
         query: NativeQuery,
-        concurrency: u32,
+        concurrency: f64,
         cancel: Option<&NativeCancel>,
     ) -> Result<Buffer> {
         guarded(cancel, async move {
@@ -363,7 +367,10 @@ impl NativeClient {
             let all = self
                 .client
                 .call_logs()
-                .collect_all(query, concurrency as usize)
+                .collect_all(
+                    query,
+                    unpod_calllogs::concurrency_from(concurrency).map_err(to_js)?,
+                )
                 .await
                 .map_err(to_js)?;
             Ok(records_json(&all))

@@ -262,7 +262,7 @@ test('configuration from the environment; the token never shows', async () => {
 
 test('ESM entry points', async () => {
   const esm = await import('unpod-calllogs')
-  assert.equal(esm.Client, Client)
+  for (const name of Object.keys(calllogs)) assert.equal(esm[name], calllogs[name], `ESM exports ${name}`)
   const testing = await import('unpod-calllogs/testing')
   assert.equal(testing.ReferenceServer, ReferenceServer)
 })

@@ -150,3 +150,52 @@ test('enum values, error kinds and walk defaults come from the core', () => {
   assert.ok(Object.values(BY_KIND).every((Class) => Class === CallLogsError || Class.prototype instanceof CallLogsError))
   assert.deepEqual([core.defaultWalkPageSize, core.defaultConcurrency, core.defaultMaxRetries, core.defaultTimeoutMs], [100, 4, 2, 60000])
 })
+
+test('every bad configuration is a ConfigError naming the setting, before any request', async () => {
+  const { ConfigError } = require('unpod-calllogs')
+  const server = await ReferenceServer.start({ records: 20 })
+  try {
+    const base = { token: server.token, orgHandle: server.orgHandle, baseUrl: server.url }
+    const badClients = [
+      [{ maxRetries: -1 }, 'max_retries'],
+      [{ maxRetries: 1.5 }, 'max_retries'],
+      [{ maxRetries: 1e9 }, 'max_retries'],
+      [{ timeoutMs: '5000' }, 'timeoutMs'],
+      [{ timeoutMs: 0 }, 'timeout'],
+      [{ timeoutMs: NaN }, 'timeout'],
+      [{ timeoutMs: Infinity }, 'timeout'],
+      [{ headers: ['a', 'b'] }, 'headers'],
+      [{ headers: { 'X-Bad': 'a\nb' } }, 'X-Bad'],
+      [{ baseUrl: 'unpod.dev' }, 'give the scheme'],
+      [{ verifyFilters: 'no' }, 'verifyFilters']
+    ]
+    for (const [options, named] of badClients) {
+      assert.throws(() => new Client({ ...base, ...options }), (error) => {
+        assert.ok(error instanceof ConfigError, `${JSON.stringify(options)}: ${error}`)
+        assert.ok(error.message.includes(named), `${JSON.stringify(options)}: ${error.message}`)
+        return true
+      })
+    }
+    assert.throws(() => new Client('token'), ConfigError)
+    const client = new Client(base)
+    const before = server.requests
+    const badWalks = [
+      [() => client.callLogs.iterate({}, { limit: -1 }), 'limit'],
+      [() => client.callLogs.iterate({}, { limit: '5' }), 'limit'],
+      [() => client.callLogs.all({}, { concurrency: NaN }), 'concurrency'],
+      [() => client.callLogs.all({}, { concurrency: 0 }), 'concurrency'],
+      [() => client.callLogs.all({}, { concurrency: '4' }), 'concurrency'],
+      [() => client.callLogs.list({}, { extraHeaders: ['a'] }), 'extraHeaders']
+    ]
+    for (const [walk, named] of badWalks) {
+      await assert.rejects(async () => { for await (const _ of await walk()) assert.ok(_) }, (error) => {
+        assert.ok(error instanceof ConfigError, `${walk}: ${error}`)
+        assert.ok(error.message.includes(named), error.message)
+        return true
+      })
+    }
+    assert.equal(server.requests, before, 'nothing was sent')
+  } finally {
+    await server.stop()
+  }
+})

@@ -138,6 +138,29 @@ fn query(QueryArgs(pairs, extra_query, extra_headers): QueryArgs) -> Result<Call
     Ok(query)
 }
 
+/// A numeric setting as Python passes it: an `int` or a `float` (a `bool` is neither), or a
+/// `ConfigError` naming it. Its range is the core's rule.
+fn number(py: Python<'_>, setting: &str, value: &Bound<'_, PyAny>) -> PyResult<f64> {
+    use pyo3::types::{PyBool, PyFloat, PyInt};
+    let numeric = (value.is_instance_of::<PyInt>() || value.is_instance_of::<PyFloat>())
+        && !value.is_instance_of::<PyBool>();
+    if numeric {
+        if let Ok(number) = value.extract::<f64>() {
+            return Ok(number);
+        }
+    }
+    let type_name = value.get_type().name()?;
+    Err(errors::to_py(
+        py,
+        Error::Config(format!("{setting} must be a number (got {type_name})")),
+    ))
+}
+
+fn concurrency_of(py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<usize> {
+    let concurrency = number(py, "concurrency", value)?;
+    unpod_calllogs::concurrency_from(concurrency).map_err(|e| errors::to_py(py, e))
+}
+
 fn records(records: Vec<unpod_calllogs::CallLog>) -> Vec<PyCallLog> {
     records.into_iter().map(PyCallLog).collect()
 }
@@ -182,8 +205,8 @@ impl NativeClient {
         token: Option<String>,
         org_handle: Option<String>,
         base_url: Option<String>,
-        timeout: Option<f64>,
-        max_retries: Option<u32>,
+        timeout: Option<&Bound<'_, PyAny>>,
+        max_retries: Option<&Bound<'_, PyAny>>,
         headers: Vec<(String, String)>,
         binding: String,
         verify_filters: bool,
@@ -201,12 +224,16 @@ impl NativeClient {
             builder = builder.base_url(base_url);
         }
         if let Some(timeout) = timeout {
+            let seconds = number(py, "timeout", timeout)?;
             let timeout =
-                unpod_calllogs::timeout_from_secs(timeout).map_err(|e| errors::to_py(py, e))?;
+                unpod_calllogs::timeout_from_secs(seconds).map_err(|e| errors::to_py(py, e))?;
             builder = builder.timeout(timeout);
         }
         if let Some(max_retries) = max_retries {
-            builder = builder.max_retries(max_retries);
+            let retries = number(py, "max_retries", max_retries)?;
+            let retries =
+                unpod_calllogs::max_retries_from(retries).map_err(|e| errors::to_py(py, e))?;
+            builder = builder.max_retries(retries);
         }
         for (name, value) in headers {
             builder = builder.header(name, value);
@@ -283,10 +310,16 @@ impl NativeClient {
         &self,
         py: Python<'_>,
         pairs: QueryArgs,
-        limit: Option<u64>,
+        limit: Option<&Bound<'_, PyAny>>,
         read_ahead: bool,
         after: Option<&NativePage>,
     ) -> PyResult<NativePager> {
+        let limit = limit
+            .map(|limit| {
+                let limit = number(py, "limit", limit)?;
+                unpod_calllogs::limit_from(limit).map_err(|e| errors::to_py(py, e))
+            })
+            .transpose()?;
         let options = PagerOptions { limit, read_ahead };
         guarded(py, || {
             let pager = match after {
@@ -310,8 +343,9 @@ impl NativeClient {
         &self,
         py: Python<'_>,
         pairs: QueryArgs,
-        concurrency: usize,
+        concurrency: &Bound<'_, PyAny>,
     ) -> PyResult<Vec<PyCallLog>> {
+        let concurrency = concurrency_of(py, concurrency)?;
         let client = self.client.clone();
         wait(py, async move {
             let all = client
@@ -326,9 +360,10 @@ impl NativeClient {
         &self,
         py: Python<'_>,
         pairs: QueryArgs,
-        concurrency: usize,
+        concurrency: &Bound<'_, PyAny>,
         settle: Py<PyAny>,
     ) -> PyResult<NativeTask> {
+        let concurrency = concurrency_of(py, concurrency)?;
         let client = self.client.clone();
         let query = query(pairs).map_err(|e| errors::to_py(py, e))?;
         Ok(awaitable(settle, async move {

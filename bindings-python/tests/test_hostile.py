@@ -167,3 +167,45 @@ def test_enum_values_error_kinds_and_defaults_come_from_the_core():
     iter_defaults = inspect.signature(Client(SECRET, "acme", "http://127.0.0.1:9").call_logs.iter).parameters
     assert iter_defaults["page_size"].default == _native.DEFAULT_WALK_PAGE_SIZE == 100
     assert inspect.signature(Client).parameters["max_retries"].default == _native.DEFAULT_MAX_RETRIES
+
+
+@pytest.mark.parametrize(
+    "options, named",
+    [
+        ({"max_retries": -1}, "max_retries"),
+        ({"max_retries": 1.5}, "max_retries"),
+        ({"max_retries": 10**9}, "max_retries"),
+        ({"max_retries": "2"}, "max_retries"),
+        ({"max_retries": True}, "max_retries"),
+        ({"timeout": 0}, "timeout"),
+        ({"timeout": float("nan")}, "timeout"),
+        ({"timeout": float("inf")}, "timeout"),
+        ({"timeout": "5"}, "timeout"),
+        ({"headers": ["a", "b"]}, "headers"),
+        ({"headers": {"X-Bad": "a\nb"}}, "X-Bad"),
+        ({"base_url": "unpod.dev"}, "give the scheme"),
+    ],
+)
+def test_every_bad_configuration_is_a_config_error(options, named):
+    from unpod_calllogs import ConfigError
+
+    settings = {"token": SECRET, "org_handle": "acme", "base_url": "http://127.0.0.1:9", **options}
+    with pytest.raises(ConfigError, match=named):
+        Client(**settings)
+
+
+def test_bad_walk_options_are_config_errors_before_any_request():
+    from unpod_calllogs import ConfigError
+
+    with ReferenceServer(records=20) as server:
+        client = Client(server.token, server.org_handle, server.url)
+        for call, named in [
+            (lambda: list(client.call_logs.iter(limit=-1)), "limit"),
+            (lambda: client.call_logs.all(concurrency=-2), "concurrency"),
+            (lambda: client.call_logs.all(concurrency=0.5), "concurrency"),
+            (lambda: client.call_logs.all(concurrency="4"), "concurrency"),
+            (lambda: client.call_logs.list(extra_query=["a"]), "extra_query"),
+        ]:
+            with pytest.raises(ConfigError, match=named):
+                call()
+        assert server.requests == 0

@@ -315,6 +315,39 @@ pub fn timeout_from_secs(seconds: f64) -> Result<Duration, Error> {
         })
 }
 
+/// The most retries a client may be configured with.
+pub const MAX_RETRIES: u32 = 100;
+/// The most pages `collect_all` may fetch at once.
+pub const MAX_CONCURRENCY: usize = 64;
+
+/// A whole number in `min..=max`, given as a number (as bindings receive it): a configuration
+/// error naming `setting` otherwise.
+fn whole_number(setting: &str, value: f64, min: u64, max: u64) -> Result<u64, Error> {
+    let whole = value.is_finite() && value.fract() == 0.0;
+    if whole && value >= min as f64 && value <= max as f64 {
+        Ok(value as u64)
+    } else {
+        Err(config(format!(
+            "{setting} must be a whole number from {min} to {max} (got {value})"
+        )))
+    }
+}
+
+/// `max_retries` as bindings receive it: a whole number from 0 to [`MAX_RETRIES`].
+pub fn max_retries_from(value: f64) -> Result<u32, Error> {
+    whole_number("max_retries", value, 0, u64::from(MAX_RETRIES)).map(|n| n as u32)
+}
+
+/// `concurrency` as bindings receive it: a whole number from 1 to [`MAX_CONCURRENCY`].
+pub fn concurrency_from(value: f64) -> Result<usize, Error> {
+    whole_number("concurrency", value, 1, MAX_CONCURRENCY as u64).map(|n| n as usize)
+}
+
+/// A walk's `limit` as bindings receive it: a whole number of records, 0 or more.
+pub fn limit_from(value: f64) -> Result<u64, Error> {
+    whole_number("limit", value, 0, 1 << 53)
+}
+
 fn config(message: impl Into<String>) -> Error {
     Error::Config(message.into())
 }

@@ -9,6 +9,7 @@ from typing import Any, AsyncIterator, Callable, Generic, Iterator, List, Mappin
 
 from . import _native
 from ._enums import CallStatus, CallType
+from ._exceptions import ConfigError
 
 DateLike = Union[datetime.date, datetime.datetime, str]
 """A `date` (a whole UTC day), a `datetime` (naive means UTC) or an ISO 8601 string."""
@@ -51,11 +52,15 @@ def _query(
         ("call_status", call_status),
     )
     pairs = [(name, _text(value)) for name, value in given if value is not None]
-    return pairs, _items(extra_query), _items(extra_headers)
+    return pairs, _items("extra_query", extra_query), _items("extra_headers", extra_headers)
 
 
-def _items(mapping: Optional[Mapping[str, str]]) -> _Pairs:
-    return [(str(name), str(value)) for name, value in (mapping or {}).items()]
+def _items(setting: str, mapping: Optional[Mapping[str, str]]) -> _Pairs:
+    if mapping is None:
+        return []
+    if not isinstance(mapping, Mapping):
+        raise ConfigError(f"{setting} must be a mapping of names to values (got {type(mapping).__name__})")
+    return [(str(name), str(value)) for name, value in mapping.items()]
 
 
 _NO_QUERY: _Query = ([], [], [])
@@ -310,7 +315,7 @@ class _BaseClient(Generic[_Resources]):
         verify_filters: bool = True,
     ) -> None:
         self._native = _native.NativeClient(
-            token, org_handle, base_url, timeout, max_retries, _items(headers), "python", verify_filters
+            token, org_handle, base_url, timeout, max_retries, _items("headers", headers), "python", verify_filters
         )
         self.call_logs: _Resources = type(self)._resources(self._native)
 

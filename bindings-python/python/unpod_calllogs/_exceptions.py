@@ -14,6 +14,11 @@ class CallLogsError(Exception):
         self.message = message
 
 
+class ConfigError(CallLogsError, ValueError):
+    """A client setting or walk option is missing, of the wrong type, or out of range; raised before
+    any request. The message names the setting and the rule."""
+
+
 class APIError(CallLogsError):
     """A request went wrong."""
 
@@ -125,7 +130,7 @@ BY_KIND: Dict[str, Type[CallLogsError]] = {
     "connection": APIConnectionError,
     "decode": DecodeError,
     "invalid_query": InvalidQueryError,
-    "config": CallLogsError,
+    "config": ConfigError,
     "server_contract": ServerContractError,
 }
 """The exception class of each kind of error the core names (`unpod_calllogs._native.ERROR_KINDS`)."""
