@@ -7,10 +7,15 @@ const errors = require('./errors.js')
 
 const { fromNative, mapped, ConfigError } = errors
 
+/** What a value is, for messages: `array` or its `typeof`. */
+function kindOf (value) {
+  return Array.isArray(value) ? 'array' : typeof value
+}
+
 /** `value` when it is undefined or of `type`; otherwise a ConfigError naming `setting`. */
 function typed (setting, value, type) {
-  if (value !== undefined && value !== null && typeof value !== type) { // eslint-disable-line valid-typeof
-    throw new ConfigError(`${setting} must be a ${type} (got ${Array.isArray(value) ? 'array' : typeof value})`)
+  if (value !== undefined && value !== null && kindOf(value) !== type) {
+    throw new ConfigError(`${setting} must be a ${type} (got ${kindOf(value)})`)
   }
   return value ?? undefined
 }
@@ -18,11 +23,12 @@ function typed (setting, value, type) {
 /** A plain object of names to values (headers, extraQuery, extraHeaders), or a ConfigError. */
 function record (setting, value) {
   if (value === undefined || value === null) return undefined
-  if (typeof value !== 'object' || Array.isArray(value)) {
-    throw new ConfigError(`${setting} must be an object of names to values (got ${Array.isArray(value) ? 'array' : typeof value})`)
+  if (kindOf(value) !== 'object') {
+    throw new ConfigError(`${setting} must be an object of names to values (got ${kindOf(value)})`)
   }
   return value
 }
+
 /** The defaults and lists the Rust core owns (page size and concurrency of walks, enum values, error kinds). */
 const CORE = native.constants()
 const FILTERS = ['page', 'page_size', 'start_date', 'end_date', 'call_type', 'call_status']

@@ -31,7 +31,8 @@ pub fn render(format: Format, report: &Report, allow_incomplete: bool) -> String
 pub fn fatal(format: Format, message: &str) -> String {
     match format {
         Format::Text => format!(
-            "calllogs-contract: error: {message}\n0 passed, 0 failed, 0 incomplete, 0 skipped\n"
+            "calllogs-contract: error: {message}\n{}\n",
+            summary_line([0; 4])
         ),
         Format::Json => {
             serde_json::to_string_pretty(&serde_json::json!({"error": message, "checks": []}))
@@ -61,13 +62,16 @@ pub fn check_line(check: &CheckResult) -> String {
 
 /// The closing line: how many checks passed, failed, were incomplete or skipped.
 pub fn summary(report: &Report) -> String {
-    format!(
-        "{} passed, {} failed, {} incomplete, {} skipped",
+    summary_line([
         report.count(|o| *o == Outcome::Passed),
         report.count(|o| *o == Outcome::Failed),
         report.count(|o| matches!(o, Outcome::Incomplete(_))),
-        report.count(|o| matches!(o, Outcome::Skipped(_)))
-    )
+        report.count(|o| matches!(o, Outcome::Skipped(_))),
+    ])
+}
+
+fn summary_line([passed, failed, incomplete, skipped]: [usize; 4]) -> String {
+    format!("{passed} passed, {failed} failed, {incomplete} incomplete, {skipped} skipped")
 }
 
 /// The report for a terminal.
