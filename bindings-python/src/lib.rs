@@ -10,11 +10,16 @@ use futures_util::FutureExt;
 use pyo3::IntoPyObjectExt;
 use pyo3::prelude::*;
 use tokio::runtime::{Handle, Runtime};
-use unpod_calllogs::{CallLogPage, CallLogQuery, Client, Error, Pager, PagerOptions};
+use unpod_calllogs::export::Format;
+use unpod_calllogs::{
+    CallLogPage, CallLogQuery, Client, ClientOptions, Error, Pager, PagerOptions, ResponseInfo,
+};
 
+mod arrow;
 mod errors;
 mod record;
 
+use arrow::NativeTable;
 use record::PyCallLog;
 
 /// How often a blocking call wakes to let Ctrl-C through.
@@ -121,21 +126,41 @@ where
     }
 }
 
-/// A query as Python passes it: the contract's parameters as text, then `extra_query` and
-/// `extra_headers`.
+/// A query as Python passes it: the contract's parameters as text, `extra_query`,
+/// `extra_headers`, then this call's `timeout` and `max_retries` (or `None`).
 #[derive(FromPyObject)]
-struct QueryArgs(
+struct QueryArgs<'py>(
     Vec<(String, String)>,
     Vec<(String, String)>,
     Vec<(String, String)>,
+    Option<Bound<'py, PyAny>>,
+    Option<Bound<'py, PyAny>>,
 );
 
-fn query(QueryArgs(pairs, extra_query, extra_headers): QueryArgs) -> Result<CallLogQuery, Error> {
-    let mut query = CallLogQuery::from_pairs(pairs)?;
+fn query(py: Python<'_>, args: QueryArgs<'_>) -> PyResult<CallLogQuery> {
+    let QueryArgs(pairs, extra_query, extra_headers, timeout, max_retries) = args;
+    let to_py = |e| errors::to_py(py, e);
+    let mut query = CallLogQuery::from_pairs(pairs).map_err(|e| to_py(e.into()))?;
     query.extra_query = extra_query;
     query.extra_headers = extra_headers;
-    query.validate()?;
+    query.timeout = timeout.map(|t| timeout_of(py, &t)).transpose()?;
+    query.max_retries = max_retries.map(|r| max_retries_of(py, &r)).transpose()?;
+    query.validate().map_err(|e| to_py(e.into()))?;
     Ok(query)
+}
+
+fn timeout_of(py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<Duration> {
+    let seconds = number(py, "timeout", value)?;
+    unpod_calllogs::timeout_from_secs(seconds).map_err(|e| errors::to_py(py, e))
+}
+
+fn max_retries_of(py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<u32> {
+    let retries = number(py, "max_retries", value)?;
+    unpod_calllogs::max_retries_from(retries).map_err(|e| errors::to_py(py, e))
+}
+
+fn format_of(py: Python<'_>, name: &str) -> PyResult<Format> {
+    name.parse().map_err(|e| errors::to_py(py, e))
 }
 
 /// A numeric setting as Python passes it: an `int` or a `float` (a `bool` is neither), or a
@@ -171,11 +196,23 @@ struct NativeClient {
     client: Client,
 }
 
-/// One page as received, with the query that asked for it.
+/// One page as received, with the query that asked for it and the answer that carried it.
 #[pyclass(frozen, module = "unpod_calllogs._native")]
 struct NativePage {
     page: CallLogPage,
     query: CallLogQuery,
+    response: ResponseInfo,
+}
+
+impl NativePage {
+    async fn fetch(client: Client, query: CallLogQuery) -> Result<Self, Error> {
+        let (page, response) = client.call_logs().list_with_response(&query).await?;
+        Ok(Self {
+            page,
+            query,
+            response,
+        })
+    }
 }
 
 /// A walk over pages; `None` once closed.
@@ -192,6 +229,40 @@ async fn next_records(
         return Ok(None);
     };
     Ok(pager.next_page().await?.map(records))
+}
+
+/// The next page of a walk written in `format` (after the format's header on the first page),
+/// with its number of records; `None` after the last.
+async fn next_text(
+    pager: &tokio::sync::Mutex<Option<Pager>>,
+    format: Format,
+) -> Result<Option<(usize, Bytes)>, Error> {
+    let mut guard = pager.lock().await;
+    let Some(walk) = guard.as_mut() else {
+        return Ok(None);
+    };
+    let first = walk.count().is_none();
+    let Some(page) = walk.next_page().await? else {
+        // Ended: an empty walk still writes its header, once.
+        *guard = None;
+        return Ok(first.then(|| (0, Bytes(format.header()))));
+    };
+    let mut text = if first { format.header() } else { Vec::new() };
+    format.write(&page, &mut text);
+    Ok(Some((page.len(), Bytes(text))))
+}
+
+/// Bytes that reach Python as `bytes` (a `Vec<u8>` would become a list).
+struct Bytes(Vec<u8>);
+
+impl<'py> IntoPyObject<'py> for Bytes {
+    type Target = pyo3::types::PyBytes;
+    type Output = Bound<'py, Self::Target>;
+    type Error = std::convert::Infallible;
+
+    fn into_pyobject(self, py: Python<'py>) -> Result<Self::Output, Self::Error> {
+        Ok(pyo3::types::PyBytes::new(py, &self.0))
+    }
 }
 
 #[pymethods]
@@ -224,16 +295,10 @@ impl NativeClient {
             builder = builder.base_url(base_url);
         }
         if let Some(timeout) = timeout {
-            let seconds = number(py, "timeout", timeout)?;
-            let timeout =
-                unpod_calllogs::timeout_from_secs(seconds).map_err(|e| errors::to_py(py, e))?;
-            builder = builder.timeout(timeout);
+            builder = builder.timeout(timeout_of(py, timeout)?);
         }
         if let Some(max_retries) = max_retries {
-            let retries = number(py, "max_retries", max_retries)?;
-            let retries =
-                unpod_calllogs::max_retries_from(retries).map_err(|e| errors::to_py(py, e))?;
-            builder = builder.max_retries(retries);
+            builder = builder.max_retries(max_retries_of(py, max_retries)?);
         }
         for (name, value) in headers {
             builder = builder.header(name, value);
@@ -257,38 +322,55 @@ impl NativeClient {
         format!("{:?}", self.client)
     }
 
-    fn list(&self, py: Python<'_>, pairs: QueryArgs) -> PyResult<NativePage> {
-        let client = self.client.clone();
-        wait(py, async move {
-            let query = query(pairs)?;
-            let page = client.call_logs().list(&query).await?;
-            Ok(NativePage { page, query })
-        })
+    /// A copy with some settings changed, sharing this client's connections.
+    #[pyo3(signature = (timeout, max_retries, headers, verify_filters))]
+    fn with_options(
+        &self,
+        py: Python<'_>,
+        timeout: Option<&Bound<'_, PyAny>>,
+        max_retries: Option<&Bound<'_, PyAny>>,
+        headers: Vec<(String, String)>,
+        verify_filters: Option<bool>,
+    ) -> PyResult<Self> {
+        let mut options = ClientOptions::new();
+        options.timeout = timeout.map(|t| timeout_of(py, t)).transpose()?;
+        options.max_retries = max_retries.map(|r| max_retries_of(py, r)).transpose()?;
+        options.headers = headers;
+        options.verify_filters = verify_filters;
+        let client = self
+            .client
+            .with_options(options)
+            .map_err(|e| errors::to_py(py, e))?;
+        Ok(Self { client })
+    }
+
+    fn list(&self, py: Python<'_>, pairs: QueryArgs<'_>) -> PyResult<NativePage> {
+        let query = query(py, pairs)?;
+        wait(py, NativePage::fetch(self.client.clone(), query))
     }
 
     fn list_async(
         &self,
         py: Python<'_>,
-        pairs: QueryArgs,
+        pairs: QueryArgs<'_>,
         settle: Py<PyAny>,
     ) -> PyResult<NativeTask> {
-        let client = self.client.clone();
-        let query = query(pairs).map_err(|e| errors::to_py(py, e))?;
-        Ok(awaitable(settle, async move {
-            let page = client.call_logs().list(&query).await?;
-            Ok(NativePage { page, query })
-        }))
+        let query = query(py, pairs)?;
+        Ok(awaitable(
+            settle,
+            NativePage::fetch(self.client.clone(), query),
+        ))
     }
 
     /// The page after `after`, or `None`.
     fn next_page(&self, py: Python<'_>, after: &NativePage) -> PyResult<Option<NativePage>> {
-        let Some(query) = after.next_query() else {
-            return Ok(None);
-        };
+        let next = after.next_query();
         let client = self.client.clone();
         wait(py, async move {
-            let page = client.call_logs().list(&query).await?;
-            Ok(Some(NativePage { page, query }))
+            let Some(query) = next else {
+                return Ok(None);
+            };
+            NativePage::fetch(client, query).await.map(Some)
         })
     }
 
@@ -299,8 +381,7 @@ impl NativeClient {
             let Some(query) = next else {
                 return Ok(None);
             };
-            let page = client.call_logs().list(&query).await?;
-            Ok(Some(NativePage { page, query }))
+            NativePage::fetch(client, query).await.map(Some)
         })
     }
 
@@ -309,7 +390,7 @@ impl NativeClient {
     fn pager(
         &self,
         py: Python<'_>,
-        pairs: QueryArgs,
+        pairs: QueryArgs<'_>,
         limit: Option<&Bound<'_, PyAny>>,
         read_ahead: bool,
         after: Option<&NativePage>,
@@ -329,7 +410,7 @@ impl NativeClient {
                     .pages_after(after.query.clone(), after.page.clone(), options)
                     .map_err(|e| errors::to_py(py, e))?,
                 None => {
-                    let query = query(pairs).map_err(|e| errors::to_py(py, e))?;
+                    let query = query(py, pairs)?;
                     self.client.call_logs().pages_with(query, options)
                 }
             };
@@ -342,16 +423,14 @@ impl NativeClient {
     fn all(
         &self,
         py: Python<'_>,
-        pairs: QueryArgs,
+        pairs: QueryArgs<'_>,
         concurrency: &Bound<'_, PyAny>,
     ) -> PyResult<Vec<PyCallLog>> {
         let concurrency = concurrency_of(py, concurrency)?;
+        let query = query(py, pairs)?;
         let client = self.client.clone();
         wait(py, async move {
-            let all = client
-                .call_logs()
-                .collect_all(query(pairs)?, concurrency)
-                .await?;
+            let all = client.call_logs().collect_all(query, concurrency).await?;
             Ok(records(all))
         })
     }
@@ -359,18 +438,58 @@ impl NativeClient {
     fn all_async(
         &self,
         py: Python<'_>,
-        pairs: QueryArgs,
+        pairs: QueryArgs<'_>,
         concurrency: &Bound<'_, PyAny>,
         settle: Py<PyAny>,
     ) -> PyResult<NativeTask> {
         let concurrency = concurrency_of(py, concurrency)?;
         let client = self.client.clone();
-        let query = query(pairs).map_err(|e| errors::to_py(py, e))?;
+        let query = query(py, pairs)?;
         Ok(awaitable(settle, async move {
             let all = client.call_logs().collect_all(query, concurrency).await?;
             Ok(records(all))
         }))
     }
+
+    /// Every matching record (fetched as `all` does) as Arrow columns.
+    fn table(
+        &self,
+        py: Python<'_>,
+        pairs: QueryArgs<'_>,
+        concurrency: &Bound<'_, PyAny>,
+    ) -> PyResult<NativeTable> {
+        let concurrency = concurrency_of(py, concurrency)?;
+        let query = query(py, pairs)?;
+        let client = self.client.clone();
+        wait(py, async move {
+            let all = client.call_logs().collect_all(query, concurrency).await?;
+            table_of(&all)
+        })
+    }
+
+    fn table_async(
+        &self,
+        py: Python<'_>,
+        pairs: QueryArgs<'_>,
+        concurrency: &Bound<'_, PyAny>,
+        settle: Py<PyAny>,
+    ) -> PyResult<NativeTask> {
+        let concurrency = concurrency_of(py, concurrency)?;
+        let client = self.client.clone();
+        let query = query(py, pairs)?;
+        Ok(awaitable(settle, async move {
+            let all = client.call_logs().collect_all(query, concurrency).await?;
+            table_of(&all)
+        }))
+    }
+}
+
+fn table_of(records: &[unpod_calllogs::CallLog]) -> Result<NativeTable, Error> {
+    NativeTable::new(records).map_err(|e| {
+        Error::Config(format!(
+            "the records could not be laid out as Arrow columns: {e}"
+        ))
+    })
 }
 
 impl NativePage {
@@ -415,6 +534,20 @@ impl NativePage {
     fn has_next_page(&self) -> bool {
         self.next_query().is_some()
     }
+
+    /// The answer that carried the page: (status, [(header, value)], request id, retries,
+    /// seconds elapsed).
+    #[allow(clippy::type_complexity)]
+    fn response(&self) -> (u16, Vec<(String, String)>, Option<String>, u32, f64) {
+        let r = &self.response;
+        (
+            r.status,
+            r.headers.clone(),
+            r.request_id.clone(),
+            r.retries,
+            r.elapsed.as_secs_f64(),
+        )
+    }
 }
 
 #[pymethods]
@@ -427,6 +560,27 @@ impl NativePager {
     fn next_page_async(&self, settle: Py<PyAny>) -> NativeTask {
         let pager = self.pager.clone();
         awaitable(settle, async move { next_records(&pager).await })
+    }
+
+    /// The next page written in `format` (`csv` or `ndjson`), as bytes; `None` after the last.
+    fn next_text(&self, py: Python<'_>, format: &str) -> PyResult<Option<(usize, Bytes)>> {
+        let format = format_of(py, format)?;
+        let pager = self.pager.clone();
+        wait(py, async move { next_text(&pager, format).await })
+    }
+
+    fn next_text_async(
+        &self,
+        py: Python<'_>,
+        format: &str,
+        settle: Py<PyAny>,
+    ) -> PyResult<NativeTask> {
+        let format = format_of(py, format)?;
+        let pager = self.pager.clone();
+        Ok(awaitable(
+            settle,
+            async move { next_text(&pager, format).await },
+        ))
     }
 
     /// Ends the walk: a page being read ahead is dropped and nothing more is sent.
@@ -599,6 +753,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<NativeTask>()?;
     m.add_class::<NativeReferenceServer>()?;
     m.add_class::<PyCallLog>()?;
+    m.add_class::<NativeTable>()?;
+    m.add("EXPORT_FORMATS", Format::NAMES.to_vec())?;
     m.add_function(wrap_pyfunction!(records_from_json, m)?)?;
     Ok(())
 }

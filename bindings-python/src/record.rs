@@ -57,10 +57,19 @@ fn json_to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>
 }
 
 fn seconds<'py>(py: Python<'py>, value: f64) -> PyResult<Bound<'py, PyAny>> {
-    if value.fract() == 0.0 && value.abs() < 9_007_199_254_740_992.0 {
-        Ok((value as i64).into_pyobject(py)?.into_any())
-    } else {
-        Ok(value.into_pyobject(py)?.into_any())
+    match unpod_calllogs::model::whole_seconds(value) {
+        Some(whole) => Ok(whole.into_pyobject(py)?.into_any()),
+        None => Ok(value.into_pyobject(py)?.into_any()),
+    }
+}
+
+impl PyCallLog {
+    /// Adds the fields this version does not know to `dict`, as sent.
+    fn put_extra(&self, dict: &Bound<'_, PyDict>) -> PyResult<()> {
+        for (key, value) in &self.0.extra {
+            dict.set_item(key, json_to_py(dict.py(), value)?)?;
+        }
+        Ok(())
     }
 }
 
@@ -124,15 +133,15 @@ impl PyCallLog {
     #[getter]
     fn extra<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let dict = PyDict::new(py);
-        for (key, value) in &self.0.extra {
-            dict.set_item(key, json_to_py(py, value)?)?;
-        }
+        self.put_extra(&dict)?;
         Ok(dict)
     }
 
     /// Every field, known and unknown, as a `dict` (times as `datetime`s).
+    /// The documented fields come first, in their documented order, then the unknown ones, so
+    /// that every record's keys start alike (`csv.DictWriter`, DataFrames).
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let dict = self.extra(py)?;
+        let dict = PyDict::new(py);
         dict.set_item("source_number", self.source_number())?;
         dict.set_item("destination_number", self.destination_number())?;
         dict.set_item("call_type", self.call_type(py)?)?;
@@ -142,6 +151,7 @@ impl PyCallLog {
         dict.set_item("end_time", self.end_time())?;
         dict.set_item("call_duration", self.call_duration(py)?)?;
         dict.set_item("end_reason", self.end_reason())?;
+        self.put_extra(&dict)?;
         Ok(dict)
     }
 

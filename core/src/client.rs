@@ -9,6 +9,7 @@ use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};
 
 use crate::error::{ApiError, ContractViolation, DecodeError, Error, ViolationKind, body_snippet};
 use crate::model::{CallLog, CallLogPage, ErrorBody};
+use crate::options::{ClientOptions, Event, Observer, ResponseInfo};
 use crate::pagination::{CallLogStream, Pager, PagerOptions, collect_all};
 use crate::query::{CallLogQuery, ORG_HANDLE_HEADER, extra_header};
 use crate::retry::{Failure, RetryPolicy, parse_retry_after};
@@ -120,6 +121,7 @@ pub struct ClientBuilder {
     user_agent_suffix: Option<String>,
     max_body_bytes: usize,
     verify_filters: bool,
+    observer: Option<Observer>,
 }
 
 impl Default for ClientBuilder {
@@ -136,6 +138,7 @@ impl Default for ClientBuilder {
             user_agent_suffix: None,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             verify_filters: true,
+            observer: None,
         }
     }
 }
@@ -217,6 +220,13 @@ impl ClientBuilder {
         self
     }
 
+    /// A function told of every request sent, answer received and retry scheduled (see [`Event`]),
+    /// for metrics and tracing. It runs on the client's tasks: keep it quick.
+    pub fn on_event(mut self, observer: impl Fn(&Event) + Send + Sync + 'static) -> Self {
+        self.observer = Some(Observer(Arc::new(observer)));
+        self
+    }
+
     /// Fills the token, org handle and base URL that are still unset from `UNPOD_PLATFORM_TOKEN`,
     /// `UNPOD_ORG_HANDLE` and `UNPOD_BASE_URL`.
     pub fn env_defaults(mut self) -> Self {
@@ -237,11 +247,10 @@ impl ClientBuilder {
             .org_handle
             .filter(|o| !o.is_empty())
             .ok_or_else(|| config(format!("no org handle: set one or export {ORG_HANDLE_ENV}")))?;
-        if self.timeout.is_zero() || self.connect_timeout.is_zero() {
-            return Err(config(
-                "the timeout must be a positive, finite duration (got 0 s)",
-            ));
-        }
+        check_request_options(
+            self.timeout.min(self.connect_timeout),
+            self.retry.max_retries,
+        )?;
         let base = self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL);
         let endpoint = endpoint_url(base)?;
 
@@ -298,6 +307,8 @@ impl ClientBuilder {
                 timeout: self.timeout,
                 max_body_bytes: self.max_body_bytes,
                 verify_filters: self.verify_filters,
+                headers: HeaderMap::new(),
+                observer: self.observer,
             }),
         })
     }
@@ -458,6 +469,9 @@ struct Inner {
     timeout: Duration,
     max_body_bytes: usize,
     verify_filters: bool,
+    /// Headers of a copy made by [`Client::with_options`], sent with every request.
+    headers: HeaderMap,
+    observer: Option<Observer>,
 }
 
 impl fmt::Debug for Client {
@@ -532,16 +546,73 @@ impl Client {
         self.inner.endpoint.as_str()
     }
 
+    /// A copy of this client with some settings changed. The copy shares the connection pool (and
+    /// any [`ClientBuilder::on_event`] observer); the original is unchanged.
+    pub fn with_options(&self, options: ClientOptions) -> Result<Client, Error> {
+        let inner = &self.inner;
+        let mut headers = inner.headers.clone();
+        for (name, value) in &options.headers {
+            let (name, value) = extra_header(name, value).map_err(config)?;
+            headers.insert(name, value);
+        }
+        let mut retry = inner.retry;
+        retry.max_retries = options.max_retries.unwrap_or(retry.max_retries);
+        let timeout = options.timeout.unwrap_or(inner.timeout);
+        check_request_options(timeout, retry.max_retries)?;
+        let verify_filters = options.verify_filters.unwrap_or(inner.verify_filters);
+        if inner.verify_filters && !verify_filters {
+            log::warn!(
+                "filter verification is off: records are handed on without being checked against the filters sent"
+            );
+        }
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http: inner.http.clone(),
+                endpoint: inner.endpoint.clone(),
+                org_handle: inner.org_handle.clone(),
+                token: inner.token.clone(),
+                retry,
+                connect_timeout: inner.connect_timeout,
+                timeout,
+                max_body_bytes: inner.max_body_bytes,
+                verify_filters,
+                headers,
+                observer: inner.observer.clone(),
+            }),
+        })
+    }
+
     /// Fetches one page: validates the query, sends it, retries what the policy retries, and
     /// checks the records against the filters sent. The token is scrubbed from every error.
     pub(crate) async fn fetch(&self, query: &CallLogQuery) -> Result<CallLogPage, Error> {
+        self.fetch_with_response(query).await.map(|(page, _)| page)
+    }
+
+    /// [`Client::fetch`], with the answer that carried the page.
+    pub(crate) async fn fetch_with_response(
+        &self,
+        query: &CallLogQuery,
+    ) -> Result<(CallLogPage, ResponseInfo), Error> {
         self.fetch_verified(query)
             .await
             .map_err(|error| error.redact(&self.inner.token))
     }
 
-    async fn fetch_verified(&self, query: &CallLogQuery) -> Result<CallLogPage, Error> {
+    fn notify(&self, event: impl FnOnce() -> Event) {
+        if let Some(observer) = &self.inner.observer {
+            (observer.0)(&event());
+        }
+    }
+
+    async fn fetch_verified(
+        &self,
+        query: &CallLogQuery,
+    ) -> Result<(CallLogPage, ResponseInfo), Error> {
         query.validate()?;
+        let timeout = query.timeout.unwrap_or(self.inner.timeout);
+        let mut retry = self.inner.retry;
+        retry.max_retries = query.max_retries.unwrap_or(retry.max_retries);
+        check_request_options(timeout, retry.max_retries)?;
         let mut url = self.inner.endpoint.clone();
         let query_string = query.to_query_string();
         url.set_query(
@@ -549,56 +620,69 @@ impl Client {
                 .filter(|q| !q.is_empty())
                 .map(|q| q.as_str()),
         );
-        let mut headers = HeaderMap::new();
+        let mut headers = self.inner.headers.clone();
         for (name, value) in &query.extra_headers {
             let (name, value) = extra_header(name, value).map_err(config)?;
             headers.insert(name, value);
         }
+        let token = &self.inner.token;
+        let shown_url = token.scrub(url.as_str());
         let mut attempt = 0;
-        let page = loop {
-            let failed = match self.attempt(&url, &headers).await {
-                Ok(page) => break page,
+        let (page, mut info) = loop {
+            self.notify(|| Event::Request {
+                url: shown_url.clone(),
+                attempt,
+            });
+            let failed = match self.attempt(&url, &headers, timeout, &shown_url).await {
+                Ok(answer) => break answer,
                 Err(failed) => failed,
             };
             let delay = failed.failure().and_then(|failure| {
-                self.inner
-                    .retry
-                    .retry_after(attempt, failure, SystemTime::now(), jitter())
+                retry.retry_after(attempt, failure, SystemTime::now(), jitter())
             });
             let Some(delay) = delay else {
                 return Err(failed.error);
             };
-            let token = &self.inner.token;
+            let error = token.scrub(&failed.error.to_string());
             log::warn!(
-                "GET {} failed ({}); retry {} of {} in {delay:?}",
-                token.scrub(url.as_str()),
-                token.scrub(&failed.error.to_string()),
+                "GET {shown_url} failed ({error}); retry {} of {} in {delay:?}",
                 attempt + 1,
-                self.inner.retry.max_retries
+                retry.max_retries
             );
+            self.notify(|| Event::Retry {
+                url: shown_url.clone(),
+                attempt: attempt + 1,
+                delay,
+                error,
+            });
             tokio::time::sleep(delay).await;
             attempt += 1;
         };
+        info.retries = attempt;
         if self.inner.verify_filters {
             verify_filters(query, &page)?;
         }
-        Ok(page)
+        Ok((page, info))
     }
 
     async fn attempt(
         &self,
         url: &reqwest::Url,
         headers: &HeaderMap,
-    ) -> Result<CallLogPage, Failed> {
-        log::debug!("GET {}", self.inner.token.scrub(url.as_str()));
+        timeout: Duration,
+        shown_url: &str,
+    ) -> Result<(CallLogPage, ResponseInfo), Failed> {
+        log::debug!("GET {shown_url}");
+        let started = std::time::Instant::now();
         let mut response = self
             .inner
             .http
             .get(url.clone())
             .headers(headers.clone())
+            .timeout(timeout)
             .send()
             .await
-            .map_err(|e| self.transport_error(&e))?;
+            .map_err(|e| self.transport_error(&e, timeout))?;
         let status = response.status().as_u16();
         let headers = response.headers();
         if response.status().is_redirection() {
@@ -610,7 +694,10 @@ impl Client {
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned)
         };
-        let request_id = text_header("x-request-id").or_else(|| text_header("request-id"));
+        let token = &self.inner.token;
+        let request_id = text_header("x-request-id")
+            .or_else(|| text_header("request-id"))
+            .map(|id| token.scrub(&id));
         let retry_after = text_header("retry-after");
         let limit = self.inner.max_body_bytes;
         if response
@@ -623,7 +710,7 @@ impl Client {
         while let Some(chunk) = response
             .chunk()
             .await
-            .map_err(|e| self.transport_error(&e))?
+            .map_err(|e| self.transport_error(&e, timeout))?
         {
             if body.len() + chunk.len() > limit {
                 return Err(too_large(status, limit).into());
@@ -631,16 +718,38 @@ impl Client {
             body.extend_from_slice(&chunk);
         }
         log::debug!("GET -> {status}, {} bytes", body.len());
+        let elapsed = started.elapsed();
+        self.notify(|| Event::Response {
+            url: shown_url.to_owned(),
+            status,
+            request_id: request_id.clone(),
+            elapsed,
+        });
 
         if (200..300).contains(&status) {
-            return serde_json::from_slice::<CallLogPage>(&body).map_err(|e| {
+            let page = serde_json::from_slice::<CallLogPage>(&body).map_err(|e| {
                 Error::Decode(Box::new(DecodeError {
                     status,
                     reason: e.to_string(),
                     body_snippet: body_snippet(&body),
                 }))
-                .into()
-            });
+            })?;
+            let headers = response
+                .headers()
+                .iter()
+                .map(|(name, value)| {
+                    let value = String::from_utf8_lossy(value.as_bytes());
+                    (name.as_str().to_owned(), token.scrub(&value))
+                })
+                .collect();
+            let info = ResponseInfo {
+                status,
+                headers,
+                request_id,
+                retries: 0,
+                elapsed,
+            };
+            return Ok((page, info));
         }
         let message = serde_json::from_slice::<ErrorBody>(&body)
             .ok()
@@ -668,13 +777,13 @@ impl Client {
         })
     }
 
-    fn transport_error(&self, error: &reqwest::Error) -> Failed {
+    fn transport_error(&self, error: &reqwest::Error, timeout: Duration) -> Failed {
         if error.is_timeout() {
             // Name the timeout that fired: opening the connection, or the whole attempt.
             let limit = if error.is_connect() {
                 self.inner.connect_timeout
             } else {
-                self.inner.timeout
+                timeout
             };
             return Error::Timeout(limit).into();
         }
@@ -691,6 +800,22 @@ impl Client {
             final_attempt: error.is_redirect(),
         }
     }
+}
+
+/// The per-request settings' rules, wherever they are set: a positive timeout, and retries within
+/// [`MAX_RETRIES`].
+fn check_request_options(timeout: Duration, max_retries: u32) -> Result<(), Error> {
+    if timeout.is_zero() {
+        return Err(config(
+            "the timeout must be a positive, finite duration (got 0 s)",
+        ));
+    }
+    if max_retries > MAX_RETRIES {
+        return Err(config(format!(
+            "max_retries must be a whole number from 0 to {MAX_RETRIES} (got {max_retries})"
+        )));
+    }
+    Ok(())
 }
 
 /// A redirect the client does not follow: to another origin, where the token must not go.
@@ -762,6 +887,14 @@ impl CallLogs<'_> {
     /// Fetches the one page the query asks for. The query is validated before anything is sent.
     pub async fn list(&self, query: &CallLogQuery) -> Result<CallLogPage, Error> {
         self.client.fetch(query).await
+    }
+
+    /// [`CallLogs::list`], with the HTTP answer that carried the page: status, headers, request id.
+    pub async fn list_with_response(
+        &self,
+        query: &CallLogQuery,
+    ) -> Result<(CallLogPage, ResponseInfo), Error> {
+        self.client.fetch_with_response(query).await
     }
 
     /// Every matching record from the query's page on, page after page, in constant memory.

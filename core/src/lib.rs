@@ -11,7 +11,9 @@
 
 mod client;
 pub mod error;
+pub mod export;
 pub mod model;
+mod options;
 pub mod pagination;
 pub mod query;
 pub mod retry;
@@ -24,5 +26,6 @@ pub use client::{
 };
 pub use error::{ApiError, ContractViolation, DecodeError, Error, ViolationKind};
 pub use model::{CallLog, CallLogPage, CallStatus, CallType, ErrorBody};
+pub use options::{ClientOptions, Event, ResponseInfo};
 pub use pagination::{CallLogStream, Pager, PagerOptions};
 pub use query::{CallLogQuery, DateBound, Filters, InvalidQuery};

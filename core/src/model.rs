@@ -248,7 +248,8 @@ pub struct CallLog {
     pub extra: Map<String, Value>,
 }
 
-const CALL_LOG_FIELDS: &[&str] = &[
+/// The documented fields of a record, in their documented order.
+pub const CALL_LOG_FIELDS: &[&str] = &[
     "source_number",
     "destination_number",
     "call_type",
@@ -282,16 +283,21 @@ impl Serialize for CallLog {
     }
 }
 
+/// A duration of whole seconds as an integer (as the contract writes it), or `None` for a fraction
+/// or a value too large to be exact. Every writer of `call_duration` follows this rule.
+pub fn whole_seconds(seconds: f64) -> Option<i64> {
+    const EXACT: f64 = 9_007_199_254_740_992.0;
+    (seconds.fract() == 0.0 && seconds.abs() < EXACT).then_some(seconds as i64)
+}
+
 /// Whole seconds are written as JSON integers, as the contract documents them.
 struct Seconds(f64);
 
 impl Serialize for Seconds {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        const EXACT: f64 = 9_007_199_254_740_992.0;
-        if self.0.fract() == 0.0 && self.0.abs() < EXACT {
-            serializer.serialize_i64(self.0 as i64)
-        } else {
-            serializer.serialize_f64(self.0)
+        match whole_seconds(self.0) {
+            Some(whole) => serializer.serialize_i64(whole),
+            None => serializer.serialize_f64(self.0),
         }
     }
 }

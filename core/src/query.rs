@@ -235,6 +235,12 @@ pub struct CallLogQuery {
     /// Headers sent with this query's requests, after (and over) the client's own extra headers.
     #[serde(skip)]
     pub extra_headers: Vec<(String, String)>,
+    /// The time allowed for each attempt of this query's requests, instead of the client's.
+    #[serde(skip)]
+    pub timeout: Option<std::time::Duration>,
+    /// Retries of this query's requests, instead of the client's (at most [`crate::MAX_RETRIES`]).
+    #[serde(skip)]
+    pub max_retries: Option<u32>,
 }
 
 impl CallLogQuery {
@@ -294,6 +300,18 @@ impl CallLogQuery {
     /// Adds a header for this query's requests (neither `Authorization` nor `Org-Handle`).
     pub fn extra_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.extra_headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Sets the time allowed for each attempt of this query's requests.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Sets the retries of this query's requests.
+    pub fn max_retries(mut self, max_retries: u32) -> Self {
+        self.max_retries = Some(max_retries);
         self
     }
 

@@ -735,3 +735,189 @@ fn every_error_has_a_listed_kind() {
     let kinds: Vec<&str> = errors.iter().map(Error::kind).collect();
     assert_eq!(kinds, Error::KINDS, "each kind listed once, in order");
 }
+
+/// Answers 503 to the first request and `PAGE` (with a request id) to every later one.
+fn unavailable_once() -> Reply {
+    Reply::Dynamic(Arc::new(|_, index| {
+        if index == 0 {
+            response("503 Service Unavailable", "", r#"{"message":"busy"}"#)
+        } else {
+            response(
+                "200 OK",
+                &format!("x-request-id: req-{SECRET}\r\nx-ratelimit-remaining: 99\r\n"),
+                PAGE,
+            )
+        }
+    }))
+}
+
+#[tokio::test]
+async fn per_call_timeout_and_retries_override_the_clients() {
+    let server = Hostile::start(Reply::Silent).await;
+    let started = std::time::Instant::now();
+    let query = CallLogQuery::new()
+        .timeout(Duration::from_millis(100))
+        .max_retries(0);
+    let error = server.client(1).call_logs().list(&query).await.unwrap_err();
+    assert!(
+        matches!(error, Error::Timeout(t) if t == Duration::from_millis(100)),
+        "{error:?}"
+    );
+    assert_eq!(
+        server.requests().len(),
+        1,
+        "max_retries(0) sends one request"
+    );
+    assert!(started.elapsed() < Duration::from_millis(450));
+
+    // A walk carries them to every page it asks for.
+    let mut stream = server.client(1).call_logs().stream(query.clone());
+    let error = stream.try_next().await.unwrap_err();
+    assert!(matches!(error, Error::Timeout(t) if t == Duration::from_millis(100)));
+
+    for (query, wanted) in [
+        (CallLogQuery::new().timeout(Duration::ZERO), "timeout"),
+        (CallLogQuery::new().max_retries(101), "max_retries"),
+    ] {
+        let error = server.client(0).call_logs().list(&query).await.unwrap_err();
+        assert!(
+            matches!(&error, Error::Config(message) if message.contains(wanted)),
+            "{error:?}"
+        );
+    }
+    assert_eq!(server.requests().len(), 2, "bad options send nothing");
+}
+
+#[tokio::test]
+async fn with_options_changes_a_copy_only() {
+    let server = Hostile::start(Reply::Silent).await;
+    let original = server.client(1);
+    let hasty = original
+        .with_options(
+            unpod_calllogs::ClientOptions::new()
+                .timeout(Duration::from_millis(100))
+                .max_retries(0),
+        )
+        .unwrap();
+    let error = first_error(&hasty).await;
+    assert!(matches!(error, Error::Timeout(t) if t == Duration::from_millis(100)));
+    assert_eq!(server.requests().len(), 1);
+    let error = first_error(&original).await;
+    assert!(matches!(error, Error::Timeout(t) if t == Duration::from_millis(500)));
+    assert_eq!(
+        server.requests().len(),
+        3,
+        "the original still retries once"
+    );
+
+    let server = Hostile::start(http("200 OK", "", PAGE)).await;
+    let original = server.client(0);
+    let tagged = original
+        .with_options(unpod_calllogs::ClientOptions::new().header("X-Team", "billing"))
+        .unwrap();
+    plain_count(&tagged).await;
+    plain_count(&original).await;
+    let requests: Vec<String> = server
+        .requests()
+        .iter()
+        .map(|r| r.to_ascii_lowercase())
+        .collect();
+    assert!(
+        requests[0].contains("x-team: billing\r\n"),
+        "{}",
+        requests[0]
+    );
+    assert!(requests[0].contains("product-id: unpod.ai\r\n"));
+    assert!(!requests[1].contains("x-team"), "{}", requests[1]);
+
+    for (options, wanted) in [
+        (
+            unpod_calllogs::ClientOptions::new().header("Authorization", "Token other"),
+            "Authorization",
+        ),
+        (
+            unpod_calllogs::ClientOptions::new().max_retries(101),
+            "max_retries",
+        ),
+        (
+            unpod_calllogs::ClientOptions::new().timeout(Duration::ZERO),
+            "timeout",
+        ),
+    ] {
+        let error = original.with_options(options).unwrap_err();
+        assert!(
+            matches!(&error, Error::Config(message) if message.contains(wanted)),
+            "{error:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_page_comes_with_the_answer_that_carried_it() {
+    let server = Hostile::start(unavailable_once()).await;
+    let (page, response) = server
+        .client(1)
+        .call_logs()
+        .list_with_response(&CallLogQuery::new())
+        .await
+        .unwrap();
+    assert_eq!(page.count, 1);
+    assert_eq!(response.status, 200);
+    assert_eq!(response.retries, 1);
+    assert_eq!(response.request_id.as_deref(), Some("req-***"));
+    assert_eq!(response.header("X-RateLimit-Remaining"), Some("99"));
+    assert_eq!(response.header("x-request-id"), Some("req-***"));
+    assert!(
+        response
+            .headers
+            .iter()
+            .all(|(name, value)| name == &name.to_ascii_lowercase() && !value.contains(SECRET))
+    );
+}
+
+#[tokio::test]
+async fn events_tell_every_request_answer_and_retry() {
+    let server = Hostile::start(unavailable_once()).await;
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let sink = seen.clone();
+    let client = Client::builder()
+        .token(SECRET)
+        .org_handle("acme")
+        .base_url(&server.url)
+        .retry_policy(unpod_calllogs::retry::RetryPolicy {
+            initial_delay: Duration::from_millis(10),
+            ..Default::default()
+        })
+        .on_event(move |event| sink.lock().unwrap().push(event.clone()))
+        .build()
+        .unwrap();
+    plain_count(&client).await;
+    let copy = client
+        .with_options(unpod_calllogs::ClientOptions::new().max_retries(0))
+        .unwrap();
+    plain_count(&copy).await;
+    let events = seen.lock().unwrap().clone();
+    let names: Vec<_> = events.iter().map(|e| e.name()).collect();
+    assert_eq!(
+        names,
+        [
+            "request", "response", "retry", "request", "response", "request", "response"
+        ],
+        "{events:?}"
+    );
+    let url = format!("{}/api/v2/platform/call-logs/", server.url);
+    use unpod_calllogs::Event;
+    assert!(matches!(&events[0], Event::Request { url: u, attempt: 0 } if *u == url));
+    assert!(matches!(&events[1], Event::Response { status: 503, .. }));
+    assert!(
+        matches!(&events[2], Event::Retry { attempt: 1, error, .. } if error.contains("503")),
+        "{:?}",
+        events[2]
+    );
+    assert!(matches!(&events[3], Event::Request { attempt: 1, .. }));
+    assert!(
+        matches!(&events[4], Event::Response { status: 200, request_id: Some(id), .. } if id == "req-***"),
+        "{:?}",
+        events[4]
+    );
+}

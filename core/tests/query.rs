@@ -40,9 +40,7 @@ prop_compose! {
             end_date,
             call_type: call_type.map(CallType::from),
             call_status: call_status.map(CallStatus::from),
-            allow_undocumented_values: false,
-            extra_query: Vec::new(),
-            extra_headers: Vec::new(),
+            ..CallLogQuery::default()
         }
     }
 }

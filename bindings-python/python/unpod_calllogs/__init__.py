@@ -9,7 +9,23 @@
 
 import logging
 
-from ._client import AsyncCallLogPage, AsyncClient, CallLog, CallLogPage, Client, DateLike, records_from_json
+from ._client import (
+    AsyncCallLogPage,
+    AsyncClient,
+    CallLog,
+    CallLogFilters,
+    CallLogPage,
+    CallLogParams,
+    CallLogTable,
+    CallStatusLike,
+    CallTypeLike,
+    Client,
+    DateLike,
+    ExportFormat,
+    RequestOptions,
+    Response,
+    records_from_json,
+)
 from ._enums import CallStatus, CallType
 from ._exceptions import (
     APIConnectionError,
@@ -44,19 +60,27 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "CallLog",
+    "CallLogFilters",
     "CallLogPage",
+    "CallLogParams",
+    "CallLogTable",
     "CallLogsError",
     "ConfigError",
     "CallStatus",
+    "CallStatusLike",
     "CallType",
+    "CallTypeLike",
     "Client",
     "DateLike",
+    "ExportFormat",
     "DecodeError",
     "InternalServerError",
     "InvalidQueryError",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RequestOptions",
+    "Response",
     "ServerContractError",
     "__version__",
     "records_from_json",

@@ -5,19 +5,88 @@ from __future__ import annotations
 import asyncio
 import datetime
 import enum
-from typing import Any, AsyncIterator, Callable, Generic, Iterator, List, Mapping, Optional, Tuple, TypeVar, Union
+import os
+from dataclasses import dataclass
+from typing import (
+    IO,
+    TYPE_CHECKING,
+    Any,
+    AsyncIterator,
+    Callable,
+    Dict,
+    Generic,
+    Iterator,
+    List,
+    Literal,
+    Mapping,
+    Optional,
+    Tuple,
+    TypedDict,
+    TypeVar,
+    Union,
+)
 
 from . import _native
 from ._enums import CallStatus, CallType
 from ._exceptions import ConfigError
 
+if TYPE_CHECKING:
+    import pandas
+    import polars
+    import pyarrow
+    from typing_extensions import Self, Unpack
+
 DateLike = Union[datetime.date, datetime.datetime, str]
 """A `date` (a whole UTC day), a `datetime` (naive means UTC) or an ISO 8601 string."""
 
-_Pairs = List[Tuple[str, str]]
-_Query = Tuple[_Pairs, _Pairs, _Pairs]
+CallTypeLike = Union[CallType, Literal["inbound", "outbound"]]
+"""A `call_type` filter: a `CallType` member or its value."""
+
+CallStatusLike = Union[CallStatus, Literal["completed", "missed", "failed", "no-answer"]]
+"""A `call_status` filter: a `CallStatus` member or its value (`CallStatus("busy")` for a value the
+API does not document)."""
+
+ExportFormat = Literal["csv", "ndjson"]
+"""A text format for `export`: CSV (RFC 4180, documented columns then `extra`) or NDJSON."""
 
 CallLog = _native.CallLog
+
+
+class CallLogFilters(TypedDict, total=False):
+    """The API's filters, accepted as keyword arguments by every method of `call_logs`."""
+
+    start_date: Optional[DateLike]
+    """Only calls created at or after this instant (a date: from the start of that UTC day)."""
+    end_date: Optional[DateLike]
+    """Only calls created at or before this instant (a date: to the end of that UTC day)."""
+    call_type: Optional[CallTypeLike]
+    """Only calls in this direction."""
+    call_status: Optional[CallStatusLike]
+    """Only calls with this outcome."""
+
+
+class RequestOptions(TypedDict, total=False):
+    """Settings of one call, accepted as keyword arguments by every method of `call_logs`."""
+
+    extra_query: Optional[Mapping[str, str]]
+    """Parameters the API does not define, sent as given (records are not checked against them)."""
+    extra_headers: Optional[Mapping[str, str]]
+    """Headers for this call's requests (neither `Authorization` nor `Org-Handle`)."""
+    timeout: Optional[float]
+    """Seconds allowed for each attempt of this call's requests, instead of the client's."""
+    max_retries: Optional[int]
+    """Retries of this call's requests, instead of the client's."""
+
+
+class CallLogParams(CallLogFilters, RequestOptions, total=False):
+    """The filters and the per-call settings together: the keyword arguments of `call_logs` methods."""
+
+
+_PARAMS = CallLogParams.__required_keys__ | CallLogParams.__optional_keys__
+_FILTERS = ("start_date", "end_date", "call_type", "call_status")
+
+_Pairs = List[Tuple[str, str]]
+_Query = Tuple[_Pairs, _Pairs, _Pairs, Optional[float], Optional[int]]
 
 
 def records_from_json(body: bytes) -> List[CallLog]:
@@ -33,26 +102,19 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def _query(
-    page: Optional[int],
-    page_size: Optional[int],
-    start_date: Optional[DateLike],
-    end_date: Optional[DateLike],
-    call_type: Union[CallType, str, None],
-    call_status: Union[CallStatus, str, None],
-    extra_query: Optional[Mapping[str, str]],
-    extra_headers: Optional[Mapping[str, str]],
-) -> _Query:
-    given = (
-        ("page", page),
-        ("page_size", page_size),
-        ("start_date", start_date),
-        ("end_date", end_date),
-        ("call_type", call_type),
-        ("call_status", call_status),
-    )
+def _query(method: str, page: Optional[int], page_size: Optional[int], params: Mapping[str, Any]) -> _Query:
+    unknown = sorted(set(params) - _PARAMS)
+    if unknown:
+        raise TypeError(f"call_logs.{method}() got an unexpected keyword argument {unknown[0]!r}")
+    given = [("page", page), ("page_size", page_size)] + [(name, params.get(name)) for name in _FILTERS]
     pairs = [(name, _text(value)) for name, value in given if value is not None]
-    return pairs, _items("extra_query", extra_query), _items("extra_headers", extra_headers)
+    return (
+        pairs,
+        _items("extra_query", params.get("extra_query")),
+        _items("extra_headers", params.get("extra_headers")),
+        params.get("timeout"),
+        params.get("max_retries"),
+    )
 
 
 def _items(setting: str, mapping: Optional[Mapping[str, str]]) -> _Pairs:
@@ -63,7 +125,7 @@ def _items(setting: str, mapping: Optional[Mapping[str, str]]) -> _Pairs:
     return [(str(name), str(value)) for name, value in mapping.items()]
 
 
-_NO_QUERY: _Query = ([], [], [])
+_NO_QUERY: _Query = ([], [], [], None, None)
 
 _T = TypeVar("_T")
 _Settle = Callable[[bool, Any], None]
@@ -96,21 +158,62 @@ async def _call(start: Callable[[_Settle], _native.NativeTask]) -> Any:
         task.cancel()
 
 
+@dataclass(frozen=True)
+class Response:
+    """The HTTP answer that carried a page (`page.response`)."""
+
+    status_code: int
+    """The HTTP status."""
+    headers: Dict[str, str]
+    """The headers, names in lower case; a header sent twice has its values joined by `, `. Any
+    occurrence of the token in a value is replaced by `***`."""
+    request_id: Optional[str]
+    """The `X-Request-Id` (or `Request-Id`) header, to quote to the server's operators."""
+    retries: int
+    """The retries it took (0 when the first attempt succeeded)."""
+    elapsed: datetime.timedelta
+    """From sending the successful attempt to the end of its body."""
+
+    @classmethod
+    def _of(cls, native: _native.NativePage) -> Response:
+        status, pairs, request_id, retries, elapsed = native.response()
+        headers: Dict[str, str] = {}
+        for name, value in pairs:
+            headers[name] = f"{headers[name]}, {value}" if name in headers else value
+        return cls(status, headers, request_id, retries, datetime.timedelta(seconds=elapsed))
+
+
 class CallLogPage:
-    """One page: `.count` (all matching records), `.data`, `.page`, `.page_size`.
+    """One page: `.count` (all matching records), `.data`, `.page`, `.page_size`, `.response`.
 
     Iterating a page walks every record from this page to the last one, fetching as it goes.
     """
 
+    count: int
+    """How many records match the filters, across all pages."""
+    page: int
+    """This page's number, from 1."""
+    page_size: int
+    """The page size the server served: smaller than asked when it caps or defaults silently."""
+    data: List[CallLog]
+    """This page's records, newest first."""
+    status_code: int
+    """The status repeated in the body."""
+    message: str
+    """The server's message, e.g. `Call logs fetched successfully`."""
+    response: Response
+    """The HTTP answer that carried the page: status, headers, request id."""
+
     def __init__(self, client: _native.NativeClient, native: _native.NativePage) -> None:
         self._client = client
         self._native = native
-        self.count: int = native.count
-        self.status_code: int = native.status_code
-        self.message: str = native.message
-        self.page: int = native.page
-        self.page_size: int = native.page_size
-        self.data: List[CallLog] = native.records()
+        self.count = native.count
+        self.status_code = native.status_code
+        self.message = native.message
+        self.page = native.page
+        self.page_size = native.page_size
+        self.data = native.records()
+        self.response = Response._of(native)
 
     def has_next_page(self) -> bool:
         """Whether a page follows this one."""
@@ -151,64 +254,153 @@ class AsyncCallLogPage(CallLogPage):
             yield record
 
 
+class CallLogTable:
+    """Records as Apache Arrow columns, for pyarrow, pandas, polars and DuckDB without a Python object
+    per record. It implements the Arrow PyCapsule interface (`__arrow_c_stream__`), so
+    `pyarrow.table(t)`, `polars.DataFrame(t)` and `duckdb.sql("select * from t")` read it directly.
+
+    Columns: the documented fields in their documented order (times as UTC timestamps, durations as
+    float seconds), then `extra`, the unknown fields as a JSON object (null when none).
+    """
+
+    def __init__(self, native: _native.NativeTable) -> None:
+        self._native = native
+
+    def __arrow_c_stream__(self, requested_schema: object = None) -> object:
+        """The Arrow C stream of the records (the Arrow PyCapsule interface)."""
+        return self._native.__arrow_c_stream__(requested_schema)
+
+    def __len__(self) -> int:
+        return len(self._native)
+
+    def to_pyarrow(self) -> pyarrow.Table:
+        """A `pyarrow.Table` (needs pyarrow)."""
+        import pyarrow
+
+        return pyarrow.table(self)
+
+    def to_pandas(self) -> pandas.DataFrame:
+        """A `pandas.DataFrame`, times as `datetime64[us, UTC]` (needs pandas and pyarrow)."""
+        return self.to_pyarrow().to_pandas()
+
+    def to_polars(self) -> polars.DataFrame:
+        """A `polars.DataFrame` (needs polars)."""
+        import polars
+
+        frame = polars.DataFrame(self)
+        return frame
+
+    def __repr__(self) -> str:
+        return f"CallLogTable({len(self)} records)"
+
+
+def _export_format(destination: Union[str, os.PathLike[str], IO[bytes]], format: Optional[str]) -> str:
+    if format is not None:
+        if format not in _native.EXPORT_FORMATS:
+            raise ConfigError(f"format must be one of {', '.join(_native.EXPORT_FORMATS)} (got {format!r})")
+        return format
+    suffix = os.path.splitext(os.fspath(destination))[1].lower() if isinstance(destination, (str, os.PathLike)) else ""
+    by_suffix = {".csv": "csv", ".ndjson": "ndjson", ".jsonl": "ndjson"}
+    if suffix not in by_suffix:
+        raise ConfigError(f"format is needed: say format='csv' or format='ndjson' (no known suffix in {destination!r})")
+    return by_suffix[suffix]
+
+
+def _export(pager: _native.NativePager, destination: Union[str, os.PathLike[str], IO[bytes]], format: str) -> int:
+    written = 0
+    if isinstance(destination, (str, os.PathLike)):
+        with open(destination, "wb") as file:
+            return _export(pager, file, format)
+    try:
+        while True:
+            chunk = pager.next_text(format)
+            if chunk is None:
+                return written
+            records, text = chunk
+            destination.write(text)
+            written += records
+    finally:
+        pager.close()
+
+
+async def _export_async(
+    pager: _native.NativePager, destination: Union[str, os.PathLike[str], IO[bytes]], format: str
+) -> int:
+    if isinstance(destination, (str, os.PathLike)):
+        with open(destination, "wb") as file:
+            return await _export_async(pager, file, format)
+    written = 0
+    try:
+        while True:
+            chunk = await _call(lambda settle: pager.next_text_async(format, settle))
+            if chunk is None:
+                return written
+            records, text = chunk
+            destination.write(text)
+            written += records
+    finally:
+        pager.close()
+
+
 class CallLogs:
-    """`client.call_logs`: one page, an iterator over all pages, or everything at once."""
+    """`client.call_logs`: one page, an iterator over all pages, everything at once, a file, or
+    Arrow columns. Every method takes the filters and per-call settings of `CallLogParams`."""
 
     def __init__(self, client: _native.NativeClient) -> None:
         self._client = client
 
     def list(
-        self,
-        *,
-        page: Optional[int] = None,
-        page_size: Optional[int] = None,
-        start_date: Optional[DateLike] = None,
-        end_date: Optional[DateLike] = None,
-        call_type: Union[CallType, str, None] = None,
-        call_status: Union[CallStatus, str, None] = None,
-        extra_query: Optional[Mapping[str, str]] = None,
-        extra_headers: Optional[Mapping[str, str]] = None,
+        self, *, page: Optional[int] = None, page_size: Optional[int] = None, **params: Unpack[CallLogParams]
     ) -> CallLogPage:
-        """One request: the page the filters ask for.
-
-        `extra_query` adds parameters the API does not define (records are not checked against
-        them); `extra_headers` adds headers to this call's requests.
-        """
-        query = _query(page, page_size, start_date, end_date, call_type, call_status, extra_query, extra_headers)
-        return CallLogPage(self._client, self._client.list(query))
+        """One request: the page the filters ask for."""
+        return CallLogPage(self._client, self._client.list(_query("list", page, page_size, params)))
 
     def iter(
         self,
         *,
         page_size: int = _native.DEFAULT_WALK_PAGE_SIZE,
         limit: Optional[int] = None,
-        start_date: Optional[DateLike] = None,
-        end_date: Optional[DateLike] = None,
-        call_type: Union[CallType, str, None] = None,
-        call_status: Union[CallStatus, str, None] = None,
-        extra_query: Optional[Mapping[str, str]] = None,
-        extra_headers: Optional[Mapping[str, str]] = None,
+        **params: Unpack[CallLogParams],
     ) -> Iterator[CallLog]:
         """Every matching record, page after page, in constant memory; at most `limit`."""
-        query = _query(None, page_size, start_date, end_date, call_type, call_status, extra_query, extra_headers)
-        pager = self._client.pager(query, limit, True)
-        return _walk(pager)
+        return _walk(self._client.pager(_query("iter", None, page_size, params), limit, True))
 
     def all(
         self,
         *,
         concurrency: int = _native.DEFAULT_CONCURRENCY,
         page_size: int = _native.DEFAULT_WALK_PAGE_SIZE,
-        start_date: Optional[DateLike] = None,
-        end_date: Optional[DateLike] = None,
-        call_type: Union[CallType, str, None] = None,
-        call_status: Union[CallStatus, str, None] = None,
-        extra_query: Optional[Mapping[str, str]] = None,
-        extra_headers: Optional[Mapping[str, str]] = None,
+        **params: Unpack[CallLogParams],
     ) -> List[CallLog]:
         """Every matching record in server order; pages after the first are fetched concurrently."""
-        query = _query(None, page_size, start_date, end_date, call_type, call_status, extra_query, extra_headers)
-        return self._client.all(query, concurrency)
+        return self._client.all(_query("all", None, page_size, params), concurrency)
+
+    def export(
+        self,
+        destination: Union[str, os.PathLike[str], IO[bytes]],
+        *,
+        format: Optional[ExportFormat] = None,
+        page_size: int = _native.DEFAULT_WALK_PAGE_SIZE,
+        limit: Optional[int] = None,
+        **params: Unpack[CallLogParams],
+    ) -> int:
+        """Writes every matching record to a path or a binary file, page by page in constant
+        memory, as CSV or NDJSON (`format`, else from the path's suffix: `.csv`, `.ndjson`,
+        `.jsonl`). Returns the number of records written."""
+        format = _export_format(destination, format)  # type: ignore[assignment]
+        pager = self._client.pager(_query("export", None, page_size, params), limit, True)
+        return _export(pager, destination, str(format))
+
+    def to_arrow(
+        self,
+        *,
+        concurrency: int = _native.DEFAULT_CONCURRENCY,
+        page_size: int = _native.DEFAULT_WALK_PAGE_SIZE,
+        **params: Unpack[CallLogParams],
+    ) -> CallLogTable:
+        """Every matching record (fetched as `all` does) as Arrow columns: `.to_pandas()`,
+        `.to_polars()`, `.to_pyarrow()`, or any reader of the Arrow PyCapsule interface."""
+        return CallLogTable(self._client.table(_query("to_arrow", None, page_size, params), concurrency))
 
 
 def _walk(pager: _native.NativePager) -> Iterator[CallLog]:
@@ -237,29 +429,16 @@ async def _walk_async(pager: _native.NativePager) -> AsyncIterator[CallLog]:
 
 
 class AsyncCallLogs:
-    """`client.call_logs` of an `AsyncClient`."""
+    """`client.call_logs` of an `AsyncClient`: the methods of `CallLogs`, awaited."""
 
     def __init__(self, client: _native.NativeClient) -> None:
         self._client = client
 
     async def list(
-        self,
-        *,
-        page: Optional[int] = None,
-        page_size: Optional[int] = None,
-        start_date: Optional[DateLike] = None,
-        end_date: Optional[DateLike] = None,
-        call_type: Union[CallType, str, None] = None,
-        call_status: Union[CallStatus, str, None] = None,
-        extra_query: Optional[Mapping[str, str]] = None,
-        extra_headers: Optional[Mapping[str, str]] = None,
+        self, *, page: Optional[int] = None, page_size: Optional[int] = None, **params: Unpack[CallLogParams]
     ) -> AsyncCallLogPage:
-        """One request: the page the filters ask for.
-
-        `extra_query` adds parameters the API does not define (records are not checked against
-        them); `extra_headers` adds headers to this call's requests.
-        """
-        query = _query(page, page_size, start_date, end_date, call_type, call_status, extra_query, extra_headers)
+        """One request: the page the filters ask for."""
+        query = _query("list", page, page_size, params)
         native = await _call(lambda settle: self._client.list_async(query, settle))
         return AsyncCallLogPage(self._client, native)
 
@@ -268,33 +447,48 @@ class AsyncCallLogs:
         *,
         page_size: int = _native.DEFAULT_WALK_PAGE_SIZE,
         limit: Optional[int] = None,
-        start_date: Optional[DateLike] = None,
-        end_date: Optional[DateLike] = None,
-        call_type: Union[CallType, str, None] = None,
-        call_status: Union[CallStatus, str, None] = None,
-        extra_query: Optional[Mapping[str, str]] = None,
-        extra_headers: Optional[Mapping[str, str]] = None,
+        **params: Unpack[CallLogParams],
     ) -> AsyncIterator[CallLog]:
         """Every matching record, for `async for`; at most `limit`."""
-        query = _query(None, page_size, start_date, end_date, call_type, call_status, extra_query, extra_headers)
-        return _walk_async(self._client.pager(query, limit, True))
+        return _walk_async(self._client.pager(_query("iter", None, page_size, params), limit, True))
 
     async def all(
         self,
         *,
         concurrency: int = _native.DEFAULT_CONCURRENCY,
         page_size: int = _native.DEFAULT_WALK_PAGE_SIZE,
-        start_date: Optional[DateLike] = None,
-        end_date: Optional[DateLike] = None,
-        call_type: Union[CallType, str, None] = None,
-        call_status: Union[CallStatus, str, None] = None,
-        extra_query: Optional[Mapping[str, str]] = None,
-        extra_headers: Optional[Mapping[str, str]] = None,
+        **params: Unpack[CallLogParams],
     ) -> List[CallLog]:
         """Every matching record in server order; pages after the first are fetched concurrently."""
-        query = _query(None, page_size, start_date, end_date, call_type, call_status, extra_query, extra_headers)
+        query = _query("all", None, page_size, params)
         records: List[CallLog] = await _call(lambda settle: self._client.all_async(query, concurrency, settle))
         return records
+
+    async def export(
+        self,
+        destination: Union[str, os.PathLike[str], IO[bytes]],
+        *,
+        format: Optional[ExportFormat] = None,
+        page_size: int = _native.DEFAULT_WALK_PAGE_SIZE,
+        limit: Optional[int] = None,
+        **params: Unpack[CallLogParams],
+    ) -> int:
+        """`CallLogs.export`, awaited: the number of records written."""
+        format = _export_format(destination, format)  # type: ignore[assignment]
+        pager = self._client.pager(_query("export", None, page_size, params), limit, True)
+        return await _export_async(pager, destination, str(format))
+
+    async def to_arrow(
+        self,
+        *,
+        concurrency: int = _native.DEFAULT_CONCURRENCY,
+        page_size: int = _native.DEFAULT_WALK_PAGE_SIZE,
+        **params: Unpack[CallLogParams],
+    ) -> CallLogTable:
+        """`CallLogs.to_arrow`, awaited."""
+        query = _query("to_arrow", None, page_size, params)
+        native = await _call(lambda settle: self._client.table_async(query, concurrency, settle))
+        return CallLogTable(native)
 
 
 _Resources = TypeVar("_Resources", "CallLogs", "AsyncCallLogs")
@@ -302,6 +496,8 @@ _Resources = TypeVar("_Resources", "CallLogs", "AsyncCallLogs")
 
 class _BaseClient(Generic[_Resources]):
     _resources: Callable[[_native.NativeClient], _Resources]
+    call_logs: _Resources
+    """The call-logs resource."""
 
     def __init__(
         self,
@@ -314,10 +510,29 @@ class _BaseClient(Generic[_Resources]):
         headers: Optional[Mapping[str, str]] = None,
         verify_filters: bool = True,
     ) -> None:
-        self._native = _native.NativeClient(
-            token, org_handle, base_url, timeout, max_retries, _items("headers", headers), "python", verify_filters
+        self._adopt(
+            _native.NativeClient(
+                token, org_handle, base_url, timeout, max_retries, _items("headers", headers), "python", verify_filters
+            )
         )
-        self.call_logs: _Resources = type(self)._resources(self._native)
+
+    def _adopt(self, native: _native.NativeClient) -> None:
+        self._native: _native.NativeClient = native
+        self.call_logs = type(self)._resources(native)
+
+    def with_options(
+        self,
+        *,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        headers: Optional[Mapping[str, str]] = None,
+        verify_filters: Optional[bool] = None,
+    ) -> Self:
+        """A copy of this client with the settings given changed (`headers` are added); it shares
+        this client's connections. E.g. `client.with_options(timeout=300).call_logs.all()`."""
+        copy = object.__new__(type(self))
+        copy._adopt(self._native.with_options(timeout, max_retries, _items("headers", headers), verify_filters))
+        return copy
 
     @property
     def endpoint(self) -> str:
@@ -368,4 +583,20 @@ class AsyncClient(_BaseClient[AsyncCallLogs]):
         await self.close()
 
 
-__all__ = ["AsyncCallLogPage", "AsyncClient", "CallLog", "CallLogPage", "Client", "DateLike", "records_from_json"]
+__all__ = [
+    "AsyncCallLogPage",
+    "AsyncClient",
+    "CallLog",
+    "CallLogFilters",
+    "CallLogPage",
+    "CallLogParams",
+    "CallLogTable",
+    "CallStatusLike",
+    "CallTypeLike",
+    "Client",
+    "DateLike",
+    "ExportFormat",
+    "RequestOptions",
+    "Response",
+    "records_from_json",
+]

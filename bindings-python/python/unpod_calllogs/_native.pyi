@@ -5,8 +5,10 @@ from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
 from typing_extensions import final
 
+from ._enums import CallStatus, CallType
+
 _Pairs = List[Tuple[str, str]]
-_Query = Tuple[_Pairs, _Pairs, _Pairs]
+_Query = Tuple[_Pairs, _Pairs, _Pairs, Optional[float], Optional[int]]
 _Settle = Callable[[bool, Any], None]
 
 __all__ = [
@@ -18,11 +20,13 @@ __all__ = [
     "CALL_TYPES",
     "CALL_STATUSES",
     "ERROR_KINDS",
+    "EXPORT_FORMATS",
     "NativeClient",
     "NativePage",
     "NativePager",
     "NativeReferenceServer",
     "NativeTask",
+    "NativeTable",
     "CallLog",
     "records_from_json",
 ]
@@ -35,33 +39,48 @@ DEFAULT_CONCURRENCY: int
 CALL_TYPES: List[str]
 CALL_STATUSES: List[str]
 ERROR_KINDS: List[str]
+EXPORT_FORMATS: List[str]
 
 @final
 class CallLog:
-    """One call."""
+    """One call. Times are aware UTC `datetime`s; `call_type` / `call_status` are `CallType` /
+    `CallStatus` members (unknown values kept); `extra` holds fields this version does not know."""
 
     @property
-    def source_number(self) -> Optional[str]: ...
+    def source_number(self) -> Optional[str]:
+        """The number that initiated the call (E.164), or `None`."""
     @property
-    def destination_number(self) -> Optional[str]: ...
+    def destination_number(self) -> Optional[str]:
+        """The number that received the call (E.164), or `None`."""
     @property
-    def call_type(self) -> Any: ...
+    def call_type(self) -> CallType:
+        """`CallType.INBOUND`, `CallType.OUTBOUND`, or another value kept as sent."""
     @property
-    def call_status(self) -> Any: ...
+    def call_status(self) -> CallStatus:
+        """A `CallStatus` member, or another value kept as sent."""
     @property
-    def creation_time(self) -> datetime.datetime: ...
+    def creation_time(self) -> datetime.datetime:
+        """When the call was created (aware, UTC); records come newest first."""
     @property
-    def start_time(self) -> Optional[datetime.datetime]: ...
+    def start_time(self) -> Optional[datetime.datetime]:
+        """When the call was answered (aware, UTC), or `None`."""
     @property
-    def end_time(self) -> Optional[datetime.datetime]: ...
+    def end_time(self) -> Optional[datetime.datetime]:
+        """When the call ended (aware, UTC), or `None`."""
     @property
-    def call_duration(self) -> Union[int, float]: ...
+    def call_duration(self) -> Union[int, float]:
+        """Seconds from start to end: an `int`, or a `float` when the server sent a fraction."""
     @property
-    def end_reason(self) -> Optional[str]: ...
+    def end_reason(self) -> Optional[str]:
+        """Why the call ended, e.g. `caller_hangup`, or `None`."""
     @property
-    def extra(self) -> Dict[str, Any]: ...
-    def to_dict(self) -> Dict[str, Any]: ...
-    def to_json(self) -> str: ...
+    def extra(self) -> Dict[str, Any]:
+        """Fields this version does not know, as sent."""
+    def to_dict(self) -> Dict[str, Any]:
+        """Every field as a `dict`: the documented ones first, in their documented order, then the
+        unknown ones in name order (times as `datetime`s)."""
+    def to_json(self) -> str:
+        """The record as the endpoint writes it, in JSON."""
     def __eq__(self, other: object, /) -> bool: ...
     def __ne__(self, other: object, /) -> bool: ...
 
@@ -79,6 +98,7 @@ class NativePage:
     def page_size(self) -> int: ...
     def records(self) -> List[CallLog]: ...
     def has_next_page(self) -> bool: ...
+    def response(self) -> Tuple[int, List[Tuple[str, str]], Optional[str], int, float]: ...
 
 def records_from_json(body: bytes) -> List[CallLog]: ...
 
@@ -90,7 +110,14 @@ class NativeTask:
 class NativePager:
     def next_page(self) -> Optional[List[CallLog]]: ...
     def next_page_async(self, settle: _Settle) -> NativeTask: ...
+    def next_text(self, format: str) -> Optional[Tuple[int, bytes]]: ...
+    def next_text_async(self, format: str, settle: _Settle) -> NativeTask: ...
     def close(self) -> None: ...
+
+@final
+class NativeTable:
+    def __arrow_c_stream__(self, requested_schema: Optional[object] = None) -> object: ...
+    def __len__(self) -> int: ...
 
 @final
 class NativeClient:
@@ -107,6 +134,13 @@ class NativeClient:
     ) -> NativeClient: ...
     @property
     def endpoint(self) -> str: ...
+    def with_options(
+        self,
+        timeout: Optional[float],
+        max_retries: Optional[int],
+        headers: List[Tuple[str, str]],
+        verify_filters: Optional[bool],
+    ) -> NativeClient: ...
     def list(self, pairs: _Query) -> NativePage: ...
     def list_async(self, pairs: _Query, settle: _Settle) -> NativeTask: ...
     def next_page(self, after: NativePage) -> Optional[NativePage]: ...
@@ -116,6 +150,8 @@ class NativeClient:
     ) -> NativePager: ...
     def all(self, pairs: _Query, concurrency: int) -> List[CallLog]: ...
     def all_async(self, pairs: _Query, concurrency: int, settle: _Settle) -> NativeTask: ...
+    def table(self, pairs: _Query, concurrency: int) -> NativeTable: ...
+    def table_async(self, pairs: _Query, concurrency: int, settle: _Settle) -> NativeTask: ...
 
 @final
 class NativeReferenceServer:

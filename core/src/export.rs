@@ -1,0 +1,112 @@
+//! Records out in the shapes other tools read: CSV (RFC 4180) and NDJSON. The bindings' `export`
+//! functions and streams write what these functions produce, page by page.
+
+use std::str::FromStr;
+
+use crate::error::Error;
+use crate::model::{CALL_LOG_FIELDS, CallLog, format_timestamp, whole_seconds};
+
+/// A text format for a walk's records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// Comma-separated values: a header row, then one row per record, `\r\n` after each (RFC 4180).
+    /// The columns are the documented fields in their documented order, then `extra`: the fields
+    /// this version does not know, as one JSON object (empty when there are none).
+    Csv,
+    /// One JSON object per line, each the record as the endpoint writes it, unknown fields kept.
+    Ndjson,
+}
+
+impl Format {
+    /// The formats, by name.
+    pub const NAMES: &[&str] = &["csv", "ndjson"];
+
+    /// The column names of [`Format::Csv`].
+    pub fn csv_columns() -> impl Iterator<Item = &'static str> {
+        CALL_LOG_FIELDS.iter().copied().chain(["extra"])
+    }
+
+    /// What comes before the first record: the header row of CSV, nothing for NDJSON.
+    pub fn header(self) -> Vec<u8> {
+        match self {
+            Self::Csv => {
+                let mut line = Self::csv_columns().collect::<Vec<_>>().join(",");
+                line.push_str("\r\n");
+                line.into_bytes()
+            }
+            Self::Ndjson => Vec::new(),
+        }
+    }
+
+    /// Appends `records` to `out`.
+    pub fn write(self, records: &[CallLog], out: &mut Vec<u8>) {
+        for record in records {
+            match self {
+                Self::Csv => csv_row(record, out),
+                Self::Ndjson => {
+                    // Serializing a record to a Vec cannot fail: every key is a string.
+                    let _ = serde_json::to_writer(&mut *out, record);
+                    out.push(b'\n');
+                }
+            }
+        }
+    }
+}
+
+impl FromStr for Format {
+    type Err = Error;
+
+    fn from_str(name: &str) -> Result<Self, Error> {
+        match name {
+            "csv" => Ok(Self::Csv),
+            "ndjson" => Ok(Self::Ndjson),
+            other => Err(Error::Config(format!(
+                "format must be one of {} (got {other:?})",
+                Self::NAMES.join(", ")
+            ))),
+        }
+    }
+}
+
+fn csv_row(record: &CallLog, out: &mut Vec<u8>) {
+    let time = |t: &Option<chrono::DateTime<chrono::Utc>>| t.as_ref().map(format_timestamp);
+    let duration = whole_seconds(record.call_duration)
+        .map_or_else(|| record.call_duration.to_string(), |s| s.to_string());
+    let extra = (!record.extra.is_empty())
+        .then(|| serde_json::Value::Object(record.extra.clone()).to_string());
+    let (created, started, ended) = (
+        format_timestamp(&record.creation_time),
+        time(&record.start_time),
+        time(&record.end_time),
+    );
+    let cells = [
+        record.source_number.as_deref(),
+        record.destination_number.as_deref(),
+        Some(record.call_type.as_str()),
+        Some(record.call_status.as_str()),
+        Some(created.as_str()),
+        started.as_deref(),
+        ended.as_deref(),
+        Some(duration.as_str()),
+        record.end_reason.as_deref(),
+        extra.as_deref(),
+    ];
+    for (i, cell) in cells.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        csv_cell(cell.unwrap_or(""), out);
+    }
+    out.extend_from_slice(b"\r\n");
+}
+
+/// A cell, quoted when it holds a comma, a quote or a line break (quotes doubled).
+fn csv_cell(text: &str, out: &mut Vec<u8>) {
+    if text.contains([',', '"', '\r', '\n']) {
+        out.push(b'"');
+        out.extend_from_slice(text.replace('"', "\"\"").as_bytes());
+        out.push(b'"');
+    } else {
+        out.extend_from_slice(text.as_bytes());
+    }
+}
