@@ -1,6 +1,9 @@
 'use strict'
 // unpod-calllogs: read Unpod platform call logs from Node.js, on a Rust core.
 
+const { EventEmitter, once } = require('node:events')
+const fs = require('node:fs')
+const { Readable } = require('node:stream')
 const util = require('node:util')
 const native = require('./native.js')
 const errors = require('./errors.js')
@@ -31,7 +34,19 @@ function record (setting, value) {
 
 /** The defaults and lists the Rust core owns (page size and concurrency of walks, enum values, error kinds). */
 const CORE = native.constants()
-const FILTERS = ['page', 'page_size', 'start_date', 'end_date', 'call_type', 'call_status']
+
+// One naming rule: the API's parameters (the first argument) keep the API's wire names, as the
+// server spells them (`page_size`, `call_status`); the library's own options (the second argument)
+// are camelCase, as JavaScript spells them (`timeoutMs`, `maxRetries`, `signal`).
+const FILTERS = ['start_date', 'end_date', 'call_type', 'call_status']
+const LIST_PARAMS = ['page', 'page_size', ...FILTERS]
+const WALK_PARAMS = ['page_size', ...FILTERS]
+const REQUEST_OPTIONS = ['signal', 'timeoutMs', 'maxRetries', 'extraQuery', 'extraHeaders']
+const WALK_OPTIONS = [...REQUEST_OPTIONS, 'limit']
+const ALL_OPTIONS = [...REQUEST_OPTIONS, 'concurrency']
+const EXPORT_OPTIONS = [...WALK_OPTIONS, 'format']
+const STREAM_OPTIONS = EXPORT_OPTIONS
+const EVENTS = ['request', 'response', 'retry']
 
 function text (value) {
   return value instanceof Date ? value.toISOString() : String(value)
@@ -41,17 +56,39 @@ function entries (object) {
   return Object.entries(object ?? {}).map(([name, value]) => [name, String(value)])
 }
 
-/** A query for the addon: the API's parameters, `extraQuery` and `extraHeaders` as `[name, value]` pairs. */
-function query (params = {}, { extraQuery, extraHeaders } = {}) {
+/** `object` (params or options of `method`) with only the `known` names, or a ConfigError naming the stranger. */
+function only (method, what, object, known) {
+  const given = record(`the ${what} of ${method}`, object) ?? {}
+  for (const name of Object.keys(given)) {
+    if (known.includes(name)) continue
+    const hint = name === 'pageSize'
+      ? ': pass page_size with the parameters (the first argument), as the API names it'
+      : ` (known: ${known.join(', ')})`
+    throw new ConfigError(`${method} has no ${what.replace(/s$/, '')} named ${name}${hint}`)
+  }
+  return given
+}
+
+/** A query for the addon: the API's parameters, then this call's settings. */
+function query (method, params, options, knownParams) {
+  const given = only(method, 'parameters', params, knownParams)
   return {
-    params: FILTERS.filter((name) => params[name] !== undefined && params[name] !== null)
-      .map((name) => [name, text(params[name])]),
-    extraQuery: entries(record('extraQuery', extraQuery)),
-    extraHeaders: entries(record('extraHeaders', extraHeaders))
+    params: LIST_PARAMS.filter((name) => given[name] !== undefined && given[name] !== null)
+      .map((name) => [name, text(given[name])]),
+    extraQuery: entries(record('extraQuery', options.extraQuery)),
+    extraHeaders: entries(record('extraHeaders', options.extraHeaders)),
+    timeoutMs: typed('timeoutMs', options.timeoutMs, 'number'),
+    maxRetries: typed('maxRetries', options.maxRetries, 'number')
   }
 }
 
-const NO_QUERY = query()
+/** The query of a walk: its page size is the walk default unless the parameters name one. */
+function walkQuery (method, params = {}, options = {}) {
+  const given = only(method, 'parameters', params, WALK_PARAMS)
+  return query(method, { ...given, page_size: given.page_size ?? CORE.defaultWalkPageSize }, options, WALK_PARAMS)
+}
+
+const NO_QUERY = query('nextPage', {}, {}, [])
 
 function abortError (signal) {
   const reason = signal.reason
@@ -111,7 +148,13 @@ async function * walk (pager, signal) {
   }
 }
 
-/** One page: `count` (all matching records), `data`, `page`, `page_size`; `for await` walks on. */
+/** The HTTP answer that carried a page: status, headers (a `Headers`), request id, retries, time. */
+function toResponse (nativeResponse) {
+  const { status, headers, requestId, retries, elapsedMs } = nativeResponse
+  return Object.freeze({ status, headers: new Headers(headers), requestId: requestId ?? null, retries, elapsedMs })
+}
+
+/** One page: `count` (all matching records), `data`, `page`, `page_size`, `response`; `for await` walks on. */
 class CallLogPage {
   constructor (client, nativePage) {
     Object.defineProperty(this, '_client', { value: client })
@@ -120,6 +163,7 @@ class CallLogPage {
     this.page = nativePage.page
     this.page_size = nativePage.pageSize
     this.data = toRecords(nativePage.records())
+    this.response = toResponse(nativePage.response())
   }
 
   /** Whether a page follows this one. */
@@ -140,34 +184,141 @@ class CallLogPage {
   }
 }
 
-/** `client.callLogs`: one page, an async iterator over all pages, or everything at once. */
+/** The export format: `format` when given, else from the path's suffix. */
+function exportFormat (destination, format) {
+  if (format !== undefined) {
+    if (!CORE.exportFormats.includes(format)) {
+      throw new ConfigError(`format must be one of ${CORE.exportFormats.join(', ')} (got ${util.inspect(format)})`)
+    }
+    return format
+  }
+  const suffix = typeof destination === 'string' ? (destination.match(/\.[^./\\]+$/)?.[0] ?? '').toLowerCase() : ''
+  const bySuffix = { '.csv': 'csv', '.ndjson': 'ndjson', '.jsonl': 'ndjson' }
+  if (!(suffix in bySuffix)) {
+    throw new ConfigError(`format is needed: say { format: 'csv' } or { format: 'ndjson' } (no known suffix in ${util.inspect(destination)})`)
+  }
+  return bySuffix[suffix]
+}
+
+/** The pieces of an export: `{ records, text }` in order. Ending early closes the export. */
+async function * chunks (exporter, signal) {
+  const cancel = signal ? new native.NativeCancel() : null
+  try {
+    while (true) {
+      const chunk = await call(signal, (c) => exporter.nextChunk(c), cancel)
+      if (chunk === null) return
+      yield chunk
+    }
+  } finally {
+    exporter.close().catch(() => {})
+  }
+}
+
+/** Writes every chunk to `sink`, waiting when it asks to; the number of records written. */
+async function writeAll (pieces, sink) {
+  let written = 0
+  for await (const { records, text } of pieces) {
+    if (sink.destroyed) throw sink.errored ?? new Error('the destination stream was destroyed')
+    if (!sink.write(text)) await Promise.race([once(sink, 'drain'), once(sink, 'error')])
+    written += records
+  }
+  return written
+}
+
+/** `client.callLogs`: one page, an async iterator over all pages, everything at once, a file or a stream. */
 class CallLogs {
   constructor (client) {
     Object.defineProperty(this, '_client', { value: client })
   }
 
-  /** One request: the page the filters ask for. */
+  /** One request: the page the parameters ask for. */
   async list (params = {}, options = {}) {
-    const request = query(params, options)
+    only('list', 'options', options, REQUEST_OPTIONS)
+    const request = query('list', params, options, LIST_PARAMS)
     const page = await call(options.signal, (cancel) => this._client.list(request, cancel))
     return new CallLogPage(this._client, page)
   }
 
   /** Every matching record, page after page, in constant memory; at most `limit`. */
-  iterate (filters = {}, options = {}) {
-    const { pageSize = CORE.defaultWalkPageSize, limit, signal } = options
-    typed('limit', limit, 'number')
-    const pager = mapped(() => this._client.pager(query({ ...filters, page: undefined, page_size: typed('pageSize', pageSize, 'number') }, options), limit ?? null))
+  iterate (params = {}, options = {}) {
+    const { limit, signal } = only('iterate', 'options', options, WALK_OPTIONS)
+    const request = walkQuery('iterate', params, options)
+    const pager = mapped(() => this._client.pager(request, typed('limit', limit, 'number') ?? null))
     return walk(pager, signal)
   }
 
   /** Every matching record in server order; pages after the first are fetched concurrently. */
-  async all (filters = {}, options = {}) {
-    const { concurrency = CORE.defaultConcurrency, pageSize = CORE.defaultWalkPageSize, signal } = options
+  async all (params = {}, options = {}) {
+    const { concurrency = CORE.defaultConcurrency, signal } = only('all', 'options', options, ALL_OPTIONS)
     typed('concurrency', concurrency, 'number')
-    const request = query({ ...filters, page: undefined, page_size: typed('pageSize', pageSize, 'number') }, options)
+    const request = walkQuery('all', params, options)
     return toRecords(await call(signal, (cancel) => this._client.all(request, concurrency, cancel)))
   }
+
+  /**
+   * Writes every matching record to a path or a writable stream, page by page in constant memory,
+   * as CSV or NDJSON (`format`, else from the path's suffix). Resolves to the number of records
+   * written. A stream given is not ended.
+   */
+  async export (destination, params = {}, options = {}) {
+    const { limit, signal, format } = only('export', 'options', options, EXPORT_OPTIONS)
+    if (typeof destination !== 'string' && typeof destination?.write !== 'function') {
+      throw new ConfigError(`export writes to a path or a writable stream (got ${kindOf(destination)})`)
+    }
+    const request = walkQuery('export', params, options)
+    const chosen = exportFormat(destination, format)
+    const exporter = mapped(() => this._client.exporter(request, typed('limit', limit, 'number') ?? null, chosen))
+    if (typeof destination !== 'string') return writeAll(chunks(exporter, signal), destination)
+    const file = fs.createWriteStream(destination)
+    try {
+      const written = await writeAll(chunks(exporter, signal), file)
+      file.end()
+      await once(file, 'close')
+      return written
+    } catch (error) {
+      file.destroy()
+      throw error
+    }
+  }
+
+  /**
+   * The walk as a Node `Readable`: records (object mode) without `format`, or the bytes of CSV or
+   * NDJSON with it. Destroying the stream stops every request.
+   */
+  stream (params = {}, options = {}) {
+    const { limit, signal, format } = only('stream', 'options', options, STREAM_OPTIONS)
+    if (format === undefined) {
+      const { format: _, ...walkOptions } = options
+      return Readable.from(this.iterate(params, walkOptions))
+    }
+    const request = walkQuery('stream', params, options)
+    const chosen = exportFormat(undefined, format)
+    const exporter = mapped(() => this._client.exporter(request, typed('limit', limit, 'number') ?? null, chosen))
+    return Readable.from((async function * () {
+      for await (const { text } of chunks(exporter, signal)) yield text
+    })(), { objectMode: false })
+  }
+}
+
+/** Hands an event from the addon to the client's listeners; a listener that throws is reported as uncaught. */
+function deliver (events, json) {
+  if (events.eventNames().length === 0) return
+  const { name, detail } = JSON.parse(json)
+  try {
+    events.emit(name, detail)
+  } catch (error) {
+    queueMicrotask(() => { throw error })
+  }
+}
+
+/** The client settings of `options`, checked for their types (the core checks their ranges). */
+function clientSettings (options, names) {
+  const types = { token: 'string', orgHandle: 'string', baseUrl: 'string', timeoutMs: 'number', maxRetries: 'number', verifyFilters: 'boolean' }
+  const settings = {}
+  for (const name of names) {
+    settings[name] = name === 'headers' ? record('headers', options.headers) : typed(name, options[name], types[name])
+  }
+  return settings
 }
 
 /**
@@ -176,26 +327,51 @@ class CallLogs {
  */
 class Client {
   constructor (options = {}) {
-    if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-      throw new ConfigError('the options of Client must be an object')
-    }
-    const settings = {
-      token: typed('token', options.token, 'string'),
-      orgHandle: typed('orgHandle', options.orgHandle, 'string'),
-      baseUrl: typed('baseUrl', options.baseUrl, 'string'),
-      timeoutMs: typed('timeoutMs', options.timeoutMs, 'number'),
-      maxRetries: typed('maxRetries', options.maxRetries, 'number'),
-      headers: record('headers', options.headers),
-      verifyFilters: typed('verifyFilters', options.verifyFilters, 'boolean')
-    }
-    const client = mapped(() => new native.NativeClient(settings))
+    const names = ['token', 'orgHandle', 'baseUrl', 'timeoutMs', 'maxRetries', 'headers', 'verifyFilters']
+    const settings = clientSettings(only('Client', 'options', options, names), names)
+    const events = new EventEmitter()
+    this._adopt(mapped(() => new native.NativeClient(settings, (json) => deliver(events, json))), events)
+  }
+
+  _adopt (client, events) {
     Object.defineProperty(this, '_native', { value: client })
+    Object.defineProperty(this, '_events', { value: events })
     this.callLogs = new CallLogs(client)
   }
 
   /** The endpoint's URL. */
   get endpoint () {
     return this._native.endpoint
+  }
+
+  /**
+   * A copy with the settings given changed (`headers` are added); it shares this client's
+   * connections and its event listeners.
+   */
+  withOptions (options = {}) {
+    const names = ['timeoutMs', 'maxRetries', 'headers', 'verifyFilters']
+    const settings = clientSettings(only('withOptions', 'options', options, names), names)
+    const copy = Object.create(Client.prototype)
+    copy._adopt(mapped(() => this._native.withOptions(settings)), this._events)
+    return copy
+  }
+
+  /** Calls `listener(detail)` on each `request`, `response` or `retry` of this client and its copies. */
+  on (event, listener) {
+    this._events.on(eventName(event), listener)
+    return this
+  }
+
+  /** `on`, for the next event only. */
+  once (event, listener) {
+    this._events.once(eventName(event), listener)
+    return this
+  }
+
+  /** Removes a listener added with `on` or `once`. */
+  off (event, listener) {
+    this._events.off(eventName(event), listener)
+    return this
   }
 
   toJSON () {
@@ -205,6 +381,13 @@ class Client {
   [util.inspect.custom] () {
     return `Client { endpoint: '${this.endpoint}', token: '***' }`
   }
+}
+
+function eventName (event) {
+  if (!EVENTS.includes(event)) {
+    throw new ConfigError(`a client has no event named ${util.inspect(event)} (it has ${EVENTS.join(', ')})`)
+  }
+  return event
 }
 
 /** The records of a page body as the endpoint sends it (a saved response, a cache). */

@@ -19,8 +19,13 @@ export declare class NativeCancel {
 
 /** A configured client of the call-logs endpoint. */
 export declare class NativeClient {
-  /** Checks the settings and builds the client. */
-  constructor(options: NativeClientOptions)
+  /**
+   * Checks the settings and builds the client; `onEvent` receives each request, answer and
+   * retry as JSON.
+   */
+  constructor(options: NativeClientOptions, onEvent?: ((arg: string) => void) | undefined | null)
+  /** A copy with some settings changed, sharing this client's connections and event receiver. */
+  withOptions(options: NativeCopyOptions): NativeClient
   /** The endpoint's URL. */
   get endpoint(): string
   /** Fetches the page a query asks for. */
@@ -29,11 +34,21 @@ export declare class NativeClient {
   nextPage(after: NativePage, cancel?: NativeCancel | undefined | null): Promise<NativePage | null>
   /** A walk of a query's pages (read-ahead on), or of the pages after `after` when given. */
   pager(query: NativeQuery, limit?: number | undefined | null, after?: NativePage | undefined | null): NativePager
+  /** The records of a walk written out in `format` (`csv` or `ndjson`), page by page. */
+  exporter(query: NativeQuery, limit: number | undefined | null, format: string): NativeExporter
   /** Every matching record, as UTF-8 JSON; pages after the first fetched `concurrency` at a time. */
   all(query: NativeQuery, concurrency: number, cancel?: NativeCancel | undefined | null): Promise<Buffer>
 }
 
-/** One page as received, with the query that asked for it. */
+/** A walk written out as a file. */
+export declare class NativeExporter {
+  /** The next piece of the file, or `null` once all is written (or the export closed). */
+  nextChunk(cancel?: NativeCancel | undefined | null): Promise<NativeChunk | null>
+  /** Ends the export: a page being read ahead is dropped and nothing more is sent. */
+  close(): Promise<void>
+}
+
+/** One page as received, with the query that asked for it and the answer that carried it. */
 export declare class NativePage {
   /** How many records match the filters, across all pages. */
   get count(): number
@@ -45,6 +60,8 @@ export declare class NativePage {
   records(): Buffer
   /** Whether a page follows this one. */
   hasNextPage(): boolean
+  /** The HTTP answer that carried the page. */
+  response(): NativeResponse
 }
 
 /** A walk over the pages of a query. */
@@ -92,6 +109,16 @@ export interface Constants {
   callStatuses: Array<string>
   /** Every kind of error the core names; `errors.js` maps each to a class. */
   errorKinds: Array<string>
+  /** The formats `export` and `stream` write. */
+  exportFormats: Array<string>
+}
+
+/** A piece of an exported file. */
+export interface NativeChunk {
+  /** How many records it holds. */
+  records: number
+  /** The text, UTF-8. */
+  text: Buffer
 }
 
 /**
@@ -115,6 +142,18 @@ export interface NativeClientOptions {
   verifyFilters?: boolean
 }
 
+/** Changes for a copy of a client; unset ones keep the original's. */
+export interface NativeCopyOptions {
+  /** Milliseconds allowed for one attempt. */
+  timeoutMs?: number
+  /** Retries after a failed attempt. */
+  maxRetries?: number
+  /** Headers added to every request. */
+  headers?: Record<string, string>
+  /** Check every record against the filters sent. */
+  verifyFilters?: boolean
+}
+
 /**
  * A query as JavaScript passes it: `[name, value]` pairs of the contract's parameters, of
  * parameters it does not define, and of headers for this call.
@@ -126,13 +165,31 @@ export interface NativeQuery {
   extraQuery: Array<Array<string>>
   /** Headers for this call's requests. */
   extraHeaders: Array<Array<string>>
+  /** Milliseconds allowed for each attempt of this call's requests, instead of the client's. */
+  timeoutMs?: number
+  /** Retries of this call's requests, instead of the client's. */
+  maxRetries?: number
+}
+
+/** The HTTP answer that carried a page. */
+export interface NativeResponse {
+  /** The HTTP status. */
+  status: number
+  /** `[name, value]` pairs, names in lower case, in the order received. */
+  headers: Array<Array<string>>
+  /** The request id the server sent, if any. */
+  requestId?: string
+  /** The retries it took. */
+  retries: number
+  /** Milliseconds from sending the successful attempt to the end of its body. */
+  elapsedMs: number
 }
 
 /** Settings of the reference server. */
 export interface NativeServerOptions {
-  /** How many records (default 1000). */
+  /** How many records (default `calllogs_reference::DEFAULT_RECORDS`). */
   records?: number
-  /** Seed of the data (default 42). */
+  /** Seed of the data (default `calllogs_reference::DEFAULT_SEED`). */
   seed?: number
   /** Milliseconds added to every answer. */
   latencyMs?: number

@@ -837,6 +837,7 @@ module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __n
 module.exports = nativeBinding
 module.exports.NativeCancel = nativeBinding.NativeCancel
 module.exports.NativeClient = nativeBinding.NativeClient
+module.exports.NativeExporter = nativeBinding.NativeExporter
 module.exports.NativePage = nativeBinding.NativePage
 module.exports.NativePager = nativeBinding.NativePager
 module.exports.NativeReferenceServer = nativeBinding.NativeReferenceServer

@@ -44,6 +44,7 @@ print('the wheel works on its own')
 ")
 echo "== Python: the benchmark program runs (one small round; its times mean nothing here)"
 "$here/.venv/bin/python" bindings-python/bench/bench.py --records 2000 --rounds 1 --memory-records 0 >/dev/null
+"$here/.venv/bin/python" bindings-python/bench/dataframe.py --records 2000 --rounds 1 >/dev/null
 
 echo "== Node: build the addon, check the generated native.d.ts, pack"
 tgz=$(CHECK_GENERATED=1 bash scripts/node-env.sh | tail -n 1)

@@ -49,7 +49,7 @@ async function main () {
 
   async function iterate () {
     let count = 0
-    for await (const record of client.callLogs.iterate({}, { pageSize: PAGE_SIZE })) {
+    for await (const record of client.callLogs.iterate({ page_size: PAGE_SIZE })) {
       if (record.creation_time) count++
     }
     return count
@@ -59,7 +59,7 @@ async function main () {
     ['fetch + JSON.parse + Dates (baseline)', () => fetchLoop(true)],
     ['fetch + JSON.parse', () => fetchLoop(false)],
     ['for await client.callLogs.iterate()', iterate],
-    ['client.callLogs.all({ concurrency: 4 })', async () => (await client.callLogs.all({}, { concurrency: 4, pageSize: PAGE_SIZE })).length]
+    ['client.callLogs.all({ concurrency: 4 })', async () => (await client.callLogs.all({ page_size: PAGE_SIZE }, { concurrency: 4 })).length]
   ]
   console.log(`iterate ${records} records, page_size ${PAGE_SIZE}, median of ${rounds}, ${latencyMs} ms added per request (reference server in process)`)
   let base
@@ -75,7 +75,7 @@ async function main () {
     const c = new Client({ token: big.token, orgHandle: big.orgHandle, baseUrl: big.url })
     const marks = []
     let index = 0
-    for await (const record of c.callLogs.iterate({}, { pageSize: 1000 })) {
+    for await (const record of c.callLogs.iterate({ page_size: 1000 })) {
       if (index++ % (memoryRecords / 10) === 0 && record) {
         global.gc?.()
         marks.push(process.memoryUsage().rss / 2 ** 20)

@@ -15,7 +15,7 @@ async function main () {
   const client = new Client()
   const first = await client.callLogs.list({ page_size: pageSize })
   console.log(`${first.count} call logs in total; the newest ${limit}:`)
-  for await (const call of client.callLogs.iterate({}, { pageSize, limit })) {
+  for await (const call of client.callLogs.iterate({ page_size: pageSize }, { limit })) {
     console.log(
       `${stamp(call.creation_time)}  ${call.call_type.padEnd(8)} ${call.call_status.padEnd(9)} ` +
       `${String(call.call_duration).padStart(5)}s  ${call.source_number ?? '-'} -> ${call.destination_number ?? '-'}`

@@ -7,9 +7,14 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use napi::bindgen_prelude::*;
+use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
-use unpod_calllogs::{CallLog, CallLogPage, CallLogQuery, Client, Pager, PagerOptions};
+use unpod_calllogs::export::{Exporter, Format};
+use unpod_calllogs::{
+    CallLog, CallLogPage, CallLogQuery, Client, ClientOptions, Event, Pager, PagerOptions,
+    ResponseInfo,
+};
 
 /// Marks a message that carries a JSON error description.
 const ERROR_MARK: &str = "unpod-calllogs-error:";
@@ -60,6 +65,8 @@ pub struct Constants {
     pub call_statuses: Vec<String>,
     /// Every kind of error the core names; `errors.js` maps each to a class.
     pub error_kinds: Vec<String>,
+    /// The formats `export` and `stream` write.
+    pub export_formats: Vec<String>,
 }
 
 /// The defaults and lists the core owns.
@@ -84,6 +91,7 @@ pub fn constants() -> Constants {
                 .collect(),
         ),
         error_kinds: strings(unpod_calllogs::Error::KINDS.to_vec()),
+        export_formats: strings(Format::NAMES.to_vec()),
     }
 }
 
@@ -143,13 +151,13 @@ fn millis(time: &chrono::DateTime<chrono::Utc>) -> f64 {
     time.timestamp_millis() as f64
 }
 
-/// A record as JavaScript receives it: times in epoch milliseconds, unknown fields kept.
+/// A record as JavaScript receives it: times in epoch milliseconds, unknown fields under `extra`.
 struct JsRecord<'a>(&'a CallLog);
 
 impl serde::Serialize for JsRecord<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
         let r = self.0;
-        let mut map = serializer.serialize_map(Some(9 + r.extra.len()))?;
+        let mut map = serializer.serialize_map(Some(10))?;
         map.serialize_entry("source_number", &r.source_number)?;
         map.serialize_entry("destination_number", &r.destination_number)?;
         map.serialize_entry("call_type", &r.call_type)?;
@@ -159,9 +167,7 @@ impl serde::Serialize for JsRecord<'_> {
         map.serialize_entry("end_time", &r.end_time.as_ref().map(millis))?;
         map.serialize_entry("call_duration", &r.call_duration)?;
         map.serialize_entry("end_reason", &r.end_reason)?;
-        for (key, value) in &r.extra {
-            map.serialize_entry(key, value)?;
-        }
+        map.serialize_entry("extra", &r.extra)?;
         map.end()
     }
 }
@@ -194,6 +200,10 @@ pub struct NativeQuery {
     pub extra_query: Vec<Vec<String>>,
     /// Headers for this call's requests.
     pub extra_headers: Vec<Vec<String>>,
+    /// Milliseconds allowed for each attempt of this call's requests, instead of the client's.
+    pub timeout_ms: Option<f64>,
+    /// Retries of this call's requests, instead of the client's.
+    pub max_retries: Option<f64>,
 }
 
 fn pairs(pairs: Vec<Vec<String>>) -> Vec<(String, String)> {
@@ -210,8 +220,85 @@ fn query(native: NativeQuery) -> Result<CallLogQuery> {
     let mut query = CallLogQuery::from_pairs(pairs(native.params)).map_err(|e| to_js(e.into()))?;
     query.extra_query = pairs(native.extra_query);
     query.extra_headers = pairs(native.extra_headers);
+    query.timeout = native.timeout_ms.map(timeout_of_ms).transpose()?;
+    query.max_retries = native.max_retries.map(max_retries_of).transpose()?;
     query.validate().map_err(|e| to_js(e.into()))?;
     Ok(query)
+}
+
+fn timeout_of_ms(milliseconds: f64) -> Result<Duration> {
+    unpod_calllogs::timeout_from_secs(milliseconds / 1000.0).map_err(to_js)
+}
+
+fn max_retries_of(value: f64) -> Result<u32> {
+    unpod_calllogs::max_retries_from(value).map_err(to_js)
+}
+
+fn event_json(event: &Event) -> String {
+    let detail = match event {
+        Event::Request { url, attempt } => serde_json::json!({"url": url, "attempt": attempt}),
+        Event::Response {
+            url,
+            status,
+            request_id,
+            elapsed,
+        } => serde_json::json!({
+            "url": url,
+            "status": status,
+            "requestId": request_id,
+            "elapsedMs": elapsed.as_secs_f64() * 1000.0,
+        }),
+        Event::Retry {
+            url,
+            attempt,
+            delay,
+            error,
+        } => serde_json::json!({
+            "url": url,
+            "attempt": attempt,
+            "delayMs": delay.as_secs_f64() * 1000.0,
+            "error": error,
+        }),
+        _ => serde_json::json!({}),
+    };
+    serde_json::json!({"name": event.name(), "detail": detail}).to_string()
+}
+
+/// Changes for a copy of a client; unset ones keep the original's.
+#[napi(object)]
+pub struct NativeCopyOptions {
+    /// Milliseconds allowed for one attempt.
+    pub timeout_ms: Option<f64>,
+    /// Retries after a failed attempt.
+    pub max_retries: Option<f64>,
+    /// Headers added to every request.
+    pub headers: Option<HashMap<String, String>>,
+    /// Check every record against the filters sent.
+    pub verify_filters: Option<bool>,
+}
+
+/// The HTTP answer that carried a page.
+#[napi(object)]
+pub struct NativeResponse {
+    /// The HTTP status.
+    pub status: u32,
+    /// `[name, value]` pairs, names in lower case, in the order received.
+    pub headers: Vec<Vec<String>>,
+    /// The request id the server sent, if any.
+    pub request_id: Option<String>,
+    /// The retries it took.
+    pub retries: u32,
+    /// Milliseconds from sending the successful attempt to the end of its body.
+    pub elapsed_ms: f64,
+}
+
+/// A piece of an exported file.
+#[napi(object)]
+pub struct NativeChunk {
+    /// How many records it holds.
+    pub records: u32,
+    /// The text, UTF-8.
+    pub text: Buffer,
 }
 
 /// Settings of a client; unset ones fall back to `UNPOD_PLATFORM_TOKEN`, `UNPOD_ORG_HANDLE` and
@@ -240,11 +327,59 @@ pub struct NativeClient {
     client: Client,
 }
 
-/// One page as received, with the query that asked for it.
+/// One page as received, with the query that asked for it and the answer that carried it.
 #[napi]
 pub struct NativePage {
     page: CallLogPage,
     query: CallLogQuery,
+    response: ResponseInfo,
+}
+
+impl NativePage {
+    async fn fetch(client: &Client, query: CallLogQuery) -> Result<Self> {
+        let (page, response) = client
+            .call_logs()
+            .list_with_response(&query)
+            .await
+            .map_err(to_js)?;
+        Ok(Self {
+            page,
+            query,
+            response,
+        })
+    }
+}
+
+/// A walk written out as a file.
+#[napi]
+pub struct NativeExporter {
+    exporter: tokio::sync::Mutex<Option<Exporter>>,
+}
+
+#[napi]
+impl NativeExporter {
+    /// The next piece of the file, or `null` once all is written (or the export closed).
+    #[napi]
+    pub async fn next_chunk(&self, cancel: Option<&NativeCancel>) -> Result<Option<NativeChunk>> {
+        guarded(cancel, async move {
+            let mut exporter = self.exporter.lock().await;
+            let Some(exporter) = exporter.as_mut() else {
+                return Ok(None);
+            };
+            let chunk = exporter.next_chunk().await.map_err(to_js)?;
+            Ok(chunk.map(|(records, text)| NativeChunk {
+                records: records as u32,
+                text: text.into(),
+            }))
+        })
+        .await
+    }
+
+    /// Ends the export: a page being read ahead is dropped and nothing more is sent.
+    #[napi]
+    pub async fn close(&self) {
+        self.exporter.lock().await.take();
+    }
 }
 
 /// A walk over the pages of a query.
@@ -255,9 +390,14 @@ pub struct NativePager {
 
 #[napi]
 impl NativeClient {
-    /// Checks the settings and builds the client.
+    /// Checks the settings and builds the client; `onEvent` receives each request, answer and
+    /// retry as JSON.
     #[napi(constructor, catch_unwind)]
-    pub fn new(options: NativeClientOptions) -> Result<Self> {
+    pub fn new(
+        options: NativeClientOptions,
+        // Weak: it does not keep the process alive.
+        on_event: Option<ThreadsafeFunction<String, (), String, Status, false, true>>,
+    ) -> Result<Self> {
         let mut builder = Client::builder()
             .binding("node")
             .verify_filters(options.verify_filters.unwrap_or(true));
@@ -271,18 +411,33 @@ impl NativeClient {
             builder = builder.base_url(base_url);
         }
         if let Some(timeout_ms) = options.timeout_ms {
-            let timeout = unpod_calllogs::timeout_from_secs(timeout_ms / 1000.0).map_err(to_js)?;
-            builder = builder.timeout(timeout);
+            builder = builder.timeout(timeout_of_ms(timeout_ms)?);
         }
         if let Some(max_retries) = options.max_retries {
-            builder =
-                builder.max_retries(unpod_calllogs::max_retries_from(max_retries).map_err(to_js)?);
+            builder = builder.max_retries(max_retries_of(max_retries)?);
         }
         for (name, value) in options.headers.unwrap_or_default() {
             builder = builder.header(name, value);
         }
+        if let Some(sink) = on_event {
+            builder = builder.on_event(move |event| {
+                sink.call(event_json(event), ThreadsafeFunctionCallMode::NonBlocking);
+            });
+        }
         let client = builder.env_defaults().build().map_err(to_js)?;
         Ok(Self { client })
+    }
+
+    /// A copy with some settings changed, sharing this client's connections and event receiver.
+    #[napi(catch_unwind)]
+    pub fn with_options(&self, options: NativeCopyOptions) -> Result<NativeClient> {
+        let mut changes = ClientOptions::new();
+        changes.timeout = options.timeout_ms.map(timeout_of_ms).transpose()?;
+        changes.max_retries = options.max_retries.map(max_retries_of).transpose()?;
+        changes.headers = options.headers.unwrap_or_default().into_iter().collect();
+        changes.verify_filters = options.verify_filters;
+        let client = self.client.with_options(changes).map_err(to_js)?;
+        Ok(NativeClient { client })
     }
 
     /// The endpoint's URL.
@@ -299,9 +454,7 @@ impl NativeClient {
         cancel: Option<&NativeCancel>,
     ) -> Result<NativePage> {
         guarded(cancel, async move {
-            let query = self::query(query)?;
-            let page = self.client.call_logs().list(&query).await.map_err(to_js)?;
-            Ok(NativePage { page, query })
+            NativePage::fetch(&self.client, self::query(query)?).await
         })
         .await
     }
@@ -317,8 +470,7 @@ impl NativeClient {
             let Some(query) = after.next_query() else {
                 return Ok(None);
             };
-            let page = self.client.call_logs().list(&query).await.map_err(to_js)?;
-            Ok(Some(NativePage { page, query }))
+            NativePage::fetch(&self.client, query).await.map(Some)
         })
         .await
     }
@@ -351,6 +503,26 @@ impl NativeClient {
         };
         Ok(NativePager {
             pager: tokio::sync::Mutex::new(Some(pager)),
+        })
+    }
+
+    /// The records of a walk written out in `format` (`csv` or `ndjson`), page by page.
+    #[napi(catch_unwind)]
+    pub fn exporter(
+        &self,
+        query: NativeQuery,
+        limit: Option<f64>,
+        format: String,
+    ) -> Result<NativeExporter> {
+        let format: Format = format.parse().map_err(to_js)?;
+        let pager = self.pager(query, limit, None)?;
+        let pager = pager.pager.into_inner().ok_or_else(|| {
+            to_js(unpod_calllogs::Error::Config(
+                "the walk is closed".to_owned(),
+            ))
+        })?;
+        Ok(NativeExporter {
+            exporter: tokio::sync::Mutex::new(Some(Exporter::new(pager, format))),
         })
     }
 
@@ -416,6 +588,23 @@ impl NativePage {
     pub fn has_next_page(&self) -> bool {
         self.next_query().is_some()
     }
+
+    /// The HTTP answer that carried the page.
+    #[napi]
+    pub fn response(&self) -> NativeResponse {
+        let r = &self.response;
+        NativeResponse {
+            status: u32::from(r.status),
+            headers: r
+                .headers
+                .iter()
+                .map(|(name, value)| vec![name.clone(), value.clone()])
+                .collect(),
+            request_id: r.request_id.clone(),
+            retries: r.retries,
+            elapsed_ms: r.elapsed.as_secs_f64() * 1000.0,
+        }
+    }
 }
 
 #[napi]
@@ -459,9 +648,9 @@ pub fn records_from_json(body: Buffer) -> Result<Buffer> {
 /// Settings of the reference server.
 #[napi(object)]
 pub struct NativeServerOptions {
-    /// How many records (default 1000).
+    /// How many records (default `calllogs_reference::DEFAULT_RECORDS`).
     pub records: Option<u32>,
-    /// Seed of the data (default 42).
+    /// Seed of the data (default `calllogs_reference::DEFAULT_SEED`).
     pub seed: Option<u32>,
     /// Milliseconds added to every answer.
     pub latency_ms: Option<f64>,
@@ -520,7 +709,9 @@ impl NativeReferenceServer {
             latency,
             error_rate: options.error_rate.unwrap_or(0.0),
             throttle_rate: options.throttle_rate.unwrap_or(0.0),
-            retry_after_secs: u64::from(options.retry_after.unwrap_or(1)),
+            retry_after_secs: options
+                .retry_after
+                .map_or(calllogs_reference::DEFAULT_RETRY_AFTER_SECS, u64::from),
             script: options
                 .script
                 .unwrap_or_default()
@@ -546,8 +737,12 @@ impl NativeReferenceServer {
             ..calllogs_reference::Knobs::default()
         };
         let mut config = calllogs_reference::ServerConfig::with_knobs(
-            options.records.unwrap_or(1000) as usize,
-            u64::from(options.seed.unwrap_or(42)),
+            options
+                .records
+                .map_or(calllogs_reference::DEFAULT_RECORDS, |n| n as usize),
+            options
+                .seed
+                .map_or(calllogs_reference::DEFAULT_SEED, u64::from),
             knobs,
             options.fault.as_deref(),
         )

@@ -24,7 +24,7 @@ let everything
 test.before(async () => {
   server = await ReferenceServer.start({ records: 500, seed: 7 })
   client = new Client({ token: server.token, orgHandle: server.orgHandle, baseUrl: server.url })
-  everything = await client.callLogs.all({}, { pageSize: 1000 })
+  everything = await client.callLogs.all({ page_size: 1000 })
 })
 
 test.after(async () => {
@@ -59,8 +59,9 @@ test('records are plain objects with Dates and the wire names', async () => {
   assert.ok(record.creation_time instanceof Date)
   assert.deepEqual(Object.keys(record), [
     'source_number', 'destination_number', 'call_type', 'call_status', 'creation_time',
-    'start_time', 'end_time', 'call_duration', 'end_reason'
+    'start_time', 'end_time', 'call_duration', 'end_reason', 'extra'
   ])
+  assert.deepEqual(record.extra, {})
   if (record.start_time === null) {
     assert.equal(record.end_time, null)
     assert.equal(record.call_duration, 0)
@@ -76,8 +77,9 @@ test('real-server shapes are kept', () => {
   assert.equal(first.call_type, 'both')
   assert.equal(first.call_status, 'connected')
   assert.equal(first.call_duration, 90.5)
-  assert.deepEqual(first.bridge, { slug: 'sales-line', name: 'Sales' })
-  assert.equal(first.id, 91842)
+  assert.deepEqual(first.extra.bridge, { slug: 'sales-line', name: 'Sales' })
+  assert.equal(first.extra.id, 91842)
+  assert.equal(first.bridge, undefined, 'unknown fields live under extra only')
   assert.equal(first.creation_time.toISOString(), '2026-02-07T05:57:00.123Z')
   assert.equal(second.call_status, 'FAILED')
   assert.throws(() => recordsFromJson('<html>'), DecodeError)
@@ -106,10 +108,10 @@ test('every filter selects exactly the matching records', async () => {
 
 test('iterate walks every page in order, with a limit', async () => {
   for (const pageSize of [1, 7, 100, 1000]) {
-    assert.deepEqual(await collect(client.callLogs.iterate({}, { pageSize })), everything)
+    assert.deepEqual(await collect(client.callLogs.iterate({ page_size: pageSize })), everything)
   }
-  assert.deepEqual(await collect(client.callLogs.iterate({}, { pageSize: 30, limit: 45 })), everything.slice(0, 45))
-  const missed = await collect(client.callLogs.iterate({ call_status: 'missed' }, { pageSize: 33 }))
+  assert.deepEqual(await collect(client.callLogs.iterate({ page_size: 30 }, { limit: 45 })), everything.slice(0, 45))
+  const missed = await collect(client.callLogs.iterate({ call_status: 'missed', page_size: 33 }))
   assert.deepEqual(missed, everything.filter((r) => r.call_status === 'missed'))
 })
 
@@ -122,10 +124,10 @@ test('all fetches pages concurrently, in server order', async () => {
   const slow = await ReferenceServer.start({ records: 300, latencyMs: 50 })
   try {
     const c = new Client({ token: slow.token, orgHandle: slow.orgHandle, baseUrl: slow.url })
-    const records = await c.callLogs.all({}, { concurrency: 4, pageSize: 20 })
+    const records = await c.callLogs.all({ page_size: 20 }, { concurrency: 4 })
     assert.equal(records.length, 300)
     assert.equal(slow.peakConcurrency, 4)
-    assert.deepEqual(records, await collect(c.callLogs.iterate({}, { pageSize: 300 })))
+    assert.deepEqual(records, await collect(c.callLogs.iterate({ page_size: 300 })))
   } finally {
     await slow.stop()
   }
@@ -219,7 +221,7 @@ test('an AbortSignal cancels list, iterate and all, with no unhandled rejection'
     await assert.rejects(c.callLogs.list({}, { signal: AbortSignal.timeout(50) }), { name: 'TimeoutError' })
     const controller = new AbortController()
     setTimeout(() => controller.abort(), 50)
-    await assert.rejects(collect(c.callLogs.iterate({}, { pageSize: 5, signal: controller.signal })), { name: 'AbortError' })
+    await assert.rejects(collect(c.callLogs.iterate({ page_size: 5 }, { signal: controller.signal })), { name: 'AbortError' })
     await assert.rejects(c.callLogs.all({}, { signal: AbortSignal.abort() }), { name: 'AbortError' })
     await new Promise((resolve) => setTimeout(resolve, 700))
   } finally {

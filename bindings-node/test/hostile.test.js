@@ -41,7 +41,7 @@ test('an abort stops the request in flight and every retry', async () => {
     const before = slow.requests
     const controller = new AbortController()
     setTimeout(() => controller.abort(), 100)
-    await assert.rejects(c.callLogs.all({}, { pageSize: 5, concurrency: 4, signal: controller.signal }), { name: 'AbortError' })
+    await assert.rejects(c.callLogs.all({ page_size: 5 }, { concurrency: 4, signal: controller.signal }), { name: 'AbortError' })
     await sleep(1200)
     assert.ok(slow.requests - before <= 1, `${slow.requests - before} requests after an abort of all()`)
   } finally {
@@ -53,7 +53,7 @@ test('ending a walk early drops its read-ahead', async () => {
   const slow = await ReferenceServer.start({ records: 100, latencyMs: 200 })
   try {
     const c = new Client({ token: slow.token, orgHandle: slow.orgHandle, baseUrl: slow.url })
-    for await (const record of c.callLogs.iterate({}, { pageSize: 10 })) {
+    for await (const record of c.callLogs.iterate({ page_size: 10 })) {
       assert.ok(record)
       break
     }
@@ -66,7 +66,7 @@ test('ending a walk early drops its read-ahead', async () => {
     assert.ok(after <= 2, `${after} requests for one page and its read-ahead`)
 
     const controller = new AbortController()
-    const walk = c.callLogs.iterate({}, { pageSize: 10, signal: controller.signal })
+    const walk = c.callLogs.iterate({ page_size: 10 }, { signal: controller.signal })
     await walk.next()
     controller.abort()
     await assert.rejects(async () => { for await (const _ of walk) assert.ok(_) }, { name: 'AbortError' })

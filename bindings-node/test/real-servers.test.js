@@ -32,17 +32,17 @@ async function withServer (options, body) {
 let expected
 
 test.before(async () => {
-  expected = await withServer({}, (server) => clientOf(server).callLogs.all({}, { pageSize: 1000 }))
+  expected = await withServer({}, (server) => clientOf(server).callLogs.all({ page_size: 1000 }))
   assert.equal(expected.length, RECORDS)
 })
 
 for (const [cap, asked] of [[100, 1000], [50, 200]]) {
   test(`a silent page_size cap of ${cap} is learned when ${asked} is asked for`, () => withServer({ pageSizeCap: cap }, async (server) => {
     const client = clientOf(server)
-    assert.deepEqual(await collect(client.callLogs.iterate({}, { pageSize: asked })), expected)
-    assert.deepEqual(await collect(client.callLogs.iterate({}, { pageSize: asked, limit: 170 })), expected.slice(0, 170))
-    assert.deepEqual(await client.callLogs.all({}, { pageSize: asked }), expected)
-    assert.deepEqual(await client.callLogs.all({}, { pageSize: asked, concurrency: 1 }), expected)
+    assert.deepEqual(await collect(client.callLogs.iterate({ page_size: asked })), expected)
+    assert.deepEqual(await collect(client.callLogs.iterate({ page_size: asked }, { limit: 170 })), expected.slice(0, 170))
+    assert.deepEqual(await client.callLogs.all({ page_size: asked }), expected)
+    assert.deepEqual(await client.callLogs.all({ page_size: asked }, { concurrency: 1 }), expected)
     const page = await client.callLogs.list({ page_size: asked })
     assert.deepEqual([page.page_size, page.data.length, page.hasNextPage()], [cap, cap, true])
     assert.deepEqual((await page.nextPage()).data, expected.slice(cap, 2 * cap))
@@ -60,8 +60,8 @@ for (const pastLast of ['empty', '400', '404']) {
   test(`a page past the last answered ${pastLast} leaves walks whole`, () => withServer({ pastLast, pageSizeCap: 100 }, async (server) => {
     const client = clientOf(server)
     for (const pageSize of [100, 523, 1000]) {
-      assert.deepEqual(await collect(client.callLogs.iterate({}, { pageSize })), expected)
-      assert.deepEqual(await client.callLogs.all({}, { pageSize }), expected)
+      assert.deepEqual(await collect(client.callLogs.iterate({ page_size: pageSize })), expected)
+      assert.deepEqual(await client.callLogs.all({ page_size: pageSize }), expected)
     }
   }))
 }
@@ -84,11 +84,11 @@ for (const [parameter, filters, value] of IGNORED) {
       assert.ok(!error.message.includes(server.token))
       return true
     }
-    await assert.rejects(collect(client.callLogs.iterate(filters, { pageSize: 50 })), check)
-    await assert.rejects(client.callLogs.all(filters, { pageSize: 1000 }), check)
+    await assert.rejects(collect(client.callLogs.iterate({ ...filters, page_size: 50 })), check)
+    await assert.rejects(client.callLogs.all({ ...filters, page_size: 1000 }), check)
     await assert.rejects(client.callLogs.list({ ...filters, page_size: 1000 }), check)
     const trusting = clientOf(server, { verifyFilters: false })
-    assert.equal((await trusting.callLogs.all(filters, { pageSize: 1000 })).length, RECORDS)
+    assert.equal((await trusting.callLogs.all({ ...filters, page_size: 1000 })).length, RECORDS)
   }))
 }
 
@@ -96,7 +96,7 @@ test('extraQuery and extraHeaders', () => withServer({}, async (server) => {
   const client = clientOf(server)
   const page = await client.callLogs.list({}, { extraQuery: { start_time: '03-02-2026 00:00:00' }, extraHeaders: { 'X-Trace': '1' } })
   assert.equal(page.count, RECORDS)
-  assert.equal((await collect(client.callLogs.iterate({}, { pageSize: 200, extraQuery: { sort: 'x' } }))).length, RECORDS)
+  assert.equal((await collect(client.callLogs.iterate({ page_size: 200 }, { extraQuery: { sort: 'x' } }))).length, RECORDS)
   await assert.rejects(client.callLogs.list({}, { extraQuery: { call_type: 'inbound' } }),
     (error) => error instanceof InvalidQueryError && error.parameter === 'extra_query')
   await assert.rejects(client.callLogs.all({}, { extraHeaders: { Authorization: 'Token other' } }),

@@ -1,26 +1,38 @@
 // Compiled with `tsc --noEmit` against the installed package: the typings describe real usage.
-import { Client, CallLog, CallLogPage, CallStatus, InvalidQueryError, APIStatusError } from 'unpod-calllogs'
+import { Writable } from 'node:stream'
+import { Client, CallLog, CallLogPage, CallStatus, CallType, InvalidQueryError, APIStatusError, ServerContractError, Response, WalkParams } from 'unpod-calllogs'
 import { ReferenceServer } from 'unpod-calllogs/testing'
 
 async function main (): Promise<void> {
   const server = await ReferenceServer.start({ records: 10, latencyMs: 0 })
   const client = new Client({ token: server.token, orgHandle: server.orgHandle, baseUrl: server.url, timeoutMs: 5000 })
-  const page: CallLogPage = await client.callLogs.list({ page_size: 5, start_date: new Date(), call_status: CallStatus.COMPLETED })
+  client.on('retry', ({ attempt, delayMs, error }) => console.log(attempt, delayMs, error))
+  client.on('response', (detail) => console.log(detail.status, detail.requestId))
+  const page: CallLogPage = await client.callLogs.list({ page_size: 5, start_date: new Date(), call_status: CallStatus.COMPLETED }, { timeoutMs: 1000, maxRetries: 0 })
+  const response: Response = page.response
+  const requestId: string | null = response.requestId ?? response.headers.get('x-request-id')
   const first: CallLog | undefined = page.data[0]
   const when: Date | undefined = first?.creation_time
+  const extra: Record<string, unknown> | undefined = first?.extra
   const next: CallLogPage | null = await page.nextPage()
-  for await (const log of client.callLogs.iterate({ call_type: 'inbound' }, { pageSize: 50, limit: 10 })) {
+  const params: WalkParams = { call_type: CallType.INBOUND, page_size: 50 }
+  for await (const log of client.callLogs.iterate(params, { limit: 10 })) {
     const duration: number = log.call_duration
     void duration
   }
   const all: CallLog[] = await client.callLogs.all({}, { concurrency: 4, signal: AbortSignal.timeout(1000) })
+  const written: number = await client.callLogs.export('calls.csv', { call_status: 'missed' })
+  await client.callLogs.export(new Writable(), {}, { format: 'ndjson', extraHeaders: { 'X-Trace': '1' } })
+  client.callLogs.stream({}, { format: 'csv' }).pipe(process.stdout)
+  const patient: Client = client.withOptions({ timeoutMs: 300_000, maxRetries: 5 })
   try {
     await client.callLogs.list({ page_size: 0 })
   } catch (error) {
     if (error instanceof InvalidQueryError) console.log(error.parameter)
     if (error instanceof APIStatusError) console.log(error.status, error.requestId)
+    if (error instanceof ServerContractError) console.log(error.violation, error.parameter)
   }
-  void when; void next; void all
+  void when; void next; void all; void requestId; void extra; void written; void patient
   await server.stop()
 }
 

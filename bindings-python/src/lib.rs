@@ -10,7 +10,7 @@ use futures_util::FutureExt;
 use pyo3::IntoPyObjectExt;
 use pyo3::prelude::*;
 use tokio::runtime::{Handle, Runtime};
-use unpod_calllogs::export::Format;
+use unpod_calllogs::export::{Exporter, Format};
 use unpod_calllogs::{
     CallLogPage, CallLogQuery, Client, ClientOptions, Error, Pager, PagerOptions, ResponseInfo,
 };
@@ -159,6 +159,15 @@ fn max_retries_of(py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<u32> {
     unpod_calllogs::max_retries_from(retries).map_err(|e| errors::to_py(py, e))
 }
 
+fn limit_of(py: Python<'_>, limit: Option<&Bound<'_, PyAny>>) -> PyResult<Option<u64>> {
+    limit
+        .map(|limit| {
+            let limit = number(py, "limit", limit)?;
+            unpod_calllogs::limit_from(limit).map_err(|e| errors::to_py(py, e))
+        })
+        .transpose()
+}
+
 fn format_of(py: Python<'_>, name: &str) -> PyResult<Format> {
     name.parse().map_err(|e| errors::to_py(py, e))
 }
@@ -215,6 +224,43 @@ impl NativePage {
     }
 }
 
+/// A walk written out as a file; `None` once closed.
+#[pyclass(frozen, module = "unpod_calllogs._native")]
+struct NativeExporter {
+    exporter: Arc<tokio::sync::Mutex<Option<Exporter>>>,
+}
+
+async fn next_chunk(
+    exporter: &tokio::sync::Mutex<Option<Exporter>>,
+) -> Result<Option<(usize, Bytes)>, Error> {
+    let mut exporter = exporter.lock().await;
+    let Some(exporter) = exporter.as_mut() else {
+        return Ok(None);
+    };
+    let chunk = exporter.next_chunk().await?;
+    Ok(chunk.map(|(records, text)| (records, Bytes(text))))
+}
+
+#[pymethods]
+impl NativeExporter {
+    /// The next piece of the file and its number of records; `None` once all is written.
+    fn next_chunk(&self, py: Python<'_>) -> PyResult<Option<(usize, Bytes)>> {
+        let exporter = self.exporter.clone();
+        wait(py, async move { next_chunk(&exporter).await })
+    }
+
+    fn next_chunk_async(&self, settle: Py<PyAny>) -> NativeTask {
+        let exporter = self.exporter.clone();
+        awaitable(settle, async move { next_chunk(&exporter).await })
+    }
+
+    /// Ends the export: a page being read ahead is dropped and nothing more is sent.
+    fn close(&self) {
+        let exporter = self.exporter.clone();
+        runtime().spawn(async move { exporter.lock().await.take() });
+    }
+}
+
 /// A walk over pages; `None` once closed.
 #[pyclass(frozen, module = "unpod_calllogs._native")]
 struct NativePager {
@@ -229,27 +275,6 @@ async fn next_records(
         return Ok(None);
     };
     Ok(pager.next_page().await?.map(records))
-}
-
-/// The next page of a walk written in `format` (after the format's header on the first page),
-/// with its number of records; `None` after the last.
-async fn next_text(
-    pager: &tokio::sync::Mutex<Option<Pager>>,
-    format: Format,
-) -> Result<Option<(usize, Bytes)>, Error> {
-    let mut guard = pager.lock().await;
-    let Some(walk) = guard.as_mut() else {
-        return Ok(None);
-    };
-    let first = walk.count().is_none();
-    let Some(page) = walk.next_page().await? else {
-        // Ended: an empty walk still writes its header, once.
-        *guard = None;
-        return Ok(first.then(|| (0, Bytes(format.header()))));
-    };
-    let mut text = if first { format.header() } else { Vec::new() };
-    format.write(&page, &mut text);
-    Ok(Some((page.len(), Bytes(text))))
 }
 
 /// Bytes that reach Python as `bytes` (a `Vec<u8>` would become a list).
@@ -395,13 +420,10 @@ impl NativeClient {
         read_ahead: bool,
         after: Option<&NativePage>,
     ) -> PyResult<NativePager> {
-        let limit = limit
-            .map(|limit| {
-                let limit = number(py, "limit", limit)?;
-                unpod_calllogs::limit_from(limit).map_err(|e| errors::to_py(py, e))
-            })
-            .transpose()?;
-        let options = PagerOptions { limit, read_ahead };
+        let options = PagerOptions {
+            limit: limit_of(py, limit)?,
+            read_ahead,
+        };
         guarded(py, || {
             let pager = match after {
                 Some(after) => self
@@ -449,6 +471,28 @@ impl NativeClient {
             let all = client.call_logs().collect_all(query, concurrency).await?;
             Ok(records(all))
         }))
+    }
+
+    /// The records of a walk written out in `format` (`csv` or `ndjson`).
+    fn exporter(
+        &self,
+        py: Python<'_>,
+        pairs: QueryArgs<'_>,
+        limit: Option<&Bound<'_, PyAny>>,
+        format: &str,
+    ) -> PyResult<NativeExporter> {
+        let format = format_of(py, format)?;
+        let options = PagerOptions {
+            limit: limit_of(py, limit)?,
+            read_ahead: true,
+        };
+        let query = query(py, pairs)?;
+        guarded(py, || {
+            let pager = self.client.call_logs().pages_with(query, options);
+            Ok(NativeExporter {
+                exporter: Arc::new(tokio::sync::Mutex::new(Some(Exporter::new(pager, format)))),
+            })
+        })
     }
 
     /// Every matching record (fetched as `all` does) as Arrow columns.
@@ -560,27 +604,6 @@ impl NativePager {
     fn next_page_async(&self, settle: Py<PyAny>) -> NativeTask {
         let pager = self.pager.clone();
         awaitable(settle, async move { next_records(&pager).await })
-    }
-
-    /// The next page written in `format` (`csv` or `ndjson`), as bytes; `None` after the last.
-    fn next_text(&self, py: Python<'_>, format: &str) -> PyResult<Option<(usize, Bytes)>> {
-        let format = format_of(py, format)?;
-        let pager = self.pager.clone();
-        wait(py, async move { next_text(&pager, format).await })
-    }
-
-    fn next_text_async(
-        &self,
-        py: Python<'_>,
-        format: &str,
-        settle: Py<PyAny>,
-    ) -> PyResult<NativeTask> {
-        let format = format_of(py, format)?;
-        let pager = self.pager.clone();
-        Ok(awaitable(
-            settle,
-            async move { next_text(&pager, format).await },
-        ))
     }
 
     /// Ends the walk: a page being read ahead is dropped and nothing more is sent.
@@ -754,7 +777,17 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<NativeReferenceServer>()?;
     m.add_class::<PyCallLog>()?;
     m.add_class::<NativeTable>()?;
+    m.add_class::<NativeExporter>()?;
     m.add("EXPORT_FORMATS", Format::NAMES.to_vec())?;
+    m.add(
+        "REFERENCE_DEFAULT_RECORDS",
+        calllogs_reference::DEFAULT_RECORDS,
+    )?;
+    m.add("REFERENCE_DEFAULT_SEED", calllogs_reference::DEFAULT_SEED)?;
+    m.add(
+        "REFERENCE_DEFAULT_RETRY_AFTER",
+        calllogs_reference::DEFAULT_RETRY_AFTER_SECS,
+    )?;
     m.add_function(wrap_pyfunction!(records_from_json, m)?)?;
     Ok(())
 }

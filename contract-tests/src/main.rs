@@ -52,10 +52,10 @@ struct ServeArgs {
     #[arg(long, default_value = "127.0.0.1")]
     host: std::net::IpAddr,
     /// How many records to generate for the organization.
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, default_value_t = calllogs_reference::DEFAULT_RECORDS)]
     records: usize,
     /// Seed of the generated records and of the knobs' random decisions.
-    #[arg(long, default_value_t = 42)]
+    #[arg(long, default_value_t = calllogs_reference::DEFAULT_SEED)]
     seed: u64,
     /// When the generated history ends: `now` (so that "the last week" holds calls) or an ISO
     /// 8601 date or date-time (default 2026-03-01, so that runs repeat).
@@ -80,7 +80,7 @@ struct ServeArgs {
     #[arg(long, default_value_t = 0.0, value_parser = cli_run::share, allow_negative_numbers = true)]
     throttle_rate: f64,
     /// Retry-After of 429 answers, in seconds.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = calllogs_reference::DEFAULT_RETRY_AFTER_SECS)]
     retry_after: u64,
     /// New calls added before each request is answered.
     #[arg(long, default_value_t = 0)]

@@ -5,6 +5,7 @@ use std::str::FromStr;
 
 use crate::error::Error;
 use crate::model::{CALL_LOG_FIELDS, CallLog, format_timestamp, whole_seconds};
+use crate::pagination::Pager;
 
 /// A text format for a walk's records.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -108,5 +109,44 @@ fn csv_cell(text: &str, out: &mut Vec<u8>) {
         out.push(b'"');
     } else {
         out.extend_from_slice(text.as_bytes());
+    }
+}
+
+/// A walk written out page by page: the format's header first (also when nothing matches), then
+/// each page's records. Memory stays at one page.
+#[derive(Debug)]
+pub struct Exporter {
+    pager: Pager,
+    format: Format,
+    header_written: bool,
+}
+
+impl Exporter {
+    /// Writes the records `pager` walks in `format`.
+    pub fn new(pager: Pager, format: Format) -> Self {
+        Self {
+            pager,
+            format,
+            header_written: false,
+        }
+    }
+
+    /// The next piece of the file and the number of records in it; `None` once all is written.
+    pub async fn next_chunk(&mut self) -> Result<Option<(usize, Vec<u8>)>, Error> {
+        let page = self.pager.next_page().await?;
+        let mut text = if self.header_written {
+            Vec::new()
+        } else {
+            self.header_written = true;
+            self.format.header()
+        };
+        match page {
+            Some(records) => {
+                self.format.write(&records, &mut text);
+                Ok(Some((records.len(), text)))
+            }
+            None if text.is_empty() => Ok(None),
+            None => Ok(Some((0, text))),
+        }
     }
 }

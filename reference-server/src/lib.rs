@@ -21,7 +21,8 @@ pub mod store;
 
 pub use fault::{Fault, UnknownFault};
 pub use server::{
-    DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_ORG_HANDLE, DEFAULT_TOKEN,
-    Emulation, FOREIGN_ORG_HANDLE, FOREIGN_RECORDS, FOREIGN_TOKEN, Filter, Knobs, PastLast,
-    Records, ServerConfig, ServerHandle, StartError, start,
+    DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_ORG_HANDLE, DEFAULT_RECORDS,
+    DEFAULT_RETRY_AFTER_SECS, DEFAULT_SEED, DEFAULT_TOKEN, Emulation, FOREIGN_ORG_HANDLE,
+    FOREIGN_RECORDS, FOREIGN_TOKEN, Filter, Knobs, PastLast, Records, ServerConfig, ServerHandle,
+    StartError, start,
 };

@@ -135,9 +135,16 @@ impl std::str::FromStr for Filter {
     }
 }
 
+/// How many records the server generates unless told (the CLI, both bindings' `ReferenceServer`).
+pub const DEFAULT_RECORDS: usize = 1000;
+/// The seed of the generated data unless told.
+pub const DEFAULT_SEED: u64 = 42;
+/// The `Retry-After` of 429 answers unless told, in seconds.
+pub const DEFAULT_RETRY_AFTER_SECS: u64 = 1;
+
 /// Behaviour for client tests: slowness, failures, throttling, calls arriving during a walk, and
 /// the ways real servers are known to paginate and filter differently from the contract.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Knobs {
     /// Added before every answer.
     pub latency: Duration,
@@ -173,6 +180,29 @@ pub struct Knobs {
     /// Records as the real server sends them: fields the contract does not define, and
     /// `call_duration` with a fraction.
     pub real_world_records: bool,
+}
+
+impl Default for Knobs {
+    /// A server that behaves: no latency, no failures, the contract's pagination and filters.
+    fn default() -> Self {
+        Self {
+            latency: Duration::ZERO,
+            error_rate: 0.0,
+            throttle_rate: 0.0,
+            retry_after_secs: DEFAULT_RETRY_AFTER_SECS,
+            script: Vec::new(),
+            live_inserts: 0,
+            page_size_cap: None,
+            default_page_size: None,
+            past_last: PastLast::default(),
+            ignored_filters: Vec::new(),
+            legacy_date_params: false,
+            case_insensitive_enums: false,
+            page_size_unbounded: false,
+            required_header: None,
+            real_world_records: false,
+        }
+    }
 }
 
 /// Everything the server is started with.

@@ -306,40 +306,40 @@ def _export_format(destination: Union[str, os.PathLike[str], IO[bytes]], format:
     return by_suffix[suffix]
 
 
-def _export(pager: _native.NativePager, destination: Union[str, os.PathLike[str], IO[bytes]], format: str) -> int:
-    written = 0
+def _export(exporter: _native.NativeExporter, destination: Union[str, os.PathLike[str], IO[bytes]]) -> int:
     if isinstance(destination, (str, os.PathLike)):
         with open(destination, "wb") as file:
-            return _export(pager, file, format)
+            return _export(exporter, file)
+    written = 0
     try:
         while True:
-            chunk = pager.next_text(format)
+            chunk = exporter.next_chunk()
             if chunk is None:
                 return written
             records, text = chunk
             destination.write(text)
             written += records
     finally:
-        pager.close()
+        exporter.close()
 
 
 async def _export_async(
-    pager: _native.NativePager, destination: Union[str, os.PathLike[str], IO[bytes]], format: str
+    exporter: _native.NativeExporter, destination: Union[str, os.PathLike[str], IO[bytes]]
 ) -> int:
     if isinstance(destination, (str, os.PathLike)):
         with open(destination, "wb") as file:
-            return await _export_async(pager, file, format)
+            return await _export_async(exporter, file)
     written = 0
     try:
         while True:
-            chunk = await _call(lambda settle: pager.next_text_async(format, settle))
+            chunk = await _call(exporter.next_chunk_async)
             if chunk is None:
                 return written
             records, text = chunk
             destination.write(text)
             written += records
     finally:
-        pager.close()
+        exporter.close()
 
 
 class CallLogs:
@@ -387,9 +387,8 @@ class CallLogs:
         """Writes every matching record to a path or a binary file, page by page in constant
         memory, as CSV or NDJSON (`format`, else from the path's suffix: `.csv`, `.ndjson`,
         `.jsonl`). Returns the number of records written."""
-        format = _export_format(destination, format)  # type: ignore[assignment]
-        pager = self._client.pager(_query("export", None, page_size, params), limit, True)
-        return _export(pager, destination, str(format))
+        query = _query("export", None, page_size, params)
+        return _export(self._client.exporter(query, limit, _export_format(destination, format)), destination)
 
     def to_arrow(
         self,
@@ -474,9 +473,9 @@ class AsyncCallLogs:
         **params: Unpack[CallLogParams],
     ) -> int:
         """`CallLogs.export`, awaited: the number of records written."""
-        format = _export_format(destination, format)  # type: ignore[assignment]
-        pager = self._client.pager(_query("export", None, page_size, params), limit, True)
-        return await _export_async(pager, destination, str(format))
+        query = _query("export", None, page_size, params)
+        exporter = self._client.exporter(query, limit, _export_format(destination, format))
+        return await _export_async(exporter, destination)
 
     async def to_arrow(
         self,

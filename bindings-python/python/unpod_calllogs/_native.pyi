@@ -21,12 +21,16 @@ __all__ = [
     "CALL_STATUSES",
     "ERROR_KINDS",
     "EXPORT_FORMATS",
+    "REFERENCE_DEFAULT_RECORDS",
+    "REFERENCE_DEFAULT_SEED",
+    "REFERENCE_DEFAULT_RETRY_AFTER",
     "NativeClient",
     "NativePage",
     "NativePager",
     "NativeReferenceServer",
     "NativeTask",
     "NativeTable",
+    "NativeExporter",
     "CallLog",
     "records_from_json",
 ]
@@ -40,6 +44,9 @@ CALL_TYPES: List[str]
 CALL_STATUSES: List[str]
 ERROR_KINDS: List[str]
 EXPORT_FORMATS: List[str]
+REFERENCE_DEFAULT_RECORDS: int
+REFERENCE_DEFAULT_SEED: int
+REFERENCE_DEFAULT_RETRY_AFTER: int
 
 @final
 class CallLog:
@@ -110,8 +117,12 @@ class NativeTask:
 class NativePager:
     def next_page(self) -> Optional[List[CallLog]]: ...
     def next_page_async(self, settle: _Settle) -> NativeTask: ...
-    def next_text(self, format: str) -> Optional[Tuple[int, bytes]]: ...
-    def next_text_async(self, format: str, settle: _Settle) -> NativeTask: ...
+    def close(self) -> None: ...
+
+@final
+class NativeExporter:
+    def next_chunk(self) -> Optional[Tuple[int, bytes]]: ...
+    def next_chunk_async(self, settle: _Settle) -> NativeTask: ...
     def close(self) -> None: ...
 
 @final
@@ -150,6 +161,7 @@ class NativeClient:
     ) -> NativePager: ...
     def all(self, pairs: _Query, concurrency: int) -> List[CallLog]: ...
     def all_async(self, pairs: _Query, concurrency: int, settle: _Settle) -> NativeTask: ...
+    def exporter(self, pairs: _Query, limit: Optional[int], format: str) -> NativeExporter: ...
     def table(self, pairs: _Query, concurrency: int) -> NativeTable: ...
     def table_async(self, pairs: _Query, concurrency: int, settle: _Settle) -> NativeTask: ...
 

@@ -32,13 +32,13 @@ class ReferenceServer:
 
     def __init__(
         self,
-        records: int = 1000,
-        seed: int = 42,
+        records: int = _native.REFERENCE_DEFAULT_RECORDS,
+        seed: int = _native.REFERENCE_DEFAULT_SEED,
         *,
         latency: float = 0.0,
         error_rate: float = 0.0,
         throttle_rate: float = 0.0,
-        retry_after: int = 1,
+        retry_after: int = _native.REFERENCE_DEFAULT_RETRY_AFTER,
         script: Optional[List[int]] = None,
         live_inserts: int = 0,
         fault: Optional[str] = None,
