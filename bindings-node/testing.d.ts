@@ -1,12 +1,22 @@
+/** How the reference server behaves. */
 export interface ReferenceServerOptions {
+  /** How many records the organization has (default 1000). */
   records?: number
+  /** The seed of the generated data and of every random decision (default 42). */
   seed?: number
+  /** Milliseconds added before every answer. */
   latencyMs?: number
+  /** The share (0 to 1) of requests answered 500 or 503. */
   errorRate?: number
+  /** The share (0 to 1) of requests answered 429. */
   throttleRate?: number
+  /** The `Retry-After` of 429 answers, in seconds (default 1). */
   retryAfter?: number
+  /** Statuses of the first answers, in order (e.g. `[503, 429]`), before normal service. */
   script?: number[]
+  /** New calls added before each answer. */
   liveInserts?: number
+  /** A named contract violation (`calllogs-contract serve --list-faults`). */
   fault?: string
   /** Serve at most this many records a page, silently (Django REST framework's `max_page_size`). */
   pageSizeCap?: number
@@ -22,11 +32,18 @@ export interface ReferenceServerOptions {
 
 /** The reference server of the call-logs API, in process, on 127.0.0.1. */
 export declare class ReferenceServer {
+  /** Starts a server on 127.0.0.1, on a free port. */
   static start(options?: ReferenceServerOptions): Promise<ReferenceServer>
+  /** The base URL, e.g. `http://127.0.0.1:41234`. */
   readonly url: string
+  /** The token that reads the organization. */
   readonly token: string
+  /** The organization's handle. */
   readonly orgHandle: string
+  /** How many requests it has answered. */
   readonly requests: number
+  /** The most requests it was answering at one time. */
   readonly peakConcurrency: number
+  /** Stops the server. */
   stop(): Promise<void>
 }

@@ -224,6 +224,12 @@ impl NativePage {
     }
 }
 
+/// Empties a walk's slot on the runtime (waiting for a call in progress to finish with it), which
+/// drops the walk and its read-ahead.
+fn close_later<T: Send + 'static>(slot: Arc<tokio::sync::Mutex<Option<T>>>) {
+    runtime().spawn(async move { slot.lock().await.take() });
+}
+
 /// A walk written out as a file; `None` once closed.
 #[pyclass(frozen, module = "unpod_calllogs._native")]
 struct NativeExporter {
@@ -256,8 +262,7 @@ impl NativeExporter {
 
     /// Ends the export: a page being read ahead is dropped and nothing more is sent.
     fn close(&self) {
-        let exporter = self.exporter.clone();
-        runtime().spawn(async move { exporter.lock().await.take() });
+        close_later(self.exporter.clone());
     }
 }
 
@@ -608,8 +613,7 @@ impl NativePager {
 
     /// Ends the walk: a page being read ahead is dropped and nothing more is sent.
     fn close(&self) {
-        let pager = self.pager.clone();
-        runtime().spawn(async move { pager.lock().await.take() });
+        close_later(self.pager.clone());
     }
 }
 
