@@ -42,7 +42,7 @@ const FILTERS = ['start_date', 'end_date', 'call_type', 'call_status']
 const LIST_PARAMS = ['page', 'page_size', ...FILTERS]
 const WALK_PARAMS = ['page_size', ...FILTERS]
 const REQUEST_OPTIONS = ['signal', 'timeoutMs', 'maxRetries', 'extraQuery', 'extraHeaders']
-const WALK_OPTIONS = [...REQUEST_OPTIONS, 'limit']
+const WALK_OPTIONS = [...REQUEST_OPTIONS, 'limit', 'prefetch']
 const ALL_OPTIONS = [...REQUEST_OPTIONS, 'concurrency']
 const EXPORT_OPTIONS = [...WALK_OPTIONS, 'format']
 const STREAM_OPTIONS = EXPORT_OPTIONS
@@ -180,7 +180,7 @@ class CallLogPage {
   /** Every record from this page to the last one, fetched as needed. */
   async * [Symbol.asyncIterator] () {
     yield * this.data
-    yield * walk(mapped(() => this._client.pager(NO_QUERY, null, this._native)))
+    yield * walk(mapped(() => this._client.pager(NO_QUERY, null, null, this._native)))
   }
 }
 
@@ -239,11 +239,15 @@ class CallLogs {
     return new CallLogPage(this._client, page)
   }
 
-  /** Every matching record, page after page, in constant memory; at most `limit`. */
+  /**
+   * Every matching record in server order, in memory bounded by the window; at most `limit`.
+   * `prefetch` pages (default 4, the concurrency of `all`) are requested while one is read; 0
+   * fetches one page at a time. Leaving the loop early or aborting stops every request in flight.
+   */
   iterate (params = {}, options = {}) {
-    const { limit, signal } = only('iterate', 'options', options, WALK_OPTIONS)
+    const { limit, signal, prefetch } = only('iterate', 'options', options, WALK_OPTIONS)
     const request = walkQuery('iterate', params, options)
-    const pager = mapped(() => this._client.pager(request, typed('limit', limit, 'number') ?? null))
+    const pager = mapped(() => this._client.pager(request, typed('limit', limit, 'number') ?? null, typed('prefetch', prefetch, 'number') ?? null))
     return walk(pager, signal)
   }
 
@@ -261,13 +265,13 @@ class CallLogs {
    * written. A stream given is not ended.
    */
   async export (destination, params = {}, options = {}) {
-    const { limit, signal, format } = only('export', 'options', options, EXPORT_OPTIONS)
+    const { limit, signal, format, prefetch } = only('export', 'options', options, EXPORT_OPTIONS)
     if (typeof destination !== 'string' && typeof destination?.write !== 'function') {
       throw new ConfigError(`export writes to a path or a writable stream (got ${kindOf(destination)})`)
     }
     const request = walkQuery('export', params, options)
     const chosen = exportFormat(destination, format)
-    const exporter = mapped(() => this._client.exporter(request, typed('limit', limit, 'number') ?? null, chosen))
+    const exporter = mapped(() => this._client.exporter(request, typed('limit', limit, 'number') ?? null, typed('prefetch', prefetch, 'number') ?? null, chosen))
     if (typeof destination !== 'string') return writeAll(chunks(exporter, signal), destination)
     const file = fs.createWriteStream(destination)
     try {
@@ -286,14 +290,14 @@ class CallLogs {
    * NDJSON with it. Destroying the stream stops every request.
    */
   stream (params = {}, options = {}) {
-    const { limit, signal, format } = only('stream', 'options', options, STREAM_OPTIONS)
+    const { limit, signal, format, prefetch } = only('stream', 'options', options, STREAM_OPTIONS)
     if (format === undefined) {
       const { format: _, ...walkOptions } = options
       return Readable.from(this.iterate(params, walkOptions))
     }
     const request = walkQuery('stream', params, options)
     const chosen = exportFormat(undefined, format)
-    const exporter = mapped(() => this._client.exporter(request, typed('limit', limit, 'number') ?? null, chosen))
+    const exporter = mapped(() => this._client.exporter(request, typed('limit', limit, 'number') ?? null, typed('prefetch', prefetch, 'number') ?? null, chosen))
     return Readable.from((async function * () {
       for await (const { text } of chunks(exporter, signal)) yield text
     })(), { objectMode: false })

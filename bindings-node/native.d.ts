@@ -32,10 +32,13 @@ export declare class NativeClient {
   list(query: NativeQuery, cancel?: NativeCancel | undefined | null): Promise<NativePage>
   /** The page after `after`, or `null` after the last. */
   nextPage(after: NativePage, cancel?: NativeCancel | undefined | null): Promise<NativePage | null>
-  /** A walk of a query's pages (read-ahead on), or of the pages after `after` when given. */
-  pager(query: NativeQuery, limit?: number | undefined | null, after?: NativePage | undefined | null): NativePager
+  /**
+   * A walk of a query's pages with `prefetch` pages requested ahead (default 4), or of the
+   * pages after `after` when given.
+   */
+  pager(query: NativeQuery, limit?: number | undefined | null, prefetch?: number | undefined | null, after?: NativePage | undefined | null): NativePager
   /** The records of a walk written out in `format` (`csv` or `ndjson`), page by page. */
-  exporter(query: NativeQuery, limit: number | undefined | null, format: string): NativeExporter
+  exporter(query: NativeQuery, limit: number | undefined | null, prefetch: number | undefined | null, format: string): NativeExporter
   /** Every matching record, as UTF-8 JSON; pages after the first fetched `concurrency` at a time. */
   all(query: NativeQuery, concurrency: number, cancel?: NativeCancel | undefined | null): Promise<Buffer>
 }
@@ -103,6 +106,8 @@ export interface Constants {
   defaultWalkPageSize: number
   /** Pages `all` fetches at once unless given. */
   defaultConcurrency: number
+  /** Pages a walk requests ahead unless given. */
+  defaultPrefetch: number
   /** The documented `call_type` values. */
   callTypes: Array<string>
   /** The documented `call_status` values. */
@@ -215,6 +220,10 @@ export interface NativeServerOptions {
   ignoreFilters?: Array<string>
   /** When the generated history ends: `now`, or an ISO 8601 date or date-time. */
   endAt?: string
+  /** Compress answers with gzip when the request allows it. */
+  compression?: boolean
+  /** Bytes a second each connection may send. */
+  bandwidth?: number
 }
 
 /** The records of a page body as the endpoint sends it, as UTF-8 JSON for JavaScript. */

@@ -26,6 +26,10 @@ export interface ReferenceServerOptions {
   pastLast?: 'empty' | '400' | '404'
   /** When the generated history ends (default 2026-03-01, so that runs repeat); `'now'` makes "the last week" hold calls. */
   endAt?: 'now' | Date | string
+  /** Compress answers with gzip when the request allows it. */
+  compression?: boolean
+  /** Bytes a second each connection may send: a slow link (2,500,000 is 20 Mbit/s). */
+  bandwidth?: number
   /** Filters accepted and not applied. */
   ignoreFilters?: Array<'call_type' | 'call_status' | 'start_date' | 'end_date'>
 }

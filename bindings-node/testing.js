@@ -14,7 +14,8 @@ class ReferenceServer {
 
   /**
    * Starts a server: `{ records, seed, latencyMs, errorRate, throttleRate, retryAfter, script, liveInserts, fault }`,
-   * and the ways real servers paginate and filter: `{ pageSizeCap, defaultPageSize, pastLast, ignoreFilters }`.
+   * the ways real servers paginate and filter: `{ pageSizeCap, defaultPageSize, pastLast, ignoreFilters }`,
+   * and a real link: `{ compression, bandwidth }`.
    */
   static async start (options = {}) {
     const endAt = options.endAt instanceof Date ? options.endAt.toISOString() : options.endAt

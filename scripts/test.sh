@@ -45,11 +45,13 @@ print('the wheel works on its own')
 echo "== Python: the benchmark program runs (one small round; its times mean nothing here)"
 "$here/.venv/bin/python" bindings-python/bench/bench.py --records 2000 --rounds 1 --memory-records 0 >/dev/null
 "$here/.venv/bin/python" bindings-python/bench/dataframe.py --records 2000 --rounds 1 >/dev/null
+"$here/.venv/bin/python" bindings-python/bench/walks.py --records 2000 --rounds 1 --latency-ms 0,5 \
+    --bandwidth 2500000 --compress --server "$here/target/debug/calllogs-contract" >/dev/null
 
 echo "== Node: build the addon, check the generated native.d.ts, pack"
 tgz=$(CHECK_GENERATED=1 bash scripts/node-env.sh | tail -n 1)
 mkdir "$elsewhere/node"
-cp -r bindings-node/test bindings-node/bench/bench.js "$elsewhere/node/"
+cp -r bindings-node/test bindings-node/bench/bench.js bindings-node/bench/walks.js "$elsewhere/node/"
 (
     cd "$elsewhere/node"
     npm init -y >/dev/null
@@ -60,5 +62,7 @@ cp -r bindings-node/test bindings-node/bench/bench.js "$elsewhere/node/"
     node --test test/
     echo "== Node: the benchmark program runs (one small round; its times mean nothing here)"
     node bench.js 2000 1 0 >/dev/null
+    node walks.js --records 2000 --rounds 1 --latency-ms 0,5 --bandwidth 2500000 --compress \
+        --server "$here/target/debug/calllogs-contract" >/dev/null
 )
 rm -rf "$elsewhere"

@@ -59,6 +59,8 @@ pub struct Constants {
     pub default_walk_page_size: u32,
     /// Pages `all` fetches at once unless given.
     pub default_concurrency: u32,
+    /// Pages a walk requests ahead unless given.
+    pub default_prefetch: u32,
     /// The documented `call_type` values.
     pub call_types: Vec<String>,
     /// The documented `call_status` values.
@@ -78,6 +80,7 @@ pub fn constants() -> Constants {
         default_max_retries: unpod_calllogs::retry::DEFAULT_MAX_RETRIES,
         default_walk_page_size: unpod_calllogs::DEFAULT_WALK_PAGE_SIZE,
         default_concurrency: unpod_calllogs::DEFAULT_CONCURRENCY as u32,
+        default_prefetch: unpod_calllogs::DEFAULT_PREFETCH as u32,
         call_types: strings(
             unpod_calllogs::CallType::DOCUMENTED
                 .iter()
@@ -475,12 +478,14 @@ impl NativeClient {
         .await
     }
 
-    /// A walk of a query's pages (read-ahead on), or of the pages after `after` when given.
+    /// A walk of a query's pages with `prefetch` pages requested ahead (default 4), or of the
+    /// pages after `after` when given.
     #[napi(catch_unwind)]
     pub fn pager(
         &self,
         query: NativeQuery,
         limit: Option<f64>,
+        prefetch: Option<f64>,
         after: Option<&NativePage>,
     ) -> Result<NativePager> {
         let options = PagerOptions {
@@ -488,7 +493,12 @@ impl NativeClient {
                 .map(unpod_calllogs::limit_from)
                 .transpose()
                 .map_err(to_js)?,
-            read_ahead: true,
+            prefetch: prefetch
+                .map_or(
+                    Ok(unpod_calllogs::DEFAULT_PREFETCH),
+                    unpod_calllogs::prefetch_from,
+                )
+                .map_err(to_js)?,
         };
         let pager = match after {
             Some(after) => self
@@ -512,10 +522,11 @@ impl NativeClient {
         &self,
         query: NativeQuery,
         limit: Option<f64>,
+        prefetch: Option<f64>,
         format: String,
     ) -> Result<NativeExporter> {
         let format: Format = format.parse().map_err(to_js)?;
-        let pager = self.pager(query, limit, None)?;
+        let pager = self.pager(query, limit, prefetch, None)?;
         let pager = pager.pager.into_inner().ok_or_else(|| {
             to_js(unpod_calllogs::Error::Config(
                 "the walk is closed".to_owned(),
@@ -676,6 +687,10 @@ pub struct NativeServerOptions {
     pub ignore_filters: Option<Vec<String>>,
     /// When the generated history ends: `now`, or an ISO 8601 date or date-time.
     pub end_at: Option<String>,
+    /// Compress answers with gzip when the request allows it.
+    pub compression: Option<bool>,
+    /// Bytes a second each connection may send.
+    pub bandwidth: Option<f64>,
 }
 
 /// The reference server, in process, for tests.
@@ -734,6 +749,8 @@ impl NativeReferenceServer {
                 .map(|name| name.parse())
                 .collect::<std::result::Result<_, _>>()
                 .map_err(invalid)?,
+            compression: options.compression.unwrap_or(false),
+            bandwidth: options.bandwidth.map(|rate| rate as u64),
             ..calllogs_reference::Knobs::default()
         };
         let mut config = calllogs_reference::ServerConfig::with_knobs(

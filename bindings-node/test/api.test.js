@@ -251,7 +251,7 @@ test('awkward values and unknown fields survive the CSV export', async () => {
 test('destroying a stream stops the walk', async () => {
   const server = await ReferenceServer.start({ records: 2000, latencyMs: 20 })
   try {
-    const stream = clientOf(server).callLogs.stream({ page_size: 10 }, { format: 'ndjson' })
+    const stream = clientOf(server).callLogs.stream({ page_size: 10 }, { format: 'ndjson', prefetch: 2 })
     for await (const chunk of stream) {
       assert.ok(chunk.length > 0)
       break
@@ -260,7 +260,8 @@ test('destroying a stream stops the walk', async () => {
     const settled = server.requests
     await sleep(300)
     assert.equal(server.requests, settled, 'nothing more is asked for')
-    assert.ok(settled <= 3, `${settled} requests`)
+    // Page 1, the page the Readable buffers ahead of its reader, and the window of 2 after it.
+    assert.ok(settled <= 4, `${settled} requests`)
   } finally {
     await server.stop()
   }

@@ -14,7 +14,7 @@ const {
   Client, CallLogPage, CallStatus, CallType, recordsFromJson,
   CallLogsError, APIError, APIStatusError, BadRequestError, AuthenticationError, PermissionDeniedError,
   NotFoundError, RateLimitError, InternalServerError, APIConnectionError, APITimeoutError, DecodeError,
-  InvalidQueryError
+  InvalidQueryError, ConfigError
 } = calllogs
 
 let server
@@ -108,7 +108,12 @@ test('every filter selects exactly the matching records', async () => {
 
 test('iterate walks every page in order, with a limit', async () => {
   for (const pageSize of [1, 7, 100, 1000]) {
-    assert.deepEqual(await collect(client.callLogs.iterate({ page_size: pageSize })), everything)
+    for (const prefetch of [undefined, 0, 1, 4, 64]) {
+      assert.deepEqual(await collect(client.callLogs.iterate({ page_size: pageSize }, { prefetch })), everything)
+    }
+  }
+  for (const prefetch of [-1, 65, 1.5, '4', NaN]) {
+    assert.throws(() => client.callLogs.iterate({}, { prefetch }), ConfigError)
   }
   assert.deepEqual(await collect(client.callLogs.iterate({ page_size: 30 }, { limit: 45 })), everything.slice(0, 45))
   const missed = await collect(client.callLogs.iterate({ call_status: 'missed', page_size: 33 }))

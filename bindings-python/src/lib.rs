@@ -190,6 +190,11 @@ fn number(py: Python<'_>, setting: &str, value: &Bound<'_, PyAny>) -> PyResult<f
     ))
 }
 
+fn prefetch_of(py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<usize> {
+    let prefetch = number(py, "prefetch", value)?;
+    unpod_calllogs::prefetch_from(prefetch).map_err(|e| errors::to_py(py, e))
+}
+
 fn concurrency_of(py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<usize> {
     let concurrency = number(py, "concurrency", value)?;
     unpod_calllogs::concurrency_from(concurrency).map_err(|e| errors::to_py(py, e))
@@ -416,18 +421,18 @@ impl NativeClient {
     }
 
     /// A walk of the query's pages, or of the pages after `after` when given.
-    #[pyo3(signature = (pairs, limit, read_ahead, after=None))]
+    #[pyo3(signature = (pairs, limit, prefetch, after=None))]
     fn pager(
         &self,
         py: Python<'_>,
         pairs: QueryArgs<'_>,
         limit: Option<&Bound<'_, PyAny>>,
-        read_ahead: bool,
+        prefetch: &Bound<'_, PyAny>,
         after: Option<&NativePage>,
     ) -> PyResult<NativePager> {
         let options = PagerOptions {
             limit: limit_of(py, limit)?,
-            read_ahead,
+            prefetch: prefetch_of(py, prefetch)?,
         };
         guarded(py, || {
             let pager = match after {
@@ -484,12 +489,13 @@ impl NativeClient {
         py: Python<'_>,
         pairs: QueryArgs<'_>,
         limit: Option<&Bound<'_, PyAny>>,
+        prefetch: &Bound<'_, PyAny>,
         format: &str,
     ) -> PyResult<NativeExporter> {
         let format = format_of(py, format)?;
         let options = PagerOptions {
             limit: limit_of(py, limit)?,
-            read_ahead: true,
+            prefetch: prefetch_of(py, prefetch)?,
         };
         let query = query(py, pairs)?;
         guarded(py, || {
@@ -631,7 +637,7 @@ impl NativeReferenceServer {
     // One argument per keyword of the Python constructor.
     #[allow(clippy::too_many_arguments)]
     #[new]
-    #[pyo3(signature = (records, seed, latency, error_rate, throttle_rate, retry_after, script, live_inserts, fault, page_size_cap, default_page_size, past_last, ignore_filters, end_at))]
+    #[pyo3(signature = (records, seed, latency, error_rate, throttle_rate, retry_after, script, live_inserts, fault, page_size_cap, default_page_size, past_last, ignore_filters, end_at, compression=false, bandwidth=None))]
     fn new(
         py: Python<'_>,
         records: usize,
@@ -648,6 +654,8 @@ impl NativeReferenceServer {
         past_last: &str,
         ignore_filters: Vec<String>,
         end_at: Option<String>,
+        compression: bool,
+        bandwidth: Option<u64>,
     ) -> PyResult<Self> {
         let invalid = |e: String| pyo3::exceptions::PyValueError::new_err(e);
         let latency =
@@ -667,6 +675,8 @@ impl NativeReferenceServer {
                 .map(|name| name.parse())
                 .collect::<Result<_, _>>()
                 .map_err(invalid)?,
+            compression,
+            bandwidth,
             ..calllogs_reference::Knobs::default()
         };
         let mut config =
@@ -763,6 +773,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
         unpod_calllogs::DEFAULT_WALK_PAGE_SIZE,
     )?;
     m.add("DEFAULT_CONCURRENCY", unpod_calllogs::DEFAULT_CONCURRENCY)?;
+    m.add("DEFAULT_PREFETCH", unpod_calllogs::DEFAULT_PREFETCH)?;
     let call_types: Vec<&str> = unpod_calllogs::CallType::DOCUMENTED
         .iter()
         .map(|t| t.as_str())

@@ -20,6 +20,7 @@ from unpod_calllogs import (
     CallStatus,
     CallType,
     Client,
+    ConfigError,
     DecodeError,
     InternalServerError,
     InvalidQueryError,
@@ -131,8 +132,13 @@ def test_naive_datetimes_are_utc(client):
 def test_iter_walks_every_page_in_order(client, server):
     everything = client.call_logs.all(page_size=1000)
     for page_size in (1, 7, 100, 1000):
-        assert list(client.call_logs.iter(page_size=page_size)) == everything
+        for prefetch in (0, 1, 4, 64):
+            assert list(client.call_logs.iter(page_size=page_size, prefetch=prefetch)) == everything
     assert list(client.call_logs.iter(page_size=30, limit=45)) == everything[:45]
+    assert list(client.call_logs.iter(page_size=30, limit=45, prefetch=0)) == everything[:45]
+    for bad in (-1, 65, 1.5, "4"):
+        with pytest.raises(ConfigError, match="prefetch"):
+            client.call_logs.iter(prefetch=bad)  # type: ignore[arg-type]
     completed = list(client.call_logs.iter(call_status=CallStatus.COMPLETED, page_size=33))
     assert completed == [r for r in everything if r.call_status is CallStatus.COMPLETED]
 

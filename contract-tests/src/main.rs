@@ -101,6 +101,12 @@ struct ServeArgs {
     /// Accept this filter and ignore it (repeatable: call_type, call_status, start_date, end_date).
     #[arg(long, value_name = "NAME")]
     ignore_filter: Vec<calllogs_reference::Filter>,
+    /// Compress answers with gzip when the request's Accept-Encoding allows it.
+    #[arg(long)]
+    compress: bool,
+    /// Send at most this many bytes a second on each connection (a slow link; 2500000 is 20 Mbit/s).
+    #[arg(long, value_name = "BYTES_PER_SEC", value_parser = clap::value_parser!(u64).range(1..))]
+    bandwidth: Option<u64>,
     /// Break one invariant of the contract on purpose (see --list-faults; repeatable).
     #[arg(long, value_name = "NAME")]
     fault: Vec<Fault>,
@@ -213,6 +219,8 @@ async fn serve(args: ServeArgs) -> ExitCode {
             default_page_size: args.default_page_size,
             past_last: args.past_last,
             ignored_filters: args.ignore_filter,
+            compression: args.compress,
+            bandwidth: args.bandwidth,
             ..Knobs::default()
         },
         faults: args.fault,

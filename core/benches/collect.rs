@@ -1,5 +1,5 @@
 //! Collects 100,000 records (page_size 100) from the reference server in one run with: the stream,
-//! the stream with read-ahead, `collect_all` at concurrency 1, 2 and 4, and a hand-written reqwest +
+//! the stream with prefetch 1 and 4, `collect_all` at concurrency 1, 2 and 4, and a hand-written reqwest +
 //! serde_json page loop as the baseline. Prints medians and ratios to the baseline.
 //!
 //! `cargo bench -p unpod-calllogs --bench collect [-- RECORDS ROUNDS]`. Run by `cargo test` (without
@@ -53,13 +53,13 @@ fn hand_written(_: Clients, url: String) -> futures_util::future::BoxFuture<'sta
 
 fn stream(
     client: Client,
-    read_ahead: bool,
+    prefetch: usize,
     query: CallLogQuery,
 ) -> futures_util::future::BoxFuture<'static, usize> {
     Box::pin(async move {
         let options = PagerOptions {
             limit: None,
-            read_ahead,
+            prefetch,
         };
         let mut records = client.call_logs().stream_with(query, options);
         let mut total = 0;
@@ -159,18 +159,19 @@ fn main() {
         unverified: client(false),
     };
 
-    let methods: [(&str, Method); 8] = [
+    let methods: [(&str, Method); 9] = [
         ("reqwest + serde_json loop (baseline)", hand_written),
-        ("stream", |c, _| stream(c.shared, false, all())),
-        // The filtered pair follows a plain stream: the method before a run costs it (read-ahead
+        ("stream", |c, _| stream(c.shared, 0, all())),
+        // The filtered pair follows a plain stream: the method before a run costs it (prefetching
         // leaves its second connection and tasks behind).
         ("stream, start_date, verified", |c, _| {
-            stream(c.verified, false, filtered())
+            stream(c.verified, 0, filtered())
         }),
         ("stream, start_date, not verified", |c, _| {
-            stream(c.unverified, false, filtered())
+            stream(c.unverified, 0, filtered())
         }),
-        ("stream, read-ahead", |c, _| stream(c.shared, true, all())),
+        ("stream, prefetch 1", |c, _| stream(c.shared, 1, all())),
+        ("stream, prefetch 4", |c, _| stream(c.shared, 4, all())),
         ("collect_all, concurrency 1", |c, _| collect(c.shared, 1)),
         ("collect_all, concurrency 2", |c, _| collect(c.shared, 2)),
         ("collect_all, concurrency 4", |c, _| collect(c.shared, 4)),

@@ -20,7 +20,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("{} call logs in total; the newest {limit}:", first.count);
     let options = PagerOptions {
         limit: Some(u64::from(limit)),
-        read_ahead: true,
+        prefetch: 1,
     };
     let mut calls = client.call_logs().stream_with(query, options);
     while let Some(call) = calls.try_next().await? {

@@ -354,6 +354,12 @@ pub fn concurrency_from(value: f64) -> Result<usize, Error> {
     whole_number("concurrency", value, 1, MAX_CONCURRENCY as u64).map(|n| n as usize)
 }
 
+/// A walk's `prefetch` as bindings receive it: a whole number of pages from 0 to
+/// [`MAX_CONCURRENCY`].
+pub fn prefetch_from(value: f64) -> Result<usize, Error> {
+    whole_number("prefetch", value, 0, MAX_CONCURRENCY as u64).map(|n| n as usize)
+}
+
 /// A walk's `limit` as bindings receive it: a whole number of records, 0 or more.
 pub fn limit_from(value: f64) -> Result<u64, Error> {
     whole_number("limit", value, 0, 1 << 53)

@@ -22,10 +22,11 @@ pub use client::{
     BASE_URL_ENV, CALL_LOGS_PATH, CallLogs, Client, ClientBuilder, DEFAULT_BASE_URL,
     DEFAULT_CONCURRENCY, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUT,
     DEFAULT_WALK_PAGE_SIZE, MAX_CONCURRENCY, MAX_REDIRECTS, MAX_RETRIES, ORG_HANDLE_ENV,
-    SecretToken, TOKEN_ENV, concurrency_from, limit_from, max_retries_from, timeout_from_secs,
+    SecretToken, TOKEN_ENV, concurrency_from, limit_from, max_retries_from, prefetch_from,
+    timeout_from_secs,
 };
 pub use error::{ApiError, ContractViolation, DecodeError, Error, ViolationKind};
 pub use model::{CallLog, CallLogPage, CallStatus, CallType, ErrorBody};
 pub use options::{ClientOptions, Event, ResponseInfo};
-pub use pagination::{CallLogStream, Pager, PagerOptions};
+pub use pagination::{CallLogStream, DEFAULT_PREFETCH, Pager, PagerOptions};
 pub use query::{CallLogQuery, DateBound, Filters, InvalidQuery};

@@ -43,7 +43,7 @@
 //! A walk that starts past page 1, or that has an `end_date` already, is not pinned (the user's
 //! window is kept as given); the overlap check still applies.
 
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 use std::hash::{Hash, Hasher};
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -66,9 +66,21 @@ pub const SPARE_PAGES: u64 = 8;
 pub struct PagerOptions {
     /// Stop after this many records.
     pub limit: Option<u64>,
-    /// Request page N+1 as soon as page N has arrived, so that it loads while page N is consumed.
-    pub read_ahead: bool,
+    /// How many of the following pages are requested while a page is consumed (0: none, one
+    /// request at a time). Pages still come in order, each checked by the walk's rules; the walk
+    /// never asks past the last page `count` calls for or past `limit`, and dropping it aborts
+    /// every request in flight. Memory holds at most this many pages more.
+    pub prefetch: usize,
 }
+
+/// The prefetch window of walks in the bindings unless given: as many pages in flight as
+/// `collect_all` fetches at once by default ([`crate::DEFAULT_CONCURRENCY`]), so a walk never
+/// loads a server more than fetching everything at once already does, while hiding round trips
+/// of up to four times a page's processing time.
+pub const DEFAULT_PREFETCH: usize = crate::DEFAULT_CONCURRENCY;
+
+/// A page requested ahead: its number and the request.
+type InFlight = (u32, JoinHandle<Result<CallLogPage, Error>>);
 
 /// Walks the pages of a query one request at a time. See the [module docs](self) for its rules.
 pub struct Pager {
@@ -84,7 +96,7 @@ pub struct Pager {
     held: bool,
     emitted: u64,
     done: bool,
-    prefetch: Option<JoinHandle<Result<CallLogPage, Error>>>,
+    in_flight: VecDeque<InFlight>,
 }
 
 impl std::fmt::Debug for Pager {
@@ -100,9 +112,7 @@ impl std::fmt::Debug for Pager {
 
 impl Drop for Pager {
     fn drop(&mut self) {
-        if let Some(task) = self.prefetch.take() {
-            task.abort();
-        }
+        self.abort_in_flight();
     }
 }
 
@@ -129,7 +139,7 @@ impl Pager {
             held: false,
             emitted: 0,
             done: false,
-            prefetch: None,
+            in_flight: VecDeque::new(),
         }
     }
 
@@ -154,24 +164,65 @@ impl Pager {
     /// is requested. After an [`Error::ServerContract`] the walk has ended.
     pub async fn next_page(&mut self) -> Result<Option<Vec<CallLog>>, Error> {
         while !self.done {
-            let page = match self.prefetch.take() {
-                Some(task) => task.await.map_err(|e| {
-                    Error::Connection(format!("the read-ahead request failed: {e}"))
+            let number = self.query.page_number();
+            let page = match self.in_flight.pop_front() {
+                Some((asked, task)) if asked == number => task.await.map_err(|e| {
+                    Error::Connection(format!("the request read ahead failed: {e}"))
                 })?,
-                None => self.client.fetch(&self.query).await,
+                stale => {
+                    // Nothing ahead, or the walk moved elsewhere (it was re-based, or resumed
+                    // after an error): what is in flight is not what it needs.
+                    if let Some((_, task)) = stale {
+                        task.abort();
+                    }
+                    self.abort_in_flight();
+                    self.client.fetch(&self.query).await
+                }
             };
             let page = page.inspect_err(|e| self.end_on_violation(e))?;
             let records = self.accept(page)?;
-            if self.options.read_ahead && !self.done {
-                let client = self.client.clone();
-                let query = self.query.clone();
-                self.prefetch = Some(tokio::spawn(async move { client.fetch(&query).await }));
-            }
+            self.fill_window();
             if !records.is_empty() {
                 return Ok(Some(records));
             }
         }
         Ok(None)
+    }
+
+    /// Requests the pages after the one the walk asks for next, up to the prefetch window, the last
+    /// page `count` calls for, and the pages `limit` still needs.
+    fn fill_window(&mut self) {
+        let (Some(count), false) = (self.count, self.done) else {
+            self.abort_in_flight();
+            return;
+        };
+        let size = u64::from(self.query.effective_page_size());
+        let next = self.query.page_number();
+        let mut remaining = count.saturating_sub(u64::from(next - FIRST_PAGE) * size);
+        if let Some(limit) = self.options.limit {
+            remaining = remaining.min(limit.saturating_sub(self.emitted));
+        }
+        // The page the walk asks for next is requested too, so that it is on its way at once.
+        let wanted = remaining.div_ceil(size).min(self.options.prefetch as u64) as usize;
+        while self.in_flight.len() < wanted {
+            let Some(page) = u32::try_from(self.in_flight.len())
+                .ok()
+                .and_then(|ahead| next.checked_add(ahead))
+            else {
+                return;
+            };
+            let client = self.client.clone();
+            let mut query = self.query.clone();
+            query.page = Some(page);
+            let task = tokio::spawn(async move { client.fetch(&query).await });
+            self.in_flight.push_back((page, task));
+        }
+    }
+
+    fn abort_in_flight(&mut self) {
+        for (_, task) in self.in_flight.drain(..) {
+            task.abort();
+        }
     }
 
     fn end_on_violation(&mut self, error: &Error) {

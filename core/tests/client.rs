@@ -248,7 +248,7 @@ async fn limit_and_read_ahead() {
             CallLogQuery::new().page_size(40),
             PagerOptions {
                 limit: Some(90),
-                read_ahead: false,
+                prefetch: 0,
             },
         )
         .try_collect()
@@ -263,7 +263,7 @@ async fn limit_and_read_ahead() {
             CallLogQuery::new().page_size(40),
             PagerOptions {
                 limit: None,
-                read_ahead: true,
+                prefetch: 1,
             },
         )
         .try_collect()
@@ -277,7 +277,7 @@ async fn limit_and_read_ahead() {
             CallLogQuery::new(),
             PagerOptions {
                 limit: Some(0),
-                read_ahead: true,
+                prefetch: 1,
             },
         )
         .try_collect()
@@ -301,7 +301,7 @@ async fn read_ahead_fetches_the_next_page_while_this_one_is_consumed() {
         CallLogQuery::new().page_size(10),
         PagerOptions {
             limit: None,
-            read_ahead: true,
+            prefetch: 1,
         },
     );
     pager.next_page().await.unwrap().unwrap();
@@ -514,7 +514,7 @@ async fn walking_while_calls_arrive_neither_repeats_nor_skips() {
         .collect();
     assert!(distinct.len() < naive.len(), "a naive walk repeats records");
 
-    for read_ahead in [false, true] {
+    for prefetch in [0, 1, 4] {
         let server = start(live(3)).await;
         let walked: Vec<_> = client(&server)
             .call_logs()
@@ -522,7 +522,7 @@ async fn walking_while_calls_arrive_neither_repeats_nor_skips() {
                 CallLogQuery::new().page_size(7),
                 PagerOptions {
                     limit: None,
-                    read_ahead,
+                    prefetch,
                 },
             )
             .try_collect()
@@ -608,17 +608,79 @@ async fn dropping_a_stream_stops_its_request_its_retries_and_its_read_ahead() {
         .unwrap(),
     )
     .await;
-    let options = PagerOptions {
-        limit: None,
-        read_ahead: true,
-    };
-    let mut stream = client(&slow)
-        .call_logs()
-        .stream_with(CallLogQuery::new().page_size(10), options);
-    stream.try_next().await.unwrap().unwrap();
-    drop(stream);
-    let sent = slow.requests();
-    tokio::time::sleep(Duration::from_millis(600)).await;
-    assert_eq!(slow.requests(), sent, "nothing after the drop");
-    assert!(sent <= 2, "page 1 and at most its read-ahead: {sent}");
+    for prefetch in [1, 4] {
+        let options = PagerOptions {
+            limit: None,
+            prefetch,
+        };
+        let before = slow.requests();
+        let mut stream = client(&slow)
+            .call_logs()
+            .stream_with(CallLogQuery::new().page_size(10), options);
+        stream.try_next().await.unwrap().unwrap();
+        drop(stream);
+        let sent = slow.requests() - before;
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        assert_eq!(slow.requests() - before, sent, "nothing after the drop");
+        assert!(
+            sent <= 1 + prefetch as u64,
+            "page 1 and at most its window of {prefetch}: {sent}"
+        );
+        let settled = slow.peak_concurrency();
+        assert!(settled <= 1 + prefetch as u64, "{settled}");
+    }
+}
+
+#[tokio::test]
+async fn prefetch_keeps_a_window_of_pages_in_flight_within_count_and_limit() {
+    let config = ServerConfig::with_knobs(
+        100,
+        3,
+        Knobs {
+            latency: Duration::from_millis(150),
+            ..Knobs::default()
+        },
+        None,
+    )
+    .unwrap();
+    let server = start(config).await;
+    let client = client(&server);
+    let reference = everything(&client, CallLogQuery::new().page_size(100)).await;
+    let before = server.requests();
+    let mut pager = client.call_logs().pages_with(
+        CallLogQuery::new().page_size(10),
+        PagerOptions {
+            limit: None,
+            prefetch: 4,
+        },
+    );
+    let mut walked = pager.next_page().await.unwrap().unwrap();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(
+        server.requests() - before,
+        5,
+        "pages 2 to 5 were asked for while page 1 was in hand"
+    );
+    while let Some(records) = pager.next_page().await.unwrap() {
+        walked.extend(records);
+    }
+    assert_eq!(walked, reference, "every record once, in server order");
+    assert_eq!(server.requests() - before, 10, "never past the last page");
+
+    let before = server.requests();
+    let limited = client.call_logs().stream_with(
+        CallLogQuery::new().page_size(10),
+        PagerOptions {
+            limit: Some(25),
+            prefetch: 4,
+        },
+    );
+    let records: Vec<_> = limited.try_collect().await.unwrap();
+    assert_eq!(records, reference[..25]);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(
+        server.requests() - before,
+        3,
+        "never past what the limit needs"
+    );
 }

@@ -921,3 +921,106 @@ async fn events_tell_every_request_answer_and_retry() {
         events[4]
     );
 }
+
+#[tokio::test]
+async fn a_failure_in_a_prefetched_page_surfaces_in_order() {
+    // 50 records, 10 a page; page 3 always fails, the others answer at once.
+    let server = Hostile::start(Reply::Dynamic(Arc::new(|head, _| {
+        let page = head
+            .split_once("page=")
+            .and_then(|(_, rest)| rest.split(|c: char| !c.is_ascii_digit()).next())
+            .and_then(|n| n.parse::<u64>().ok())
+            .unwrap_or(1);
+        if page == 3 {
+            return response(
+                "500 Internal Server Error",
+                "",
+                r#"{"message":"page 3 is lost"}"#,
+            );
+        }
+        let first = (page - 1) * 10;
+        response(
+            "200 OK",
+            "content-type: application/json\r\n",
+            &page_of(50, first..first + 10),
+        )
+    })))
+    .await;
+    let client = server.client(0);
+    let options = unpod_calllogs::PagerOptions {
+        limit: None,
+        prefetch: 4,
+    };
+    let mut pager = client
+        .call_logs()
+        .pages_with(CallLogQuery::new().page_size(10), options);
+    let first = pager.next_page().await.unwrap().unwrap();
+    let second = pager.next_page().await.unwrap().unwrap();
+    assert_eq!((first.len(), second.len()), (10, 10));
+    let error = pager.next_page().await.unwrap_err();
+    assert!(
+        matches!(&error, Error::Api(api) if api.status == 500),
+        "{error:?}"
+    );
+    let asked: Vec<String> = server
+        .requests()
+        .iter()
+        .filter_map(|r| r.split_whitespace().nth(1).map(str::to_owned))
+        .collect();
+    assert!(asked.len() >= 3, "pages 2 to 5 were in flight: {asked:?}");
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(bytes).unwrap();
+    encoder.finish().unwrap()
+}
+
+fn gzipped(body: &[u8]) -> Reply {
+    let mut answer = format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-encoding: gzip\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    answer.extend_from_slice(body);
+    Reply::Raw(answer)
+}
+
+#[tokio::test]
+async fn gzip_is_asked_for_and_decoded() {
+    let server = Hostile::start(gzipped(&gzip(PAGE.as_bytes()))).await;
+    let (page, response) = server
+        .client(0)
+        .call_logs()
+        .list_with_response(&CallLogQuery::new())
+        .await
+        .unwrap();
+    assert_eq!(page.count, 1);
+    assert_eq!(response.status, 200);
+    let request = server.requests().pop().unwrap().to_ascii_lowercase();
+    assert!(request.contains("accept-encoding: gzip"), "{request}");
+}
+
+#[tokio::test]
+async fn a_gzip_bomb_is_refused_at_the_decoded_limit() {
+    // 64 MiB of spaces inflate from about 64 KB; the limit applies to what is decoded.
+    let mut inflated = b"{\"count\":1,\"data\":[".to_vec();
+    inflated.resize(64 << 20, b' ');
+    let bomb = gzip(&inflated);
+    assert!(bomb.len() < 100_000, "{}", bomb.len());
+    let server = Hostile::start(gzipped(&bomb)).await;
+    let client = Client::builder()
+        .token(SECRET)
+        .org_handle("acme")
+        .base_url(&server.url)
+        .max_body_bytes(1 << 20)
+        .max_retries(0)
+        .build()
+        .unwrap();
+    let error = first_error(&client).await;
+    assert!(
+        matches!(&error, Error::Decode(decode) if decode.reason.contains("larger than the 1048576-byte limit")),
+        "{error:?}"
+    );
+}

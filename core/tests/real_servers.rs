@@ -57,17 +57,17 @@ async fn a_silent_page_size_cap_is_learned_by_every_kind_of_walk() {
         let server = start(capped(cap)).await;
         let client = client(&server);
         let query = CallLogQuery::new().page_size(asked);
-        for read_ahead in [false, true] {
+        for prefetch in [0, 1, 4] {
             let options = PagerOptions {
                 limit: None,
-                read_ahead,
+                prefetch,
             };
             let got = walk(&client, query.clone(), options).await;
             assert_eq!(got, reference, "cap {cap}, page_size {asked}");
         }
         let limited = PagerOptions {
             limit: Some(170),
-            read_ahead: true,
+            prefetch: 1,
         };
         assert_eq!(
             walk(&client, query.clone(), limited).await,

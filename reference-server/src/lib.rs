@@ -18,6 +18,7 @@ pub mod data;
 mod fault;
 mod server;
 pub mod store;
+mod throttle;
 
 pub use fault::{Fault, UnknownFault};
 pub use server::{

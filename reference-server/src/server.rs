@@ -24,6 +24,7 @@ use unpod_calllogs::{CALL_LOGS_PATH, CallLog, CallLogQuery, DateBound, ErrorBody
 use crate::data::{self, SplitMix64};
 use crate::fault::Fault;
 use crate::store::{Selection, Store};
+use crate::throttle::Throttled;
 
 /// The token the server accepts by default.
 pub const DEFAULT_TOKEN: &str = "test-token";
@@ -180,6 +181,11 @@ pub struct Knobs {
     /// Records as the real server sends them: fields the contract does not define, and
     /// `call_duration` with a fraction.
     pub real_world_records: bool,
+    /// Compress answers with gzip (fastest level) when the request's `Accept-Encoding` allows it,
+    /// as servers behind nginx or Django's `GZipMiddleware` do.
+    pub compression: bool,
+    /// Send at most this many bytes a second on each connection: a slow link.
+    pub bandwidth: Option<u64>,
 }
 
 impl Default for Knobs {
@@ -201,6 +207,8 @@ impl Default for Knobs {
             page_size_unbounded: false,
             required_header: None,
             real_world_records: false,
+            compression: false,
+            bandwidth: None,
         }
     }
 }
@@ -383,7 +391,7 @@ pub async fn start(config: ServerConfig) -> Result<ServerHandle, StartError> {
     let app = Arc::new(build_app(&config));
     let requests = app.requests.clone();
     let peak = app.peak.clone();
-    let router = router(app);
+    let router = router(app, config.knobs.compression);
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(serve(listener, router, stopped, config.limits()));
     Ok(ServerHandle {
@@ -402,6 +410,7 @@ pub async fn start(config: ServerConfig) -> Result<ServerHandle, StartError> {
 struct ConnectionLimits {
     header_read_timeout: Duration,
     max_connections: usize,
+    bandwidth: Option<u64>,
 }
 
 impl ServerConfig {
@@ -409,6 +418,7 @@ impl ServerConfig {
         ConnectionLimits {
             header_read_timeout: self.header_read_timeout,
             max_connections: self.max_connections.max(1),
+            bandwidth: self.knobs.bandwidth,
         }
     }
 }
@@ -436,6 +446,7 @@ async fn serve(
             continue;
         };
         let service = hyper_util::service::TowerToHyperService::new(router.clone());
+        let stream = Throttled::new(stream, limits.bandwidth);
         let connection = http.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
         let connection = graceful.watch(connection);
         tokio::spawn(async move {
@@ -518,11 +529,18 @@ fn build_app(config: &ServerConfig) -> App {
     }
 }
 
-fn router(app: Arc<App>) -> Router {
-    Router::new()
+fn router(app: Arc<App>, compression: bool) -> Router {
+    let router = Router::new()
         .route(&format!("/{CALL_LOGS_PATH}"), get(call_logs))
         .fallback(|| async { error(StatusCode::NOT_FOUND, "no such endpoint") })
-        .with_state(app)
+        .with_state(app);
+    if !compression {
+        return router;
+    }
+    router.layer(
+        tower_http::compression::CompressionLayer::new()
+            .quality(tower_http::compression::CompressionLevel::Fastest),
+    )
 }
 
 fn json(status: StatusCode, body: Vec<u8>) -> Response {

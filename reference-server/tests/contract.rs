@@ -723,3 +723,83 @@ async fn history_can_end_now_so_that_the_last_week_holds_calls() {
     );
     assert!(data::parse_history_end("yesterday").is_err());
 }
+
+/// The raw answer to `page_size=100` with this `Accept-Encoding` (none: the header is not sent).
+async fn raw_page(server: &ServerHandle, encoding: Option<&str>) -> (Option<String>, Vec<u8>) {
+    let http = reqwest::Client::builder().no_gzip().build().unwrap();
+    let url = format!("{}/api/v2/platform/call-logs/?page_size=100", server.url());
+    let mut request = http
+        .get(url)
+        .header("Authorization", format!("Token {}", server.token()))
+        .header("Org-Handle", server.org_handle());
+    if let Some(encoding) = encoding {
+        request = request.header("Accept-Encoding", encoding);
+    }
+    let response = request.send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let header = response
+        .headers()
+        .get("content-encoding")
+        .map(|v| v.to_str().unwrap().to_owned());
+    (header, response.bytes().await.unwrap().to_vec())
+}
+
+#[tokio::test]
+async fn compression_gzips_only_what_the_client_accepts() {
+    let plain = calllogs_reference::start(ServerConfig::seeded(300, 4))
+        .await
+        .unwrap();
+    let (encoding, expected) = raw_page(&plain, Some("gzip")).await;
+    assert_eq!(encoding, None, "off unless asked for");
+
+    let config = ServerConfig {
+        knobs: Knobs {
+            compression: true,
+            ..Knobs::default()
+        },
+        ..ServerConfig::seeded(300, 4)
+    };
+    let server = calllogs_reference::start(config).await.unwrap();
+    let (encoding, body) = raw_page(&server, Some("gzip, deflate")).await;
+    assert_eq!(encoding.as_deref(), Some("gzip"));
+    assert!(
+        body.len() * 3 < expected.len(),
+        "{} of {}",
+        body.len(),
+        expected.len()
+    );
+    let mut inflated = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&body[..]), &mut inflated)
+        .unwrap();
+    assert_eq!(inflated, expected);
+    for refused in [None, Some("identity"), Some("br")] {
+        let (encoding, body) = raw_page(&server, refused).await;
+        assert_eq!(
+            (encoding, body.len()),
+            (None, expected.len()),
+            "{refused:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn bandwidth_paces_every_connection() {
+    let config = ServerConfig {
+        knobs: Knobs {
+            bandwidth: Some(100_000),
+            ..Knobs::default()
+        },
+        ..ServerConfig::seeded(300, 4)
+    };
+    let server = calllogs_reference::start(config).await.unwrap();
+    let started = std::time::Instant::now();
+    let (_, body) = raw_page(&server, None).await;
+    let elapsed = started.elapsed().as_secs_f64();
+    let floor = body.len() as f64 / 100_000.0;
+    assert!(body.len() > 20_000, "{}", body.len());
+    assert!(
+        elapsed >= floor * 0.9,
+        "{} bytes in {elapsed:.3} s",
+        body.len()
+    );
+}

@@ -226,7 +226,7 @@ class CallLogPage:
 
     def __iter__(self) -> Iterator[CallLog]:
         yield from self.data
-        yield from _walk(self._client.pager(_NO_QUERY, None, True, self._native))
+        yield from _walk(self._client.pager(_NO_QUERY, None, _native.DEFAULT_PREFETCH, self._native))
 
     def __len__(self) -> int:
         return len(self.data)
@@ -250,7 +250,7 @@ class AsyncCallLogPage(CallLogPage):
     async def __aiter__(self) -> AsyncIterator[CallLog]:
         for record in self.data:
             yield record
-        async for record in _walk_async(self._client.pager(_NO_QUERY, None, True, self._native)):
+        async for record in _walk_async(self._client.pager(_NO_QUERY, None, _native.DEFAULT_PREFETCH, self._native)):
             yield record
 
 
@@ -360,10 +360,15 @@ class CallLogs:
         *,
         page_size: int = _native.DEFAULT_WALK_PAGE_SIZE,
         limit: Optional[int] = None,
+        prefetch: int = _native.DEFAULT_PREFETCH,
         **params: Unpack[CallLogParams],
     ) -> Iterator[CallLog]:
-        """Every matching record, page after page, in constant memory; at most `limit`."""
-        return _walk(self._client.pager(_query("iter", None, page_size, params), limit, True))
+        """Every matching record in server order, in memory bounded by the window: at most `limit`.
+
+        `prefetch` pages (default 4, the concurrency of `all`) are requested while one is read,
+        so that round trips overlap; 0 fetches one page at a time. Leaving the loop early (`break`,
+        an exception, Ctrl-C) aborts every request in flight."""
+        return _walk(self._client.pager(_query("iter", None, page_size, params), limit, prefetch))
 
     def all(
         self,
@@ -382,13 +387,16 @@ class CallLogs:
         format: Optional[ExportFormat] = None,
         page_size: int = _native.DEFAULT_WALK_PAGE_SIZE,
         limit: Optional[int] = None,
+        prefetch: int = _native.DEFAULT_PREFETCH,
         **params: Unpack[CallLogParams],
     ) -> int:
         """Writes every matching record to a path or a binary file, page by page in constant
         memory, as CSV or NDJSON (`format`, else from the path's suffix: `.csv`, `.ndjson`,
-        `.jsonl`). Returns the number of records written."""
+        `.jsonl`), with `prefetch` pages requested ahead as `iter` does. Returns the number of
+        records written."""
         query = _query("export", None, page_size, params)
-        return _export(self._client.exporter(query, limit, _export_format(destination, format)), destination)
+        exporter = self._client.exporter(query, limit, prefetch, _export_format(destination, format))
+        return _export(exporter, destination)
 
     def to_arrow(
         self,
@@ -446,10 +454,11 @@ class AsyncCallLogs:
         *,
         page_size: int = _native.DEFAULT_WALK_PAGE_SIZE,
         limit: Optional[int] = None,
+        prefetch: int = _native.DEFAULT_PREFETCH,
         **params: Unpack[CallLogParams],
     ) -> AsyncIterator[CallLog]:
-        """Every matching record, for `async for`; at most `limit`."""
-        return _walk_async(self._client.pager(_query("iter", None, page_size, params), limit, True))
+        """`CallLogs.iter` for `async for`; cancelling the task aborts every request in flight."""
+        return _walk_async(self._client.pager(_query("iter", None, page_size, params), limit, prefetch))
 
     async def all(
         self,
@@ -470,11 +479,12 @@ class AsyncCallLogs:
         format: Optional[ExportFormat] = None,
         page_size: int = _native.DEFAULT_WALK_PAGE_SIZE,
         limit: Optional[int] = None,
+        prefetch: int = _native.DEFAULT_PREFETCH,
         **params: Unpack[CallLogParams],
     ) -> int:
         """`CallLogs.export`, awaited: the number of records written."""
         query = _query("export", None, page_size, params)
-        exporter = self._client.exporter(query, limit, _export_format(destination, format))
+        exporter = self._client.exporter(query, limit, prefetch, _export_format(destination, format))
         return await _export_async(exporter, destination)
 
     async def to_arrow(

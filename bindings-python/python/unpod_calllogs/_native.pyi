@@ -17,6 +17,7 @@ __all__ = [
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_WALK_PAGE_SIZE",
     "DEFAULT_CONCURRENCY",
+    "DEFAULT_PREFETCH",
     "CALL_TYPES",
     "CALL_STATUSES",
     "ERROR_KINDS",
@@ -40,6 +41,7 @@ DEFAULT_TIMEOUT: float
 DEFAULT_MAX_RETRIES: int
 DEFAULT_WALK_PAGE_SIZE: int
 DEFAULT_CONCURRENCY: int
+DEFAULT_PREFETCH: int
 CALL_TYPES: List[str]
 CALL_STATUSES: List[str]
 ERROR_KINDS: List[str]
@@ -157,11 +159,11 @@ class NativeClient:
     def next_page(self, after: NativePage) -> Optional[NativePage]: ...
     def next_page_async(self, after: NativePage, settle: _Settle) -> NativeTask: ...
     def pager(
-        self, pairs: _Query, limit: Optional[int], read_ahead: bool, after: Optional[NativePage] = None
+        self, pairs: _Query, limit: Optional[int], prefetch: int, after: Optional[NativePage] = None
     ) -> NativePager: ...
     def all(self, pairs: _Query, concurrency: int) -> List[CallLog]: ...
     def all_async(self, pairs: _Query, concurrency: int, settle: _Settle) -> NativeTask: ...
-    def exporter(self, pairs: _Query, limit: Optional[int], format: str) -> NativeExporter: ...
+    def exporter(self, pairs: _Query, limit: Optional[int], prefetch: int, format: str) -> NativeExporter: ...
     def table(self, pairs: _Query, concurrency: int) -> NativeTable: ...
     def table_async(self, pairs: _Query, concurrency: int, settle: _Settle) -> NativeTask: ...
 
@@ -183,6 +185,8 @@ class NativeReferenceServer:
         past_last: str,
         ignore_filters: List[str],
         end_at: Optional[str],
+        compression: bool = False,
+        bandwidth: Optional[int] = None,
     ) -> NativeReferenceServer: ...
     @property
     def url(self) -> str: ...

@@ -27,7 +27,9 @@ class ReferenceServer:
     `ignore_filters` (filter names accepted and not applied, e.g. `["start_date", "end_date"]`).
 
     Generated history ends on 2026-03-01 so that runs repeat; `end_at="now"` (or a `datetime`, naive
-    meaning UTC) makes it end then, so that "the last week" holds calls.
+    meaning UTC) makes it end then, so that "the last week" holds calls. `compression=True` gzips
+    answers when the request allows it; `bandwidth` (bytes a second) paces each connection like a
+    slow link.
     """
 
     def __init__(
@@ -47,6 +49,8 @@ class ReferenceServer:
         past_last: str = "empty",
         ignore_filters: Sequence[str] = (),
         end_at: Union[str, datetime.datetime, None] = None,
+        compression: bool = False,
+        bandwidth: Optional[int] = None,
     ) -> None:
         self._native = _native.NativeReferenceServer(
             records,
@@ -63,6 +67,8 @@ class ReferenceServer:
             past_last,
             list(ignore_filters),
             end_at.isoformat() if isinstance(end_at, datetime.datetime) else end_at,
+            compression,
+            bandwidth,
         )
 
     @property
