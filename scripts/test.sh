@@ -15,6 +15,16 @@ if [ -f ../shared/CONTRACT.md ]; then
     }
 fi
 
+echo "== each package carries the project's licence files"
+for package in bindings-python bindings-node; do
+    for licence in LICENSE-MIT LICENSE-APACHE; do
+        cmp -s "$licence" "$package/$licence" || {
+            echo "$package/$licence differs from $licence: copy it over and commit" >&2
+            exit 1
+        }
+    done
+done
+
 echo "== generated schemas are current"
 cargo run -q -p calllogs-contract -- schema --out schema --check
 

@@ -1,6 +1,7 @@
 """Per-call settings, client copies, the answer behind a page, and records out as files and columns."""
 
 import asyncio
+import collections
 import csv
 import datetime
 import io
@@ -227,7 +228,7 @@ def test_awkward_values_survive_the_csv_round_trip():
         assert json.loads(row["extra"]) == {"zz_first_unknown": {"a": [1, 2]}, "agent": "ava"}
 
 
-def test_records_reach_pandas_polars_and_pyarrow_as_columns():
+def test_records_reach_pandas_polars_pyarrow_and_duckdb_as_columns():
     pandas = pytest.importorskip("pandas")
     pyarrow = pytest.importorskip("pyarrow")
     polars = pytest.importorskip("polars")
@@ -254,6 +255,11 @@ def test_records_reach_pandas_polars_and_pyarrow_as_columns():
         frame = polars.DataFrame(table)
         assert frame.height == len(records)
         assert frame["end_reason"].to_list() == [r.end_reason for r in records]
+
+        duckdb = pytest.importorskip("duckdb")
+        calls = table  # DuckDB finds Arrow sources by their variable's name
+        counted = dict(duckdb.sql("select call_status, count(*) from calls group by call_status").fetchall())
+        assert counted == dict(collections.Counter(str(r.call_status) for r in records))
 
         async def columns():
             client = AsyncClient(server.token, server.org_handle, server.url)
