@@ -58,6 +58,19 @@ impl Hostile {
         result.expect_err("the request should fail")
     }
 
+    /// A plain `list` that must succeed, with the answer that carried its page.
+    async fn answered(
+        &self,
+        retries: u32,
+    ) -> (unpod_calllogs::CallLogPage, unpod_calllogs::ResponseInfo) {
+        let client = self.client(retries);
+        let answer = client
+            .call_logs()
+            .list_with_response(&CallLogQuery::new())
+            .await;
+        answer.expect("the request should succeed")
+    }
+
     fn client(&self, retries: u32) -> Client {
         Client::builder()
             .token(SECRET)
@@ -855,12 +868,7 @@ async fn with_options_changes_a_copy_only() {
 #[tokio::test]
 async fn a_page_comes_with_the_answer_that_carried_it() {
     let server = Hostile::start(unavailable_once()).await;
-    let (page, response) = server
-        .client(1)
-        .call_logs()
-        .list_with_response(&CallLogQuery::new())
-        .await
-        .unwrap();
+    let (page, response) = server.answered(1).await;
     assert_eq!(page.count, 1);
     assert_eq!(response.status, 200);
     assert_eq!(response.retries, 1);
@@ -990,12 +998,7 @@ fn gzipped(body: &[u8]) -> Reply {
 #[tokio::test]
 async fn gzip_is_asked_for_and_decoded() {
     let server = Hostile::start(gzipped(&gzip(PAGE.as_bytes()))).await;
-    let (page, response) = server
-        .client(0)
-        .call_logs()
-        .list_with_response(&CallLogQuery::new())
-        .await
-        .unwrap();
+    let (page, response) = server.answered(0).await;
     assert_eq!(page.count, 1);
     assert_eq!(response.status, 200);
     let request = server.requests().pop().unwrap().to_ascii_lowercase();
