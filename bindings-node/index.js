@@ -38,9 +38,8 @@ const CORE = native.constants()
 // One naming rule: the API's parameters (the first argument) keep the API's wire names, as the
 // server spells them (`page_size`, `call_status`); the library's own options (the second argument)
 // are camelCase, as JavaScript spells them (`timeoutMs`, `maxRetries`, `signal`).
-const FILTERS = ['start_date', 'end_date', 'call_type', 'call_status']
-const LIST_PARAMS = ['page', 'page_size', ...FILTERS]
-const WALK_PARAMS = ['page_size', ...FILTERS]
+const LIST_PARAMS = CORE.parameters
+const WALK_PARAMS = LIST_PARAMS.filter((name) => name !== 'page')
 const REQUEST_OPTIONS = ['signal', 'timeoutMs', 'maxRetries', 'extraQuery', 'extraHeaders']
 const WALK_OPTIONS = [...REQUEST_OPTIONS, 'limit', 'prefetch']
 const ALL_OPTIONS = [...REQUEST_OPTIONS, 'concurrency']
@@ -184,22 +183,6 @@ class CallLogPage {
   }
 }
 
-/** The export format: `format` when given, else from the path's suffix. */
-function exportFormat (destination, format) {
-  if (format !== undefined) {
-    if (!CORE.exportFormats.includes(format)) {
-      throw new ConfigError(`format must be one of ${CORE.exportFormats.join(', ')} (got ${util.inspect(format)})`)
-    }
-    return format
-  }
-  const suffix = typeof destination === 'string' ? (destination.match(/\.[^./\\]+$/)?.[0] ?? '').toLowerCase() : ''
-  const bySuffix = { '.csv': 'csv', '.ndjson': 'ndjson', '.jsonl': 'ndjson' }
-  if (!(suffix in bySuffix)) {
-    throw new ConfigError(`format is needed: say { format: 'csv' } or { format: 'ndjson' } (no known suffix in ${util.inspect(destination)})`)
-  }
-  return bySuffix[suffix]
-}
-
 /** The pieces of an export: `{ records, text }` in order. Ending early closes the export. */
 async function * chunks (exporter, signal) {
   const cancel = signal ? new native.NativeCancel() : null
@@ -225,6 +208,11 @@ async function writeAll (pieces, sink) {
   return written
 }
 
+/** A walk's `limit` and `prefetch` for the addon (`null`: its default), checked for their types. */
+function walkSettings ({ limit, prefetch }) {
+  return [typed('limit', limit, 'number') ?? null, typed('prefetch', prefetch, 'number') ?? null]
+}
+
 /** `client.callLogs`: one page, an async iterator over all pages, everything at once, a file or a stream. */
 class CallLogs {
   constructor (client) {
@@ -245,9 +233,9 @@ class CallLogs {
    * fetches one page at a time. Leaving the loop early or aborting stops every request in flight.
    */
   iterate (params = {}, options = {}) {
-    const { limit, signal, prefetch } = only('iterate', 'options', options, WALK_OPTIONS)
+    const { signal } = only('iterate', 'options', options, WALK_OPTIONS)
     const request = walkQuery('iterate', params, options)
-    const pager = mapped(() => this._client.pager(request, typed('limit', limit, 'number') ?? null, typed('prefetch', prefetch, 'number') ?? null))
+    const pager = mapped(() => this._client.pager(request, ...walkSettings(options)))
     return walk(pager, signal)
   }
 
@@ -265,13 +253,11 @@ class CallLogs {
    * written. A stream given is not ended.
    */
   async export (destination, params = {}, options = {}) {
-    const { limit, signal, format, prefetch } = only('export', 'options', options, EXPORT_OPTIONS)
+    const { signal } = only('export', 'options', options, EXPORT_OPTIONS)
     if (typeof destination !== 'string' && typeof destination?.write !== 'function') {
       throw new ConfigError(`export writes to a path or a writable stream (got ${kindOf(destination)})`)
     }
-    const request = walkQuery('export', params, options)
-    const chosen = exportFormat(destination, format)
-    const exporter = mapped(() => this._client.exporter(request, typed('limit', limit, 'number') ?? null, typed('prefetch', prefetch, 'number') ?? null, chosen))
+    const exporter = this._exporter('export', params, options, typeof destination === 'string' ? destination : null)
     if (typeof destination !== 'string') return writeAll(chunks(exporter, signal), destination)
     const file = fs.createWriteStream(destination)
     try {
@@ -285,19 +271,24 @@ class CallLogs {
     }
   }
 
+  /** The addon's export of a walk; `path`'s suffix names the format when `options.format` does not. */
+  _exporter (method, params, options, path) {
+    const request = walkQuery(method, params, options)
+    const format = typed('format', options.format, 'string') ?? null
+    return mapped(() => this._client.exporter(request, ...walkSettings(options), format, path))
+  }
+
   /**
    * The walk as a Node `Readable`: records (object mode) without `format`, or the bytes of CSV or
    * NDJSON with it. Destroying the stream stops every request.
    */
   stream (params = {}, options = {}) {
-    const { limit, signal, format, prefetch } = only('stream', 'options', options, STREAM_OPTIONS)
+    const { signal, format } = only('stream', 'options', options, STREAM_OPTIONS)
     if (format === undefined) {
       const { format: _, ...walkOptions } = options
       return Readable.from(this.iterate(params, walkOptions))
     }
-    const request = walkQuery('stream', params, options)
-    const chosen = exportFormat(undefined, format)
-    const exporter = mapped(() => this._client.exporter(request, typed('limit', limit, 'number') ?? null, typed('prefetch', prefetch, 'number') ?? null, chosen))
+    const exporter = this._exporter('stream', params, options, null)
     return Readable.from((async function * () {
       for await (const { text } of chunks(exporter, signal)) yield text
     })(), { objectMode: false })

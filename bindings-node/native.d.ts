@@ -37,8 +37,8 @@ export declare class NativeClient {
    * pages after `after` when given.
    */
   pager(query: NativeQuery, limit?: number | undefined | null, prefetch?: number | undefined | null, after?: NativePage | undefined | null): NativePager
-  /** The records of a walk written out in `format` (`csv` or `ndjson`), page by page. */
-  exporter(query: NativeQuery, limit: number | undefined | null, prefetch: number | undefined | null, format: string): NativeExporter
+  /** The records of a walk written out in `format`, or in the one `path`'s suffix names. */
+  exporter(query: NativeQuery, limit?: number | undefined | null, prefetch?: number | undefined | null, format?: string | undefined | null, path?: string | undefined | null): NativeExporter
   /** Every matching record, as UTF-8 JSON; pages after the first fetched `concurrency` at a time. */
   all(query: NativeQuery, concurrency: number, cancel?: NativeCancel | undefined | null): Promise<Buffer>
 }
@@ -114,8 +114,8 @@ export interface Constants {
   callStatuses: Array<string>
   /** Every kind of error the core names; `errors.js` maps each to a class. */
   errorKinds: Array<string>
-  /** The formats `export` and `stream` write. */
-  exportFormats: Array<string>
+  /** The API's query parameters, in the contract's order. */
+  parameters: Array<string>
 }
 
 /** A piece of an exported file. */

@@ -27,17 +27,7 @@ wheel=$(ls "$dist"/unpod_calllogs-*manylinux_2_17_x86_64*.whl)
     exit 1
 }
 .venv/bin/twine check --strict "$dist"/unpod_calllogs-*
-fresh=$(mktemp -d)
-trap 'rm -rf "$fresh"' EXIT
-python3 -m venv "$fresh/venv"
-"$fresh/venv/bin/python" -m pip install -q --no-index "$wheel"
-(cd "$fresh" && "$fresh/venv/bin/python" -c "
-from unpod_calllogs import Client
-from unpod_calllogs.testing import ReferenceServer
-with ReferenceServer(records=50) as server:
-    assert Client(server.token, server.org_handle, server.url).call_logs.list().count == 50
-print('the manylinux2014 wheel works in a fresh virtualenv')
-")
+bash scripts/wheel-alone.sh "$wheel"
 
 tgz=$(bash scripts/node-env.sh 2>/dev/null | tail -n 1)
 cp "$tgz" "$dist/"

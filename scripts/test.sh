@@ -43,15 +43,7 @@ echo "== Python: stubs (mypy.stubtest) and types (mypy --strict), against the in
 echo "== Python: pytest against the installed wheel"
 (cd bindings-python/tests && "$here/.venv/bin/python" -m pytest -q -p no:cacheprovider)
 echo "== Python: the wheel alone, in a fresh virtualenv"
-python3 -m venv "$elsewhere/fresh"
-"$elsewhere/fresh/bin/python" -m pip install -q --no-index "$here/$wheel"
-(cd "$elsewhere" && "$elsewhere/fresh/bin/python" -c "
-from unpod_calllogs import Client
-from unpod_calllogs.testing import ReferenceServer
-with ReferenceServer(records=50) as server:
-    assert Client(server.token, server.org_handle, server.url).call_logs.list().count == 50
-print('the wheel works on its own')
-")
+bash scripts/wheel-alone.sh "$wheel"
 echo "== Python: the benchmark program runs (one small round; its times mean nothing here)"
 "$here/.venv/bin/python" bindings-python/bench/bench.py --records 2000 --rounds 1 --memory-records 0 >/dev/null
 "$here/.venv/bin/python" bindings-python/bench/dataframe.py --records 2000 --rounds 1 >/dev/null

@@ -67,8 +67,8 @@ pub struct Constants {
     pub call_statuses: Vec<String>,
     /// Every kind of error the core names; `errors.js` maps each to a class.
     pub error_kinds: Vec<String>,
-    /// The formats `export` and `stream` write.
-    pub export_formats: Vec<String>,
+    /// The API's query parameters, in the contract's order.
+    pub parameters: Vec<String>,
 }
 
 /// The defaults and lists the core owns.
@@ -94,7 +94,7 @@ pub fn constants() -> Constants {
                 .collect(),
         ),
         error_kinds: strings(unpod_calllogs::Error::KINDS.to_vec()),
-        export_formats: strings(Format::NAMES.to_vec()),
+        parameters: strings(unpod_calllogs::query::PARAMETERS.to_vec()),
     }
 }
 
@@ -488,52 +488,25 @@ impl NativeClient {
         prefetch: Option<f64>,
         after: Option<&NativePage>,
     ) -> Result<NativePager> {
-        let options = PagerOptions {
-            limit: limit
-                .map(unpod_calllogs::limit_from)
-                .transpose()
-                .map_err(to_js)?,
-            prefetch: prefetch
-                .map_or(
-                    Ok(unpod_calllogs::DEFAULT_PREFETCH),
-                    unpod_calllogs::prefetch_from,
-                )
-                .map_err(to_js)?,
-        };
-        let pager = match after {
-            Some(after) => self
-                .client
-                .call_logs()
-                .pages_after(after.query.clone(), after.page.clone(), options)
-                .map_err(to_js)?,
-            None => self
-                .client
-                .call_logs()
-                .pages_with(self::query(query)?, options),
-        };
         Ok(NativePager {
-            pager: tokio::sync::Mutex::new(Some(pager)),
+            pager: tokio::sync::Mutex::new(Some(self.walk(query, limit, prefetch, after)?)),
         })
     }
 
-    /// The records of a walk written out in `format` (`csv` or `ndjson`), page by page.
+    /// The records of a walk written out in `format`, or in the one `path`'s suffix names.
     #[napi(catch_unwind)]
     pub fn exporter(
         &self,
         query: NativeQuery,
         limit: Option<f64>,
         prefetch: Option<f64>,
-        format: String,
+        format: Option<String>,
+        path: Option<String>,
     ) -> Result<NativeExporter> {
-        let format: Format = format.parse().map_err(to_js)?;
-        let pager = self.pager(query, limit, prefetch, None)?;
-        let pager = pager.pager.into_inner().ok_or_else(|| {
-            to_js(unpod_calllogs::Error::Config(
-                "the walk is closed".to_owned(),
-            ))
-        })?;
+        let format = Format::choose(format.as_deref(), path.as_deref()).map_err(to_js)?;
+        let walk = self.walk(query, limit, prefetch, None)?;
         Ok(NativeExporter {
-            exporter: tokio::sync::Mutex::new(Some(Exporter::new(pager, format))),
+            exporter: tokio::sync::Mutex::new(Some(Exporter::new(walk, format))),
         })
     }
 
@@ -559,6 +532,41 @@ impl NativeClient {
             Ok(records_json(&all))
         })
         .await
+    }
+}
+
+impl NativeClient {
+    /// The walk `pager` and `exporter` hand out.
+    fn walk(
+        &self,
+        query: NativeQuery,
+        limit: Option<f64>,
+        prefetch: Option<f64>,
+        after: Option<&NativePage>,
+    ) -> Result<Pager> {
+        let options = PagerOptions {
+            limit: limit
+                .map(unpod_calllogs::limit_from)
+                .transpose()
+                .map_err(to_js)?,
+            prefetch: prefetch
+                .map_or(
+                    Ok(unpod_calllogs::DEFAULT_PREFETCH),
+                    unpod_calllogs::prefetch_from,
+                )
+                .map_err(to_js)?,
+        };
+        Ok(match after {
+            Some(after) => self
+                .client
+                .call_logs()
+                .pages_after(after.query.clone(), after.page.clone(), options)
+                .map_err(to_js)?,
+            None => self
+                .client
+                .call_logs()
+                .pages_with(self::query(query)?, options),
+        })
     }
 }
 

@@ -156,6 +156,7 @@ test('enum values, error kinds and walk defaults come from the core', () => {
   assert.deepEqual(Object.values(CallStatus), core.callStatuses)
   assert.deepEqual(Object.keys(BY_KIND).sort(), [...core.errorKinds].sort())
   assert.ok(Object.values(BY_KIND).every((Class) => Class === CallLogsError || Class.prototype instanceof CallLogsError))
+  assert.deepEqual(core.parameters, ['page', 'page_size', 'start_date', 'end_date', 'call_type', 'call_status'])
   assert.deepEqual([core.defaultWalkPageSize, core.defaultConcurrency, core.defaultMaxRetries, core.defaultTimeoutMs], [100, 4, 2, 60000])
 })
 

@@ -168,10 +168,6 @@ fn limit_of(py: Python<'_>, limit: Option<&Bound<'_, PyAny>>) -> PyResult<Option
         .transpose()
 }
 
-fn format_of(py: Python<'_>, name: &str) -> PyResult<Format> {
-    name.parse().map_err(|e| errors::to_py(py, e))
-}
-
 /// A numeric setting as Python passes it: an `int` or a `float` (a `bool` is neither), or a
 /// `ConfigError` naming it. Its range is the core's rule.
 fn number(py: Python<'_>, setting: &str, value: &Bound<'_, PyAny>) -> PyResult<f64> {
@@ -483,16 +479,17 @@ impl NativeClient {
         }))
     }
 
-    /// The records of a walk written out in `format` (`csv` or `ndjson`).
+    /// The records of a walk written out in `format`, or in the one `path`'s suffix names.
     fn exporter(
         &self,
         py: Python<'_>,
         pairs: QueryArgs<'_>,
         limit: Option<&Bound<'_, PyAny>>,
         prefetch: &Bound<'_, PyAny>,
-        format: &str,
+        format: Option<&str>,
+        path: Option<&str>,
     ) -> PyResult<NativeExporter> {
-        let format = format_of(py, format)?;
+        let format = Format::choose(format, path).map_err(|e| errors::to_py(py, e))?;
         let options = PagerOptions {
             limit: limit_of(py, limit)?,
             prefetch: prefetch_of(py, prefetch)?,
@@ -785,6 +782,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
         .collect();
     m.add("CALL_STATUSES", call_statuses)?;
     m.add("ERROR_KINDS", Error::KINDS.to_vec())?;
+    m.add("PARAMETERS", unpod_calllogs::query::PARAMETERS.to_vec())?;
     m.add_class::<NativeClient>()?;
     m.add_class::<NativePage>()?;
     m.add_class::<NativePager>()?;
@@ -793,7 +791,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyCallLog>()?;
     m.add_class::<NativeTable>()?;
     m.add_class::<NativeExporter>()?;
-    m.add("EXPORT_FORMATS", Format::NAMES.to_vec())?;
     m.add(
         "REFERENCE_DEFAULT_RECORDS",
         calllogs_reference::DEFAULT_RECORDS,

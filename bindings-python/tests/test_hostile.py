@@ -174,6 +174,9 @@ def test_enum_values_error_kinds_and_defaults_come_from_the_core():
     assert [t.value for t in CallType] == _native.CALL_TYPES
     assert [s.value for s in CallStatus] == _native.CALL_STATUSES
     assert sorted(BY_KIND) == sorted(_native.ERROR_KINDS)
+    from unpod_calllogs import CallLogFilters
+
+    assert ["page", "page_size", *CallLogFilters.__annotations__] == _native.PARAMETERS
     assert all(issubclass(cls, CallLogsError) for cls in BY_KIND.values())
     import inspect
 

@@ -490,6 +490,16 @@ impl fmt::Debug for Client {
     }
 }
 
+/// The successful answer behind a page, as received; [`ResponseInfo`] is made from it on request.
+struct Answer {
+    status: u16,
+    headers: HeaderMap,
+    /// Already scrubbed of the token.
+    request_id: Option<String>,
+    retries: u32,
+    elapsed: Duration,
+}
+
 /// One failed attempt, with what the retry rules need to know of it.
 struct Failed {
     error: Error,
@@ -591,17 +601,44 @@ impl Client {
     /// Fetches one page: validates the query, sends it, retries what the policy retries, and
     /// checks the records against the filters sent. The token is scrubbed from every error.
     pub(crate) async fn fetch(&self, query: &CallLogQuery) -> Result<CallLogPage, Error> {
-        self.fetch_with_response(query).await.map(|(page, _)| page)
+        self.fetch_verified(query)
+            .await
+            .map(|(page, _)| page)
+            .map_err(|error| error.redact(&self.inner.token))
     }
 
-    /// [`Client::fetch`], with the answer that carried the page.
+    /// [`Client::fetch`], with the answer that carried the page. Its headers are copied out (and
+    /// scrubbed) only here: walks, which never show them, skip that work.
     pub(crate) async fn fetch_with_response(
         &self,
         query: &CallLogQuery,
     ) -> Result<(CallLogPage, ResponseInfo), Error> {
-        self.fetch_verified(query)
+        let token = &self.inner.token;
+        let (page, answer) = self
+            .fetch_verified(query)
             .await
-            .map_err(|error| error.redact(&self.inner.token))
+            .map_err(|error| error.redact(token))?;
+        let headers = answer
+            .headers
+            .iter()
+            .map(|(name, value)| {
+                let value = String::from_utf8_lossy(value.as_bytes());
+                (name.as_str().to_owned(), token.scrub(&value))
+            })
+            .collect();
+        let info = ResponseInfo {
+            status: answer.status,
+            headers,
+            request_id: answer.request_id,
+            retries: answer.retries,
+            elapsed: answer.elapsed,
+        };
+        Ok((page, info))
+    }
+
+    /// A URL as it may be shown: in a log line or an event.
+    fn shown(&self, url: &reqwest::Url) -> String {
+        self.inner.token.scrub(url.as_str())
     }
 
     fn notify(&self, event: impl FnOnce() -> Event) {
@@ -610,10 +647,7 @@ impl Client {
         }
     }
 
-    async fn fetch_verified(
-        &self,
-        query: &CallLogQuery,
-    ) -> Result<(CallLogPage, ResponseInfo), Error> {
+    async fn fetch_verified(&self, query: &CallLogQuery) -> Result<(CallLogPage, Answer), Error> {
         query.validate()?;
         let timeout = query.timeout.unwrap_or(self.inner.timeout);
         let mut retry = self.inner.retry;
@@ -631,15 +665,13 @@ impl Client {
             let (name, value) = extra_header(name, value).map_err(config)?;
             headers.insert(name, value);
         }
-        let token = &self.inner.token;
-        let shown_url = token.scrub(url.as_str());
         let mut attempt = 0;
-        let (page, mut info) = loop {
+        let (page, mut answer) = loop {
             self.notify(|| Event::Request {
-                url: shown_url.clone(),
+                url: self.shown(&url),
                 attempt,
             });
-            let failed = match self.attempt(&url, &headers, timeout, &shown_url).await {
+            let failed = match self.attempt(&url, &headers, timeout).await {
                 Ok(answer) => break answer,
                 Err(failed) => failed,
             };
@@ -649,14 +681,15 @@ impl Client {
             let Some(delay) = delay else {
                 return Err(failed.error);
             };
-            let error = token.scrub(&failed.error.to_string());
+            let error = self.inner.token.scrub(&failed.error.to_string());
             log::warn!(
-                "GET {shown_url} failed ({error}); retry {} of {} in {delay:?}",
+                "GET {} failed ({error}); retry {} of {} in {delay:?}",
+                self.shown(&url),
                 attempt + 1,
                 retry.max_retries
             );
             self.notify(|| Event::Retry {
-                url: shown_url.clone(),
+                url: self.shown(&url),
                 attempt: attempt + 1,
                 delay,
                 error,
@@ -664,11 +697,11 @@ impl Client {
             tokio::time::sleep(delay).await;
             attempt += 1;
         };
-        info.retries = attempt;
+        answer.retries = attempt;
         if self.inner.verify_filters {
             verify_filters(query, &page)?;
         }
-        Ok((page, info))
+        Ok((page, answer))
     }
 
     async fn attempt(
@@ -676,9 +709,8 @@ impl Client {
         url: &reqwest::Url,
         headers: &HeaderMap,
         timeout: Duration,
-        shown_url: &str,
-    ) -> Result<(CallLogPage, ResponseInfo), Failed> {
-        log::debug!("GET {shown_url}");
+    ) -> Result<(CallLogPage, Answer), Failed> {
+        log::debug!("GET {}", self.shown(url));
         let started = std::time::Instant::now();
         let mut response = self
             .inner
@@ -726,7 +758,7 @@ impl Client {
         log::debug!("GET -> {status}, {} bytes", body.len());
         let elapsed = started.elapsed();
         self.notify(|| Event::Response {
-            url: shown_url.to_owned(),
+            url: self.shown(url),
             status,
             request_id: request_id.clone(),
             elapsed,
@@ -740,22 +772,14 @@ impl Client {
                     body_snippet: body_snippet(&body),
                 }))
             })?;
-            let headers = response
-                .headers()
-                .iter()
-                .map(|(name, value)| {
-                    let value = String::from_utf8_lossy(value.as_bytes());
-                    (name.as_str().to_owned(), token.scrub(&value))
-                })
-                .collect();
-            let info = ResponseInfo {
+            let answer = Answer {
                 status,
-                headers,
+                headers: std::mem::take(response.headers_mut()),
                 request_id,
                 retries: 0,
                 elapsed,
             };
-            return Ok((page, info));
+            return Ok((page, answer));
         }
         let message = serde_json::from_slice::<ErrorBody>(&body)
             .ok()

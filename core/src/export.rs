@@ -27,6 +27,32 @@ impl Format {
         CALL_LOG_FIELDS.iter().copied().chain(["extra"])
     }
 
+    /// The format `name`d, or else the one `path`'s suffix names (`.csv`; `.ndjson`, `.jsonl`): the
+    /// rule of every binding's `export`.
+    pub fn choose(name: Option<&str>, path: Option<&str>) -> Result<Self, Error> {
+        if let Some(name) = name {
+            return name.parse();
+        }
+        let suffix = path
+            .and_then(|path| std::path::Path::new(path).extension())
+            .and_then(|suffix| suffix.to_str())
+            .map(str::to_ascii_lowercase);
+        match suffix.as_deref() {
+            Some("csv") => Ok(Self::Csv),
+            Some("ndjson" | "jsonl") => Ok(Self::Ndjson),
+            _ => Err(Error::Config(match path {
+                Some(path) => format!(
+                    "format is needed: name one of {}, or write to a path ending in .csv, .ndjson or .jsonl (got {path:?})",
+                    Self::NAMES.join(", ")
+                ),
+                None => format!(
+                    "format is needed: name one of {} (a stream has no suffix to tell it)",
+                    Self::NAMES.join(", ")
+                ),
+            })),
+        }
+    }
+
     /// What comes before the first record: the header row of CSV, nothing for NDJSON.
     pub fn header(self) -> Vec<u8> {
         match self {

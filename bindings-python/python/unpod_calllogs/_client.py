@@ -83,7 +83,6 @@ class CallLogParams(CallLogFilters, RequestOptions, total=False):
 
 
 _PARAMS = CallLogParams.__required_keys__ | CallLogParams.__optional_keys__
-_FILTERS = ("start_date", "end_date", "call_type", "call_status")
 
 _Pairs = List[Tuple[str, str]]
 _Query = Tuple[_Pairs, _Pairs, _Pairs, Optional[float], Optional[int]]
@@ -106,8 +105,8 @@ def _query(method: str, page: Optional[int], page_size: Optional[int], params: M
     unknown = sorted(set(params) - _PARAMS)
     if unknown:
         raise TypeError(f"call_logs.{method}() got an unexpected keyword argument {unknown[0]!r}")
-    given = [("page", page), ("page_size", page_size)] + [(name, params.get(name)) for name in _FILTERS]
-    pairs = [(name, _text(value)) for name, value in given if value is not None]
+    given = {**params, "page": page, "page_size": page_size}
+    pairs = [(name, _text(given[name])) for name in _native.PARAMETERS if given.get(name) is not None]
     return (
         pairs,
         _items("extra_query", params.get("extra_query")),
@@ -287,23 +286,14 @@ class CallLogTable:
         """A `polars.DataFrame` (needs polars)."""
         import polars
 
-        frame = polars.DataFrame(self)
-        return frame
+        return polars.DataFrame(self)
 
     def __repr__(self) -> str:
         return f"CallLogTable({len(self)} records)"
 
 
-def _export_format(destination: Union[str, os.PathLike[str], IO[bytes]], format: Optional[str]) -> str:
-    if format is not None:
-        if format not in _native.EXPORT_FORMATS:
-            raise ConfigError(f"format must be one of {', '.join(_native.EXPORT_FORMATS)} (got {format!r})")
-        return format
-    suffix = os.path.splitext(os.fspath(destination))[1].lower() if isinstance(destination, (str, os.PathLike)) else ""
-    by_suffix = {".csv": "csv", ".ndjson": "ndjson", ".jsonl": "ndjson"}
-    if suffix not in by_suffix:
-        raise ConfigError(f"format is needed: say format='csv' or format='ndjson' (no known suffix in {destination!r})")
-    return by_suffix[suffix]
+def _path(destination: Union[str, os.PathLike[str], IO[bytes]]) -> Optional[str]:
+    return os.fspath(destination) if isinstance(destination, (str, os.PathLike)) else None
 
 
 def _export(exporter: _native.NativeExporter, destination: Union[str, os.PathLike[str], IO[bytes]]) -> int:
@@ -395,7 +385,7 @@ class CallLogs:
         `.jsonl`), with `prefetch` pages requested ahead as `iter` does. Returns the number of
         records written."""
         query = _query("export", None, page_size, params)
-        exporter = self._client.exporter(query, limit, prefetch, _export_format(destination, format))
+        exporter = self._client.exporter(query, limit, prefetch, format, _path(destination))
         return _export(exporter, destination)
 
     def to_arrow(
@@ -484,7 +474,7 @@ class AsyncCallLogs:
     ) -> int:
         """`CallLogs.export`, awaited: the number of records written."""
         query = _query("export", None, page_size, params)
-        exporter = self._client.exporter(query, limit, prefetch, _export_format(destination, format))
+        exporter = self._client.exporter(query, limit, prefetch, format, _path(destination))
         return await _export_async(exporter, destination)
 
     async def to_arrow(

@@ -21,7 +21,7 @@ __all__ = [
     "CALL_TYPES",
     "CALL_STATUSES",
     "ERROR_KINDS",
-    "EXPORT_FORMATS",
+    "PARAMETERS",
     "REFERENCE_DEFAULT_RECORDS",
     "REFERENCE_DEFAULT_SEED",
     "REFERENCE_DEFAULT_RETRY_AFTER",
@@ -45,7 +45,7 @@ DEFAULT_PREFETCH: int
 CALL_TYPES: List[str]
 CALL_STATUSES: List[str]
 ERROR_KINDS: List[str]
-EXPORT_FORMATS: List[str]
+PARAMETERS: List[str]
 REFERENCE_DEFAULT_RECORDS: int
 REFERENCE_DEFAULT_SEED: int
 REFERENCE_DEFAULT_RETRY_AFTER: int
@@ -163,7 +163,9 @@ class NativeClient:
     ) -> NativePager: ...
     def all(self, pairs: _Query, concurrency: int) -> List[CallLog]: ...
     def all_async(self, pairs: _Query, concurrency: int, settle: _Settle) -> NativeTask: ...
-    def exporter(self, pairs: _Query, limit: Optional[int], prefetch: int, format: str) -> NativeExporter: ...
+    def exporter(
+        self, pairs: _Query, limit: Optional[int], prefetch: int, format: Optional[str], path: Optional[str]
+    ) -> NativeExporter: ...
     def table(self, pairs: _Query, concurrency: int) -> NativeTable: ...
     def table_async(self, pairs: _Query, concurrency: int, settle: _Settle) -> NativeTask: ...
 

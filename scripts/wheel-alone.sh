@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs the wheel given into a fresh virtualenv, with nothing else, and reads a reference server
+# through it from a folder outside the project.
+set -euo pipefail
+wheel=$(realpath "$1")
+fresh=$(mktemp -d)
+trap 'rm -rf "$fresh"' EXIT
+python3 -m venv "$fresh/venv"
+"$fresh/venv/bin/python" -m pip install -q --no-index "$wheel"
+cd "$fresh"
+"$fresh/venv/bin/python" -c "
+from unpod_calllogs import Client
+from unpod_calllogs.testing import ReferenceServer
+with ReferenceServer(records=50) as server:
+    assert Client(server.token, server.org_handle, server.url).call_logs.list().count == 50
+print('$(basename "$wheel") works on its own in a fresh virtualenv')
+"
