@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
-# Installs the Node package's build tools (npm ci), builds the native addon in release mode, checks that
-# the generated native.d.ts is current, and packs the package. Prints the tarball's path last.
+# Installs the Node package's build tools (npm ci), builds the native addon of this platform in
+# release mode, checks that the generated files are current (native.d.ts, and the per-platform
+# package folders under npm/ that `napi create-npm-dirs` makes from package.json), and packs the
+# main package and this platform's package as they are published (scripts/npm-pack.js).
+# Prints the two tarballs' paths, the main package's first.
 set -euo pipefail
 cd "$(dirname "$0")/../bindings-node"
 npm ci --no-audit --no-fund --loglevel=error >&2
-committed=$(cat native.d.ts 2>/dev/null || true)
-npx napi build --platform --release --js native.js --dts native.d.ts >&2
+snapshot() { cat native.d.ts npm/*/* 2>/dev/null | sha256sum; }
+committed=$(snapshot)
+npx napi build --platform --release --no-js --dts native.d.ts >&2
 test -s native.d.ts || { echo "napi build wrote an empty native.d.ts" >&2; exit 1; }
-if [ "${CHECK_GENERATED:-0}" = 1 ] && [ "$committed" != "$(cat native.d.ts)" ]; then
-    echo "bindings-node/native.d.ts is stale: rebuild with scripts/node-env.sh and commit it" >&2
+npx napi create-npm-dirs >/dev/null
+if [ "${CHECK_GENERATED:-0}" = 1 ] && [ "$committed" != "$(snapshot)" ]; then
+    echo "bindings-node/native.d.ts or bindings-node/npm/ is stale: run scripts/node-env.sh and commit them" >&2
     exit 1
 fi
-mkdir -p ../target/npm
-rm -f ../target/npm/unpod-calllogs-*.tgz
-npm pack --pack-destination ../target/npm --loglevel=error >/dev/null
-ls "$PWD"/../target/npm/unpod-calllogs-*.tgz
+addons=(unpod-calllogs.*.node)
+[ "${#addons[@]}" = 1 ] || { echo "expected one addon in bindings-node/, found: ${addons[*]}" >&2; exit 1; }
+rm -rf ../target/npm
+node ../scripts/npm-pack.js ../target/npm "$PWD/${addons[0]}"

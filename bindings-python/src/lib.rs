@@ -426,10 +426,9 @@ impl NativeClient {
         prefetch: &Bound<'_, PyAny>,
         after: Option<&NativePage>,
     ) -> PyResult<NativePager> {
-        let options = PagerOptions {
-            limit: limit_of(py, limit)?,
-            prefetch: prefetch_of(py, prefetch)?,
-        };
+        let options = PagerOptions::new()
+            .limit(limit_of(py, limit)?)
+            .prefetch(prefetch_of(py, prefetch)?);
         guarded(py, || {
             let pager = match after {
                 Some(after) => self
@@ -490,10 +489,9 @@ impl NativeClient {
         path: Option<&str>,
     ) -> PyResult<NativeExporter> {
         let format = Format::choose(format, path).map_err(|e| errors::to_py(py, e))?;
-        let options = PagerOptions {
-            limit: limit_of(py, limit)?,
-            prefetch: prefetch_of(py, prefetch)?,
-        };
+        let options = PagerOptions::new()
+            .limit(limit_of(py, limit)?)
+            .prefetch(prefetch_of(py, prefetch)?);
         let query = query(py, pairs)?;
         guarded(py, || {
             let pager = self.client.call_logs().pages_with(query, options);
@@ -750,6 +748,14 @@ fn records_from_json(py: Python<'_>, body: &[u8]) -> PyResult<Vec<PyCallLog>> {
     Ok(records(page.data))
 }
 
+/// Runs the `calllogs-contract` command line (argv with the program's name first) with the GIL
+/// released and returns its exit status. The caller leaves SIGINT to its default action, so Ctrl-C
+/// stops a run as it stops the binary.
+#[pyfunction]
+fn run_cli(py: Python<'_>, argv: Vec<std::ffi::OsString>) -> u8 {
+    py.detach(|| calllogs_contract::cli::main(argv))
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     pyo3_log::init();
@@ -801,5 +807,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
         calllogs_reference::DEFAULT_RETRY_AFTER_SECS,
     )?;
     m.add_function(wrap_pyfunction!(records_from_json, m)?)?;
+    m.add_function(wrap_pyfunction!(run_cli, m)?)?;
     Ok(())
 }

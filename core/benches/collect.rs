@@ -57,10 +57,7 @@ fn stream(
     query: CallLogQuery,
 ) -> futures_util::future::BoxFuture<'static, usize> {
     Box::pin(async move {
-        let options = PagerOptions {
-            limit: None,
-            prefetch,
-        };
+        let options = PagerOptions::new().prefetch(prefetch);
         let mut records = client.call_logs().stream_with(query, options);
         let mut total = 0;
         while let Some(record) = records.try_next().await.unwrap() {

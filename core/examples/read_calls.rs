@@ -18,10 +18,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let query = CallLogQuery::new().page_size(page_size);
     let first = client.call_logs().list(&query).await?;
     println!("{} call logs in total; the newest {limit}:", first.count);
-    let options = PagerOptions {
-        limit: Some(u64::from(limit)),
-        prefetch: 1,
-    };
+    let options = PagerOptions::new().limit(u64::from(limit)).prefetch(1);
     let mut calls = client.call_logs().stream_with(query, options);
     while let Some(call) = calls.try_next().await? {
         println!(

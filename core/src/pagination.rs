@@ -62,7 +62,13 @@ use crate::query::{CallLogQuery, DateBound, FIRST_PAGE};
 pub const SPARE_PAGES: u64 = 8;
 
 /// How a walk over pages behaves.
+///
+/// ```
+/// let options = unpod_calllogs::PagerOptions::new().limit(5_000).prefetch(4);
+/// assert_eq!((options.limit, options.prefetch), (Some(5_000), 4));
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct PagerOptions {
     /// Stop after this many records.
     pub limit: Option<u64>,
@@ -71,6 +77,27 @@ pub struct PagerOptions {
     /// never asks past the last page `count` calls for or past `limit`, and dropping it aborts
     /// every request in flight. Memory holds at most this many pages more.
     pub prefetch: usize,
+}
+
+impl PagerOptions {
+    /// No limit, no prefetch: one request at a time, to the last record.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Stop after this many records (`None`: no limit).
+    #[must_use]
+    pub fn limit(mut self, limit: impl Into<Option<u64>>) -> Self {
+        self.limit = limit.into();
+        self
+    }
+
+    /// Request this many of the following pages while a page is consumed.
+    #[must_use]
+    pub fn prefetch(mut self, prefetch: usize) -> Self {
+        self.prefetch = prefetch;
+        self
+    }
 }
 
 /// The prefetch window of walks in the bindings unless given: as many pages in flight as

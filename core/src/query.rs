@@ -204,6 +204,7 @@ impl InvalidQuery {
 /// );
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct CallLogQuery {
     /// Page number, from 1 (server default 1).
     #[serde(skip_serializing_if = "Option::is_none")]

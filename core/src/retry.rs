@@ -19,7 +19,16 @@ pub enum Failure<'a> {
 }
 
 /// The retry rules: which failures are retried, how many times, and the waits between.
+///
+/// ```
+/// use std::time::Duration;
+/// let policy = unpod_calllogs::retry::RetryPolicy::default()
+///     .max_retries(5)
+///     .initial_delay(Duration::from_millis(100));
+/// assert_eq!(policy.max_delay, Duration::from_secs(8));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RetryPolicy {
     /// Retries after the first attempt (so `max_retries + 1` attempts at most).
     pub max_retries: u32,
@@ -62,6 +71,34 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
 }
 
 impl RetryPolicy {
+    /// Retries after the first attempt.
+    #[must_use]
+    pub fn max_retries(mut self, max_retries: u32) -> Self {
+        self.max_retries = max_retries;
+        self
+    }
+
+    /// The wait before the first retry; it doubles with each retry.
+    #[must_use]
+    pub fn initial_delay(mut self, initial_delay: Duration) -> Self {
+        self.initial_delay = initial_delay;
+        self
+    }
+
+    /// The longest backoff wait.
+    #[must_use]
+    pub fn max_delay(mut self, max_delay: Duration) -> Self {
+        self.max_delay = max_delay;
+        self
+    }
+
+    /// The longest `Retry-After` the client honours.
+    #[must_use]
+    pub fn max_retry_after(mut self, max_retry_after: Duration) -> Self {
+        self.max_retry_after = max_retry_after;
+        self
+    }
+
     /// The wait before retry number `attempt + 1` after `failure`, or `None` to give up.
     ///
     /// `attempt` counts the retries already made (0 after the first failure). `jitter` in `[0, 1)`

@@ -246,10 +246,7 @@ async fn limit_and_read_ahead() {
         .call_logs()
         .stream_with(
             CallLogQuery::new().page_size(40),
-            PagerOptions {
-                limit: Some(90),
-                prefetch: 0,
-            },
+            PagerOptions::new().limit(90).prefetch(0),
         )
         .try_collect()
         .await
@@ -261,10 +258,7 @@ async fn limit_and_read_ahead() {
         .call_logs()
         .stream_with(
             CallLogQuery::new().page_size(40),
-            PagerOptions {
-                limit: None,
-                prefetch: 1,
-            },
+            PagerOptions::new().prefetch(1),
         )
         .try_collect()
         .await
@@ -275,10 +269,7 @@ async fn limit_and_read_ahead() {
         .call_logs()
         .stream_with(
             CallLogQuery::new(),
-            PagerOptions {
-                limit: Some(0),
-                prefetch: 1,
-            },
+            PagerOptions::new().limit(0).prefetch(1),
         )
         .try_collect()
         .await
@@ -299,10 +290,7 @@ async fn read_ahead_fetches_the_next_page_while_this_one_is_consumed() {
     let client = client(&server);
     let mut pager = client.call_logs().pages_with(
         CallLogQuery::new().page_size(10),
-        PagerOptions {
-            limit: None,
-            prefetch: 1,
-        },
+        PagerOptions::new().prefetch(1),
     );
     pager.next_page().await.unwrap().unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -520,10 +508,7 @@ async fn walking_while_calls_arrive_neither_repeats_nor_skips() {
             .call_logs()
             .stream_with(
                 CallLogQuery::new().page_size(7),
-                PagerOptions {
-                    limit: None,
-                    prefetch,
-                },
+                PagerOptions::new().prefetch(prefetch),
             )
             .try_collect()
             .await
@@ -609,10 +594,7 @@ async fn dropping_a_stream_stops_its_request_its_retries_and_its_read_ahead() {
     )
     .await;
     for prefetch in [1, 4] {
-        let options = PagerOptions {
-            limit: None,
-            prefetch,
-        };
+        let options = PagerOptions::new().prefetch(prefetch);
         let before = slow.requests();
         let mut stream = client(&slow)
             .call_logs()
@@ -649,10 +631,7 @@ async fn prefetch_keeps_a_window_of_pages_in_flight_within_count_and_limit() {
     let before = server.requests();
     let mut pager = client.call_logs().pages_with(
         CallLogQuery::new().page_size(10),
-        PagerOptions {
-            limit: None,
-            prefetch: 4,
-        },
+        PagerOptions::new().prefetch(4),
     );
     let mut walked = pager.next_page().await.unwrap().unwrap();
     tokio::time::sleep(Duration::from_millis(50)).await;
@@ -670,10 +649,7 @@ async fn prefetch_keeps_a_window_of_pages_in_flight_within_count_and_limit() {
     let before = server.requests();
     let limited = client.call_logs().stream_with(
         CallLogQuery::new().page_size(10),
-        PagerOptions {
-            limit: Some(25),
-            prefetch: 4,
-        },
+        PagerOptions::new().limit(25).prefetch(4),
     );
     let records: Vec<_> = limited.try_collect().await.unwrap();
     assert_eq!(records, reference[..25]);

@@ -78,11 +78,11 @@ impl Hostile {
             .base_url(&self.url)
             .header("Product-Id", "unpod.ai")
             .max_retries(retries)
-            .retry_policy(unpod_calllogs::retry::RetryPolicy {
-                max_retries: retries,
-                initial_delay: Duration::from_millis(10),
-                ..Default::default()
-            })
+            .retry_policy(
+                unpod_calllogs::retry::RetryPolicy::default()
+                    .max_retries(retries)
+                    .initial_delay(Duration::from_millis(10)),
+            )
             .timeout(Duration::from_millis(500))
             .build()
             .unwrap()
@@ -892,10 +892,9 @@ async fn events_tell_every_request_answer_and_retry() {
         .token(SECRET)
         .org_handle("acme")
         .base_url(&server.url)
-        .retry_policy(unpod_calllogs::retry::RetryPolicy {
-            initial_delay: Duration::from_millis(10),
-            ..Default::default()
-        })
+        .retry_policy(
+            unpod_calllogs::retry::RetryPolicy::default().initial_delay(Duration::from_millis(10)),
+        )
         .on_event(move |event| sink.lock().unwrap().push(event.clone()))
         .build()
         .unwrap();
@@ -955,10 +954,7 @@ async fn a_failure_in_a_prefetched_page_surfaces_in_order() {
     })))
     .await;
     let client = server.client(0);
-    let options = unpod_calllogs::PagerOptions {
-        limit: None,
-        prefetch: 4,
-    };
+    let options = unpod_calllogs::PagerOptions::new().prefetch(4);
     let mut pager = client
         .call_logs()
         .pages_with(CallLogQuery::new().page_size(10), options);

@@ -58,17 +58,11 @@ async fn a_silent_page_size_cap_is_learned_by_every_kind_of_walk() {
         let client = client(&server);
         let query = CallLogQuery::new().page_size(asked);
         for prefetch in [0, 1, 4] {
-            let options = PagerOptions {
-                limit: None,
-                prefetch,
-            };
+            let options = PagerOptions::new().prefetch(prefetch);
             let got = walk(&client, query.clone(), options).await;
             assert_eq!(got, reference, "cap {cap}, page_size {asked}");
         }
-        let limited = PagerOptions {
-            limit: Some(170),
-            prefetch: 1,
-        };
+        let limited = PagerOptions::new().limit(170).prefetch(1);
         assert_eq!(
             walk(&client, query.clone(), limited).await,
             reference[..170]

@@ -34,6 +34,7 @@ __all__ = [
     "NativeExporter",
     "CallLog",
     "records_from_json",
+    "run_cli",
 ]
 
 __version__: str
@@ -201,3 +202,5 @@ class NativeReferenceServer:
     @property
     def peak_concurrency(self) -> int: ...
     def stop(self) -> None: ...
+
+def run_cli(argv: List[str]) -> int: ...

@@ -148,10 +148,8 @@ fn narrowing_never_raises(run: &Run<'_>) -> Result<Option<Finding>, Stop> {
         .start_date(record.creation_time)
         .end_date(record.creation_time)
         .allow_undocumented_values();
-    let wider = CallLogQuery {
-        call_status: None,
-        ..narrow.clone()
-    };
+    let mut wider = narrow.clone();
+    wider.call_status = None;
     let (narrow_count, narrow_curl) = counted(run, narrow.clone())?;
     let (wider_count, wider_curl) = counted(run, wider)?;
     Ok((narrow_count > wider_count || narrow_count == 0).then(|| Finding {

@@ -124,14 +124,11 @@ pub(super) fn filter_strategy(
                 other => other,
             };
             let pick = |i: Option<usize>| i.and_then(|i| bounds.get(i).copied());
-            let mut query = CallLogQuery {
-                call_type,
-                call_status,
-                start_date: pick(start),
-                end_date: pick(end),
-                page_size: Some(SAMPLE_SIZE),
-                ..CallLogQuery::default()
-            };
+            let mut query = CallLogQuery::new().page_size(SAMPLE_SIZE);
+            query.call_type = call_type;
+            query.call_status = call_status;
+            query.start_date = pick(start);
+            query.end_date = pick(end);
             if query.validate().is_err() {
                 query.end_date = None;
             }

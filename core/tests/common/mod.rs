@@ -12,10 +12,7 @@ pub fn builder(server: &ServerHandle) -> ClientBuilder {
         .token(server.token())
         .org_handle(server.org_handle())
         .base_url(server.url())
-        .retry_policy(RetryPolicy {
-            initial_delay: Duration::from_millis(5),
-            ..RetryPolicy::default()
-        })
+        .retry_policy(RetryPolicy::default().initial_delay(Duration::from_millis(5)))
 }
 
 /// [`builder`], built.
