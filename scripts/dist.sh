@@ -1,45 +1,147 @@
 #!/usr/bin/env bash
-# Builds the artifacts this machine can build for x86_64 Linux into target/dist/ and checks each:
-#   - the wheel, manylinux2014 (glibc 2.17) through zig, checked with auditwheel and twine, then
-#     installed into a fresh virtualenv and used against a reference server;
-#   - the sdist, checked with twine;
-#   - the npm package of this platform, checked with npm publish --dry-run;
-#   - the calllogs-contract CLI, stripped;
-#   - the three crates packaged as cargo publish would (without the verifying build).
-# Prints each artifact with its size. Portable builds for other targets (aarch64, musl, macOS,
-# Windows) and per-platform npm packages are not made here yet.
+# Builds every artifact this machine can build into target/dist/ and checks each. Installs what it
+# needs by itself (scripts/cross-env.sh). Cold, it takes about an hour on 2 cores; the release
+# workflow (.github/workflows/release.yml) builds the same and macOS and Windows on native runners.
+#
+#   wheels     manylinux2014 x86_64 and aarch64, musllinux_1_2 x86_64: auditwheel show, twine check;
+#              x86_64 installed into a fresh virtualenv and used (client and calllogs-contract);
+#              aarch64 installed for an arm64 CPython and used the same way under qemu
+#   sdist      twine check (building it from source is `pip install` of it where Rust is present)
+#   npm        the main package and linux-x64-gnu, linux-arm64-gnu, linux-x64-musl: the glibc
+#              addons need at most GLIBC_2.17; npm publish --dry-run of each; x64 installed from
+#              the tarballs into a fresh folder and used; arm64 installed for arm64 and used under
+#              qemu with an arm64 Node.js
+#   CLI        calllogs-contract for x86_64 Linux, stripped
+#   crates     cargo publish --dry-run of the three crates meant for crates.io
+#
+# x86_64 glibc builds use the rustup toolchain; the others use Debian's Rust with -Zbuild-std,
+# linked by zig (target/cross). Prints each artifact with its size.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-dist=target/dist
+here=$PWD
+dist=$here/target/dist
 rm -rf "$dist"
 mkdir -p "$dist"
 
-bash scripts/python-env.sh >/dev/null
-.venv/bin/python -m pip install -q "ziglang<0.15" auditwheel twine
-# maturin finds zig through `python -m ziglang` on the PATH.
-PATH="$PWD/.venv/bin:$PATH" .venv/bin/maturin build --release --zig --compatibility manylinux2014 \
-    -m bindings-python/Cargo.toml --out "$dist" >&2
-PATH="$PWD/.venv/bin:$PATH" .venv/bin/maturin sdist -m bindings-python/Cargo.toml --out "$dist" >&2
-wheel=$(ls "$dist"/unpod_calllogs-*manylinux_2_17_x86_64*.whl)
-.venv/bin/auditwheel show "$wheel" | grep -q '"manylinux_2_17_x86_64"' || {
-    echo "$wheel is not manylinux_2_17 (auditwheel show):" >&2
-    .venv/bin/auditwheel show "$wheel" >&2
-    exit 1
-}
-.venv/bin/twine check --strict "$dist"/unpod_calllogs-*
-bash scripts/wheel-alone.sh "$wheel"
+host_wheel=$(bash scripts/python-env.sh | tail -n 1)
+mapfile -t host_npm < <(bash scripts/node-env.sh)
+cross_bin=$(bash scripts/cross-env.sh)
+root=$here/target/arm64-root
+venv=$here/.venv/bin
+build_std=(-Zbuild-std=std,panic_abort)
 
-tgz=$(bash scripts/node-env.sh 2>/dev/null | tail -n 1)
-cp "$tgz" "$dist/"
-(cd bindings-node && npm publish --dry-run --loglevel=error >/dev/null 2>&1) || {
-    echo "npm publish --dry-run failed" >&2
-    exit 1
+# Debian's Rust first on PATH, building std from source, into its own target folder.
+cross() {
+    PATH="$cross_bin:$venv:$PATH" RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR="$here/target/cross" "$@"
 }
+# musl cdylibs link the C library dynamically, as the Python or Node that loads them does.
+musl_flags="-C target-feature=-crt-static"
 
+echo "== wheels" >&2
+cp "$host_wheel" "$dist/"
+cross "$venv/maturin" build --release --quiet --zig --target aarch64-unknown-linux-gnu \
+    --compatibility manylinux2014 -m bindings-python/Cargo.toml --out "$dist" "${build_std[@]}" >&2
+RUSTFLAGS="$musl_flags" cross "$venv/maturin" build --release --quiet --zig \
+    --target x86_64-unknown-linux-musl --compatibility musllinux_1_2 \
+    -m bindings-python/Cargo.toml --out "$dist" "${build_std[@]}" >&2
+PATH="$venv:$PATH" "$venv/maturin" sdist -m bindings-python/Cargo.toml --out "$dist" >&2
+for tag in manylinux_2_17_x86_64 manylinux_2_17_aarch64 musllinux_1_2_x86_64; do
+    wheel=$(ls "$dist"/unpod_calllogs-*"$tag"*.whl)
+    "$venv/auditwheel" show "$wheel" | grep -q "\"$tag\"" || {
+        echo "$wheel is not $tag (auditwheel show):" >&2
+        "$venv/auditwheel" show "$wheel" >&2
+        exit 1
+    }
+done
+"$venv/twine" check --strict "$dist"/unpod_calllogs-*
+bash scripts/wheel-alone.sh "$dist"/unpod_calllogs-*manylinux_2_17_x86_64*.whl
+
+echo "== the aarch64 wheel, for an arm64 CPython under qemu" >&2
+arm=$(mktemp -d)
+trap 'rm -rf "$arm"' EXIT
+"$venv/python" -m pip install -q --no-deps --only-binary=:all: --platform manylinux2014_aarch64 \
+    --target "$arm/site" "$dist"/unpod_calllogs-*manylinux_2_17_aarch64*.whl
+smoke_py="
+import platform
+from unpod_calllogs import Client
+from unpod_calllogs.testing import ReferenceServer
+with ReferenceServer(records=50) as server:
+    client = Client(server.token, server.org_handle, server.url)
+    assert client.call_logs.list().count == 50 and len(client.call_logs.all(page_size=7)) == 50
+print('the aarch64 wheel works on', platform.machine())
+"
+arm_python() {
+    PYTHONPATH="$arm/site" qemu-aarch64-static -L "$root" "$root/usr/bin/python3.11" "$@"
+}
+arm_python -c "$smoke_py"
+arm_python -c "import sys; from unpod_calllogs._cli import main; main()" run --records 200 --cases 2 >/dev/null
+
+echo "== npm addons" >&2
+addons=$(mktemp -d)
+cp bindings-node/unpod-calllogs.linux-x64-gnu.node "$addons/"
+cross cargo zigbuild --release -p calllogs-node --target aarch64-unknown-linux-gnu.2.17 \
+    "${build_std[@]}" >&2
+cp target/cross/aarch64-unknown-linux-gnu/release/libcalllogs_node.so "$addons/unpod-calllogs.linux-arm64-gnu.node"
+RUSTFLAGS="$musl_flags" cross cargo zigbuild --release -p calllogs-node \
+    --target x86_64-unknown-linux-musl "${build_std[@]}" >&2
+cp target/cross/x86_64-unknown-linux-musl/release/libcalllogs_node.so "$addons/unpod-calllogs.linux-x64-musl.node"
+# The wheels' glibc bound is auditwheel's to check; the addons' is checked here.
+for addon in "$addons"/*-gnu.node; do
+    newest=$(readelf -V -W "$addon" | grep -o 'GLIBC_[0-9.]*' | sort -Vu | tail -n 1)
+    if [ "$(printf '%s\nGLIBC_2.17\n' "$newest" | sort -V | tail -n 1)" != GLIBC_2.17 ]; then
+        echo "$(basename "$addon") needs $newest, newer than glibc 2.17" >&2
+        exit 1
+    fi
+done
+mapfile -t tarballs < <(node scripts/npm-pack.js "$dist/npm" "$addons"/*.node)
+mv "${tarballs[@]}" "$dist/"
+rm -rf "$dist/npm" "$addons"
+for tarball in "$dist"/*.tgz; do
+    npm publish --dry-run --loglevel=error "$tarball" >/dev/null 2>&1 || {
+        npm publish --dry-run "$tarball" >&2
+        exit 1
+    }
+done
+main_tgz=$(ls "$dist"/unpod-calllogs-[0-9]*.tgz)
+smoke_js="
+const { Client } = require('unpod-calllogs')
+const { ReferenceServer } = require('unpod-calllogs/testing')
+ReferenceServer.start({ records: 50 }).then(async (server) => {
+  const client = new Client({ token: server.token, orgHandle: server.orgHandle, baseUrl: server.url })
+  const page = await client.callLogs.list()
+  const all = await client.callLogs.all({ page_size: 7 })
+  await server.stop()
+  if (page.count !== 50 || all.length !== 50) throw new Error('wrong records')
+  console.log('unpod-calllogs works on', process.arch)
+})
+"
+for platform in x64 arm64; do
+    folder="$arm/node-$platform"
+    mkdir -p "$folder"
+    (
+        cd "$folder"
+        npm init -y >/dev/null
+        npm install --no-audit --no-fund --loglevel=error --os=linux --cpu="$platform" --libc=glibc \
+            "$main_tgz" "$dist/unpod-calllogs-linux-$platform-gnu-"*.tgz >/dev/null
+        if [ "$platform" = x64 ]; then
+            node -e "$smoke_js"
+            npx calllogs-contract run --records 200 --cases 2 >/dev/null
+        else
+            echo "== the arm64 npm package, for an arm64 Node.js under qemu" >&2
+            qemu-aarch64-static -L "$root" "$root/usr/bin/node" -e "$smoke_js"
+            qemu-aarch64-static -L "$root" "$root/usr/bin/node" node_modules/unpod-calllogs/cli.js \
+                run --records 200 --cases 2 >/dev/null
+        fi
+    )
+done
+
+echo "== the calllogs-contract binary" >&2
 cargo build --release -p calllogs-contract >&2
 cp target/release/calllogs-contract "$dist/calllogs-contract-x86_64-unknown-linux-gnu"
-cargo publish --workspace --dry-run --no-verify --allow-dirty >&2 2>/dev/null || {
-    cargo publish --workspace --dry-run --no-verify --allow-dirty >&2
+
+echo "== crates" >&2
+cargo publish --workspace --dry-run --allow-dirty >&2 2>/dev/null || {
+    cargo publish --workspace --dry-run --allow-dirty >&2
     exit 1
 }
 

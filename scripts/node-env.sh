@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
-# Installs the Node package's build tools (npm ci), builds the native addon of this platform in
-# release mode, checks that the generated files are current (native.d.ts, and the per-platform
-# package folders under npm/ that `napi create-npm-dirs` makes from package.json), and packs the
-# main package and this platform's package as they are published (scripts/npm-pack.js).
+# Installs the Node package's build tools (npm ci), builds the native addon of this machine (Linux)
+# in release mode as it is published (linked by zig against glibc 2.17, with the zig and
+# cargo-zigbuild of .venv), checks that the generated files are current (native.d.ts, and the
+# per-platform package folders under npm/ that `napi create-npm-dirs` makes from package.json),
+# and packs the main package and this platform's package as they are published
+# (scripts/npm-pack.js).
 # Prints the two tarballs' paths, the main package's first.
 set -euo pipefail
 cd "$(dirname "$0")/../bindings-node"
 npm ci --no-audit --no-fund --loglevel=error >&2
 snapshot() { cat native.d.ts npm/*/* 2>/dev/null | sha256sum; }
 committed=$(snapshot)
-npx napi build --platform --release --no-js --dts native.d.ts >&2
+[ -x ../.venv/bin/cargo-zigbuild ] || bash ../scripts/python-env.sh >/dev/null
+PATH="$(realpath ../.venv/bin):$PATH" npx napi build --platform --release --no-js --dts native.d.ts \
+    --target "$(uname -m)-unknown-linux-gnu.2.17" --cross-compile >&2
 test -s native.d.ts || { echo "napi build wrote an empty native.d.ts" >&2; exit 1; }
 npx napi create-npm-dirs >/dev/null
 if [ "${CHECK_GENERATED:-0}" = 1 ] && [ "$committed" != "$(snapshot)" ]; then
