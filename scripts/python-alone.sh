@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
-# Installs the wheel given into a fresh virtualenv, with nothing else, reads a reference server
-# through it from a folder outside the project, and runs its calllogs-contract console script.
+# Installs the wheel or sdist given into a fresh virtualenv, with nothing else, reads a reference
+# server through it from a folder outside the project, and runs its calllogs-contract console
+# script. An sdist is built from source by pip (with maturin from PyPI); CARGO_TARGET_DIR, when
+# set, keeps that build incremental.
 set -euo pipefail
 wheel=$(realpath "$1")
 fresh=$(mktemp -d)
 trap 'rm -rf "$fresh"' EXIT
 python3 -m venv "$fresh/venv"
-"$fresh/venv/bin/python" -m pip install -q --no-index "$wheel"
+case "$wheel" in
+    *.whl) "$fresh/venv/bin/python" -m pip install -q --no-index "$wheel" ;;
+    *) "$fresh/venv/bin/python" -m pip install -q "$wheel" >&2 ;;
+esac
 cd "$fresh"
 "$fresh/venv/bin/python" -c "
 from unpod_calllogs import Client
