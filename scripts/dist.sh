@@ -24,24 +24,28 @@ rm -rf "$dist"
 mkdir -p "$dist"
 
 host_wheel=$(bash scripts/python-env.sh | tail -n 1)
-mapfile -t host_npm < <(bash scripts/node-env.sh)
+bash scripts/node-env.sh >/dev/null
 cross_bin=$(bash scripts/cross-env.sh)
 root=$here/target/arm64-root
 venv=$here/.venv/bin
 build_std=(-Zbuild-std=std,panic_abort)
 
-# Debian's Rust first on PATH, building std from source, into its own target folder.
+# Runs a build with Debian's Rust first on PATH, building std from source, into the target folder
+# given: one for the wheels (maturin) and one for the addons (cargo-zigbuild), which set the C
+# compiler differently and would rebuild the C dependencies at every switch in a shared one.
 cross() {
-    PATH="$cross_bin:$venv:$PATH" RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR="$here/target/cross" "$@"
+    local folder=$1
+    shift
+    PATH="$cross_bin:$venv:$PATH" RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR="$here/target/$folder" "$@"
 }
 # musl cdylibs link the C library dynamically, as the Python or Node that loads them does.
 musl_flags="-C target-feature=-crt-static"
 
 echo "== wheels" >&2
 cp "$host_wheel" "$dist/"
-cross "$venv/maturin" build --release --quiet --zig --target aarch64-unknown-linux-gnu \
+cross cross "$venv/maturin" build --release --quiet --zig --target aarch64-unknown-linux-gnu \
     --compatibility manylinux2014 -m bindings-python/Cargo.toml --out "$dist" "${build_std[@]}" >&2
-RUSTFLAGS="$musl_flags" cross "$venv/maturin" build --release --quiet --zig \
+RUSTFLAGS="$musl_flags" cross cross "$venv/maturin" build --release --quiet --zig \
     --target x86_64-unknown-linux-musl --compatibility musllinux_1_2 \
     -m bindings-python/Cargo.toml --out "$dist" "${build_std[@]}" >&2
 # zig links musl's C library by the name `libc.so`, which musl's loader takes for itself, as it does
@@ -57,9 +61,10 @@ rm -rf "$unpacked"
 PATH="$venv:$PATH" "$venv/maturin" sdist -m bindings-python/Cargo.toml --out "$dist" >&2
 for tag in manylinux_2_17_x86_64 manylinux_2_17_aarch64 musllinux_1_2_x86_64; do
     wheel=$(ls "$dist"/unpod_calllogs-*"$tag"*.whl)
-    "$venv/auditwheel" show "$wheel" | grep -q "\"$tag\"" || {
+    shown=$("$venv/auditwheel" show "$wheel" 2>&1)
+    grep -q "\"$tag\"" <<<"$shown" || {
         echo "$wheel is not $tag (auditwheel show):" >&2
-        "$venv/auditwheel" show "$wheel" >&2
+        echo "$shown" >&2
         exit 1
     }
 done
@@ -92,12 +97,12 @@ arm_python -c "import sys; from unpod_calllogs._cli import main; main()" run --r
 echo "== npm addons" >&2
 addons=$(mktemp -d)
 cp bindings-node/unpod-calllogs.linux-x64-gnu.node "$addons/"
-cross cargo zigbuild --release -p calllogs-node --target aarch64-unknown-linux-gnu.2.17 \
+cross cross-node cargo zigbuild --release -p calllogs-node --target aarch64-unknown-linux-gnu.2.17 \
     "${build_std[@]}" >&2
-cp target/cross/aarch64-unknown-linux-gnu/release/libcalllogs_node.so "$addons/unpod-calllogs.linux-arm64-gnu.node"
-RUSTFLAGS="$musl_flags" cross cargo zigbuild --release -p calllogs-node \
+cp target/cross-node/aarch64-unknown-linux-gnu/release/libcalllogs_node.so "$addons/unpod-calllogs.linux-arm64-gnu.node"
+RUSTFLAGS="$musl_flags" cross cross-node cargo zigbuild --release -p calllogs-node \
     --target x86_64-unknown-linux-musl "${build_std[@]}" >&2
-cp target/cross/x86_64-unknown-linux-musl/release/libcalllogs_node.so "$addons/unpod-calllogs.linux-x64-musl.node"
+cp target/cross-node/x86_64-unknown-linux-musl/release/libcalllogs_node.so "$addons/unpod-calllogs.linux-x64-musl.node"
 # The wheels' glibc bound is auditwheel's to check; the addons' is checked here.
 for addon in "$addons"/*-gnu.node; do
     newest=$(readelf -V -W "$addon" | grep -o 'GLIBC_[0-9.]*' | sort -Vu | tail -n 1)
@@ -106,7 +111,8 @@ for addon in "$addons"/*-gnu.node; do
         exit 1
     fi
 done
-mapfile -t tarballs < <(node scripts/npm-pack.js "$dist/npm" "$addons"/*.node)
+node scripts/npm-pack.js "$dist/npm" "$addons"/*.node >"$addons/tarballs"
+mapfile -t tarballs <"$addons/tarballs"
 mv "${tarballs[@]}" "$dist/"
 rm -rf "$dist/npm" "$addons"
 for tarball in "$dist"/*.tgz; do

@@ -6,8 +6,9 @@ cd "$(dirname "$0")/.."
 
 cargo build --release -p calllogs-contract -p unpod-calllogs --bins --examples
 bash scripts/python-env.sh >/dev/null
-mapfile -t tarballs < <(bash scripts/node-env.sh 2>/dev/null)
 node_dir=$(mktemp -d)
+bash scripts/node-env.sh 2>/dev/null >"$node_dir/tarballs"
+mapfile -t tarballs <"$node_dir/tarballs"
 (cd "$node_dir" && npm init -y >/dev/null && npm install --no-audit --no-fund --loglevel=error "${tarballs[@]}" >/dev/null)
 cp bindings-node/examples/read_calls.js "$node_dir/"
 

@@ -13,9 +13,10 @@ snapshot() { cat native.d.ts npm/*/* 2>/dev/null | sha256sum; }
 committed=$(snapshot)
 [ -x ../.venv/bin/cargo-zigbuild ] || bash ../scripts/python-env.sh >/dev/null
 # A target folder of its own: maturin and cargo-zigbuild set the C compiler differently, and
-# sharing one folder would rebuild the C dependencies and all above them at every switch.
+# sharing one folder would rebuild the C dependencies and all above them at every switch. An
+# absolute path: the type definitions are written there by a macro run from the workspace root.
 PATH="$(realpath ../.venv/bin):$PATH" npx napi build --platform --release --no-js --dts native.d.ts \
-    --target "$(uname -m)-unknown-linux-gnu.2.17" --cross-compile --target-dir ../target/node >&2
+    --target "$(uname -m)-unknown-linux-gnu.2.17" --cross-compile --target-dir "$PWD/../target/node" >&2
 test -s native.d.ts || { echo "napi build wrote an empty native.d.ts" >&2; exit 1; }
 npx napi create-npm-dirs >/dev/null
 if [ "${CHECK_GENERATED:-0}" = 1 ] && [ "$committed" != "$(snapshot)" ]; then

