@@ -15,7 +15,7 @@
 #   crates     cargo publish --dry-run of the three crates meant for crates.io
 #
 # x86_64 glibc builds use the rustup toolchain; the others use Debian's Rust with -Zbuild-std,
-# linked by zig (target/cross). Prints each artifact with its size.
+# linked by zig (in target/cross and target/cross-node). Prints each artifact with its size.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 here=$PWD
