@@ -665,11 +665,7 @@ impl NativePager {
 pub fn records_from_json(body: Buffer) -> Result<Buffer> {
     let page: CallLogPage = serde_json::from_slice(&body).map_err(|e| {
         to_js(unpod_calllogs::Error::Decode(Box::new(
-            unpod_calllogs::DecodeError {
-                status: 200,
-                reason: e.to_string(),
-                body_snippet: unpod_calllogs::error::body_snippet(&body),
-            },
+            unpod_calllogs::DecodeError::new(200, e.to_string(), &body),
         )))
     })?;
     Ok(records_json(&page.data))
@@ -739,39 +735,45 @@ impl NativeReferenceServer {
         let invalid = |e: String| Error::new(Status::InvalidArg, e);
         let latency = Duration::try_from_secs_f64(options.latency_ms.unwrap_or(0.0) / 1000.0)
             .map_err(|e| invalid(format!("latencyMs: {e}")))?;
-        let knobs = calllogs_reference::Knobs {
-            latency,
-            error_rate: options.error_rate.unwrap_or(0.0),
-            throttle_rate: options.throttle_rate.unwrap_or(0.0),
-            retry_after_secs: options
-                .retry_after
-                .map_or(calllogs_reference::DEFAULT_RETRY_AFTER_SECS, u64::from),
-            script: options
-                .script
-                .unwrap_or_default()
-                .into_iter()
-                .map(|s| u16::try_from(s).unwrap_or(500))
-                .collect(),
-            live_inserts: options.live_inserts.unwrap_or(0),
-            page_size_cap: options.page_size_cap,
-            default_page_size: options.default_page_size,
-            past_last: options
-                .past_last
-                .as_deref()
-                .unwrap_or("empty")
-                .parse()
-                .map_err(invalid)?,
-            ignored_filters: options
-                .ignore_filters
-                .unwrap_or_default()
-                .iter()
-                .map(|name| name.parse())
-                .collect::<std::result::Result<_, _>>()
-                .map_err(invalid)?,
-            compression: options.compression.unwrap_or(false),
-            bandwidth: options.bandwidth.map(|rate| rate as u64),
-            ..calllogs_reference::Knobs::default()
-        };
+        let knobs = calllogs_reference::Knobs::default()
+            .latency(latency)
+            .error_rate(options.error_rate.unwrap_or(0.0))
+            .throttle_rate(options.throttle_rate.unwrap_or(0.0))
+            .retry_after_secs(
+                options
+                    .retry_after
+                    .map_or(calllogs_reference::DEFAULT_RETRY_AFTER_SECS, u64::from),
+            )
+            .script(
+                options
+                    .script
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|s| u16::try_from(s).unwrap_or(500))
+                    .collect::<Vec<_>>(),
+            )
+            .live_inserts(options.live_inserts.unwrap_or(0))
+            .page_size_cap(options.page_size_cap)
+            .default_page_size(options.default_page_size)
+            .past_last(
+                options
+                    .past_last
+                    .as_deref()
+                    .unwrap_or("empty")
+                    .parse()
+                    .map_err(invalid)?,
+            )
+            .ignored_filters(
+                options
+                    .ignore_filters
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|name| name.parse())
+                    .collect::<std::result::Result<Vec<_>, _>>()
+                    .map_err(invalid)?,
+            )
+            .compression(options.compression.unwrap_or(false))
+            .bandwidth(options.bandwidth.map(|rate| rate as u64));
         let mut config = calllogs_reference::ServerConfig::with_knobs(
             options
                 .records

@@ -655,25 +655,25 @@ impl NativeReferenceServer {
         let invalid = |e: String| pyo3::exceptions::PyValueError::new_err(e);
         let latency =
             Duration::try_from_secs_f64(latency).map_err(|e| invalid(format!("latency: {e}")))?;
-        let knobs = calllogs_reference::Knobs {
-            latency,
-            error_rate,
-            throttle_rate,
-            retry_after_secs: retry_after,
-            script,
-            live_inserts,
-            page_size_cap,
-            default_page_size,
-            past_last: past_last.parse().map_err(invalid)?,
-            ignored_filters: ignore_filters
-                .iter()
-                .map(|name| name.parse())
-                .collect::<Result<_, _>>()
-                .map_err(invalid)?,
-            compression,
-            bandwidth,
-            ..calllogs_reference::Knobs::default()
-        };
+        let knobs = calllogs_reference::Knobs::default()
+            .latency(latency)
+            .error_rate(error_rate)
+            .throttle_rate(throttle_rate)
+            .retry_after_secs(retry_after)
+            .script(script)
+            .live_inserts(live_inserts)
+            .page_size_cap(page_size_cap)
+            .default_page_size(default_page_size)
+            .past_last(past_last.parse().map_err(invalid)?)
+            .ignored_filters(
+                ignore_filters
+                    .iter()
+                    .map(|name| name.parse())
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(invalid)?,
+            )
+            .compression(compression)
+            .bandwidth(bandwidth);
         let mut config =
             calllogs_reference::ServerConfig::with_knobs(records, seed, knobs, fault.as_deref())
                 .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
@@ -738,11 +738,7 @@ fn records_from_json(py: Python<'_>, body: &[u8]) -> PyResult<Vec<PyCallLog>> {
     let page = py
         .detach(|| serde_json::from_slice::<CallLogPage>(body))
         .map_err(|e| {
-            let decode = unpod_calllogs::DecodeError {
-                status: 200,
-                reason: e.to_string(),
-                body_snippet: unpod_calllogs::error::body_snippet(body),
-            };
+            let decode = unpod_calllogs::DecodeError::new(200, e.to_string(), body);
             errors::to_py(py, Error::Decode(Box::new(decode)))
         })?;
     Ok(records(page.data))

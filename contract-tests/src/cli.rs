@@ -223,33 +223,31 @@ async fn serve(args: ServeArgs) -> u8 {
             seed: args.seed,
         },
     };
-    let config = ServerConfig {
-        host: args.host,
-        port: args.port,
-        token: args.token,
-        org_handle: args.org_handle,
-        records,
-        seed: args.seed,
-        knobs: Knobs {
-            latency: Duration::from_millis(args.latency_ms),
-            error_rate: args.error_rate,
-            throttle_rate: args.throttle_rate,
-            retry_after_secs: args.retry_after,
-            script: args.script,
-            live_inserts: args.live_inserts,
-            page_size_cap: args.page_size_cap,
-            default_page_size: args.default_page_size,
-            past_last: args.past_last,
-            ignored_filters: args.ignore_filter,
-            compression: args.compress,
-            bandwidth: args.bandwidth,
-            ..Knobs::default()
-        },
-        faults: args.fault,
-        history_end: args.end_at,
-        header_read_timeout: args.header_read_timeout,
-        max_connections: args.max_connections,
-    };
+    let knobs = Knobs::default()
+        .latency(Duration::from_millis(args.latency_ms))
+        .error_rate(args.error_rate)
+        .throttle_rate(args.throttle_rate)
+        .retry_after_secs(args.retry_after)
+        .script(args.script)
+        .live_inserts(args.live_inserts)
+        .page_size_cap(args.page_size_cap)
+        .default_page_size(args.default_page_size)
+        .past_last(args.past_last)
+        .ignored_filters(args.ignore_filter)
+        .compression(args.compress)
+        .bandwidth(args.bandwidth);
+    let config = ServerConfig::default()
+        .host(args.host)
+        .port(args.port)
+        .token(args.token)
+        .org_handle(args.org_handle)
+        .records(records)
+        .seed(args.seed)
+        .knobs(knobs)
+        .faults(args.fault)
+        .history_end(args.end_at)
+        .header_read_timeout(args.header_read_timeout)
+        .max_connections(args.max_connections);
     let emulated = args.emulate;
     let config = match emulated {
         Some(server) => server.apply(config),

@@ -8,6 +8,7 @@ use unpod_calllogs::{CALL_LOGS_PATH, CallLog, CallLogPage, SecretToken};
 
 /// The endpoint under test and the identity used against it.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Target {
     /// Base URL, e.g. `https://staging.example.com`.
     pub base_url: String,
@@ -21,8 +22,37 @@ pub struct Target {
     pub headers: Vec<(String, String)>,
 }
 
+impl Target {
+    /// The endpoint at `base_url`, read with `token` as `org_handle`; no foreign organization, no
+    /// extra headers.
+    pub fn new(
+        base_url: impl Into<String>,
+        token: SecretToken,
+        org_handle: impl Into<String>,
+    ) -> Self {
+        Self {
+            base_url: base_url.into(),
+            token,
+            org_handle: org_handle.into(),
+            foreign_org_handle: None,
+            headers: Vec::new(),
+        }
+    }
+
+    unpod_calllogs::__setters! {
+        foreign_org_handle: Option<String> => into,
+        headers: Vec<(String, String)> => into,
+    }
+}
+
+/// Requests a run may send unless told.
+pub const DEFAULT_MAX_REQUESTS: u64 = 2000;
+/// Time allowed for one request unless told.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// How much the suite may ask of the endpoint.
 #[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
 pub struct Limits {
     /// Requests at most, over the whole run.
     pub max_requests: u64,
@@ -32,8 +62,28 @@ pub struct Limits {
     pub timeout: Duration,
 }
 
+impl Default for Limits {
+    /// [`DEFAULT_MAX_REQUESTS`], no rate limit, [`DEFAULT_TIMEOUT`].
+    fn default() -> Self {
+        Self {
+            max_requests: DEFAULT_MAX_REQUESTS,
+            rps: None,
+            timeout: DEFAULT_TIMEOUT,
+        }
+    }
+}
+
+impl Limits {
+    unpod_calllogs::__setters! {
+        max_requests: u64,
+        rps: Option<f64> => into,
+        timeout: Duration,
+    }
+}
+
 /// Which credentials a request carries.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Auth {
     /// The target's token and organization.
     Normal,
@@ -51,6 +101,7 @@ pub enum Auth {
 
 /// One request: its query parameters and credentials.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Request {
     /// Query parameters, in order, unencoded.
     pub params: Vec<(String, String)>,
@@ -92,6 +143,7 @@ impl Request {
 
 /// A request and what came back.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct Exchange {
     /// What was sent.
     pub request: Request,
@@ -120,6 +172,7 @@ impl Exchange {
 
 /// Why a request got no answer.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ProbeError {
     /// The request budget is spent.
     #[error("the request budget of {0} is spent")]

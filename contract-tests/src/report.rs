@@ -8,6 +8,7 @@ use crate::suite::{CheckResult, Outcome, Report};
 
 /// The formats of a report.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[non_exhaustive]
 pub enum Format {
     /// For a terminal.
     Text,

@@ -22,23 +22,16 @@ fn run_against(config: ServerConfig, seed: u64) -> Report {
 fn run_with_headers(config: ServerConfig, seed: u64, headers: Vec<(String, String)>) -> Report {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let server = runtime.block_on(calllogs_reference::start(config)).unwrap();
-    let target = Target {
-        base_url: server.url().to_owned(),
-        token: SecretToken::new(server.token()),
-        org_handle: server.org_handle().to_owned(),
-        foreign_org_handle: Some(FOREIGN_ORG_HANDLE.to_owned()),
-        headers,
-    };
-    let limits = Limits {
-        max_requests: 5000,
-        rps: None,
-        timeout: std::time::Duration::from_secs(10),
-    };
+    let target = Target::new(
+        server.url(),
+        SecretToken::new(server.token()),
+        server.org_handle(),
+    )
+    .foreign_org_handle(FOREIGN_ORG_HANDLE.to_owned())
+    .headers(headers);
+    let limits = Limits::default().max_requests(5000);
     let probe = Probe::new(runtime.handle().clone(), target, limits).unwrap();
-    let options = Options {
-        seed,
-        ..Options::default()
-    };
+    let options = Options::default().seed(seed);
     suite::run(&probe, &options).unwrap()
 }
 
@@ -84,14 +77,12 @@ fn meant_check(fault: Fault) -> &'static str {
         Fault::InvalidPageCrashes => "errors.no-5xx",
         Fault::ErrorDetailOnly => "schema.error",
         Fault::ContentTypeText => "schema.content-type",
+        other => panic!("no check is named for the fault {other}"),
     }
 }
 
 fn with_fault(fault: Fault) -> ServerConfig {
-    ServerConfig {
-        faults: vec![fault],
-        ..ServerConfig::seeded(1000, 42)
-    }
+    ServerConfig::seeded(1000, 42).faults([fault])
 }
 
 #[test]
@@ -141,10 +132,7 @@ fn every_fault_is_found_by_the_check_meant_for_it() {
 #[test]
 fn the_token_never_appears_in_a_report() {
     let report = run_against(
-        ServerConfig {
-            faults: vec![Fault::IgnoreCallType],
-            ..ServerConfig::seeded(200, 3)
-        },
+        ServerConfig::seeded(200, 3).faults([Fault::IgnoreCallType]),
         3,
     );
     for text in [
@@ -159,13 +147,7 @@ fn the_token_never_appears_in_a_report() {
 
 #[test]
 fn reports_render_in_every_format() {
-    let report = run_against(
-        ServerConfig {
-            faults: vec![Fault::OldestFirst],
-            ..ServerConfig::seeded(300, 4)
-        },
-        4,
-    );
+    let report = run_against(ServerConfig::seeded(300, 4).faults([Fault::OldestFirst]), 4);
     let text = calllogs_contract::report::text(&report);
     assert!(
         text.lines()
@@ -185,10 +167,7 @@ fn reports_render_in_every_format() {
 }
 
 fn knobs(knobs: Knobs) -> ServerConfig {
-    ServerConfig {
-        knobs,
-        ..ServerConfig::seeded(1000, 42)
-    }
+    ServerConfig::seeded(1000, 42).knobs(knobs)
 }
 
 /// Records with call statuses outside the documented ones, as the real server stores them.
@@ -197,10 +176,7 @@ fn free_text_statuses() -> ServerConfig {
     for record in records.iter_mut().step_by(7) {
         record.call_status = unpod_calllogs::CallStatus::from("busy");
     }
-    ServerConfig {
-        records: Records::Given(records),
-        ..ServerConfig::seeded(300, 8)
-    }
+    ServerConfig::seeded(300, 8).records(Records::Given(records))
 }
 
 /// A server to diagnose: its name, how it is made, the headers the run sends, what it must name.
@@ -259,74 +235,47 @@ fn the_diagnosis_names_each_deviation_present_and_none_absent() {
     let knob_cases = [
         (
             "ignored start_date",
-            Knobs {
-                ignored_filters: vec![Filter::StartDate],
-                ..Knobs::default()
-            },
+            Knobs::default().ignored_filters([Filter::StartDate]),
             vec!["ignores-start_date"],
         ),
         (
             "ignored end_date",
-            Knobs {
-                ignored_filters: vec![Filter::EndDate],
-                ..Knobs::default()
-            },
+            Knobs::default().ignored_filters([Filter::EndDate]),
             vec!["ignores-end_date"],
         ),
         (
             "page_size cap 100",
-            Knobs {
-                page_size_cap: Some(100),
-                ..Knobs::default()
-            },
+            Knobs::default().page_size_cap(100),
             vec!["caps-page-size"],
         ),
         (
             "default page size 10",
-            Knobs {
-                default_page_size: Some(10),
-                ..Knobs::default()
-            },
+            Knobs::default().default_page_size(10),
             vec!["default-page-size"],
         ),
         (
             "past last 400",
-            Knobs {
-                past_last: PastLast::BadRequest,
-                ..Knobs::default()
-            },
+            Knobs::default().past_last(PastLast::BadRequest),
             vec!["past-last-page-400"],
         ),
         (
             "past last 404",
-            Knobs {
-                past_last: PastLast::NotFound,
-                ..Knobs::default()
-            },
+            Knobs::default().past_last(PastLast::NotFound),
             vec![],
         ),
         (
             "case-insensitive enums",
-            Knobs {
-                case_insensitive_enums: true,
-                ..Knobs::default()
-            },
+            Knobs::default().case_insensitive_enums(true),
             vec!["case-insensitive-enums"],
         ),
         (
             "any page_size",
-            Knobs {
-                page_size_unbounded: true,
-                ..Knobs::default()
-            },
+            Knobs::default().page_size_unbounded(true),
             vec!["page-size-out-of-range-accepted"],
         ),
         (
             "real-world records",
-            Knobs {
-                real_world_records: true,
-                ..Knobs::default()
-            },
+            Knobs::default().real_world_records(true),
             vec!["extra-fields", "fractional-durations"],
         ),
     ];
@@ -335,20 +284,17 @@ fn the_diagnosis_names_each_deviation_present_and_none_absent() {
     }
     cases.push((
         "Product-Id required".into(),
-        knobs(Knobs {
-            required_header: Some("Product-Id".into()),
-            ..Knobs::default()
-        }),
+        knobs(Knobs::default().required_header("Product-Id".to_owned())),
         product_id.clone(),
         vec!["requires-header"],
     ));
     cases.push((
         "dates read from start_time/end_time".into(),
-        knobs(Knobs {
-            ignored_filters: vec![Filter::StartDate, Filter::EndDate],
-            legacy_date_params: true,
-            ..Knobs::default()
-        }),
+        knobs(
+            Knobs::default()
+                .ignored_filters([Filter::StartDate, Filter::EndDate])
+                .legacy_date_params(true),
+        ),
         Vec::new(),
         vec![
             "ignores-start_date",

@@ -766,11 +766,7 @@ impl Client {
 
         if (200..300).contains(&status) {
             let page = serde_json::from_slice::<CallLogPage>(&body).map_err(|e| {
-                Error::Decode(Box::new(DecodeError {
-                    status,
-                    reason: e.to_string(),
-                    body_snippet: body_snippet(&body),
-                }))
+                Error::Decode(Box::new(DecodeError::new(status, e.to_string(), &body)))
             })?;
             let answer = Answer {
                 status,
@@ -853,15 +849,12 @@ fn redirected(status: u16, location: Option<&HeaderValue>) -> Failed {
     let location = location
         .and_then(|l| l.to_str().ok())
         .unwrap_or("(no Location header)");
-    let error = ApiError {
+    let error = ApiError::new(
         status,
-        message: format!(
+        format!(
             "redirected to {location:?}, another origin: not followed, so that the token and org handle stay with the base URL's host; use that URL as the base URL if it is trusted"
         ),
-        body: String::new(),
-        request_id: None,
-        retry_after: None,
-    };
+    );
     Failed {
         error: Error::Api(Box::new(error)),
         retry_after: None,
@@ -900,11 +893,11 @@ fn verify_filters(query: &CallLogQuery, page: &CallLogPage) -> Result<(), Error>
 }
 
 fn too_large(status: u16, limit: usize) -> Error {
-    Error::Decode(Box::new(DecodeError {
+    Error::Decode(Box::new(DecodeError::new(
         status,
-        reason: format!("the body is larger than the {limit}-byte limit"),
-        body_snippet: String::new(),
-    }))
+        format!("the body is larger than the {limit}-byte limit"),
+        &[],
+    )))
 }
 
 /// The call-logs resource of a [`Client`]: one page, a stream of records, or all of them.

@@ -125,6 +125,7 @@ impl Error {
 
 /// A non-2xx answer.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ApiError {
     /// The HTTP status.
     pub status: u16,
@@ -136,6 +137,20 @@ pub struct ApiError {
     pub request_id: Option<String>,
     /// How long the server asked the client to wait (`Retry-After`), when it said.
     pub retry_after: Option<Duration>,
+}
+
+impl ApiError {
+    /// An answer of `status` with this message and nothing else known: no body, request id or
+    /// `Retry-After` (set the fields to add them).
+    pub fn new(status: u16, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+            body: String::new(),
+            request_id: None,
+            retry_after: None,
+        }
+    }
 }
 
 impl fmt::Display for ApiError {
@@ -152,6 +167,7 @@ impl std::error::Error for ApiError {}
 
 /// A 2xx answer whose body is not a page of the contract.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct DecodeError {
     /// The HTTP status.
     pub status: u16,
@@ -159,6 +175,18 @@ pub struct DecodeError {
     pub reason: String,
     /// The beginning of the body as received.
     pub body_snippet: String,
+}
+
+impl DecodeError {
+    /// The answer of `status` with `body` could not be read, for this `reason`; the error keeps the
+    /// body's beginning ([`body_snippet`]).
+    pub fn new(status: u16, reason: impl Into<String>, body: &[u8]) -> Self {
+        Self {
+            status,
+            reason: reason.into(),
+            body_snippet: body_snippet(body),
+        }
+    }
 }
 
 impl fmt::Display for DecodeError {

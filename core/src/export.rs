@@ -9,6 +9,7 @@ use crate::pagination::Pager;
 
 /// A text format for a walk's records.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Format {
     /// Comma-separated values: a header row, then one row per record, `\r\n` after each (RFC 4180).
     /// The columns are the documented fields in their documented order, then `extra`: the fields

@@ -9,6 +9,34 @@
 //! See [`Client`] for a complete example.
 #![deny(missing_docs)]
 
+/// Consuming setters for a configuration struct that is `#[non_exhaustive]`, one per field (used
+/// by this workspace's crates; not part of the API).
+/// `field: Type => into` takes anything that converts into the field's type (`Option` fields take
+/// the value or `None`, `Vec` fields an array); numbers take their own type, so literals infer.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __setters {
+    ($($field:ident: $ty:ty $(=> $into:ident)?,)+) => {
+        $($crate::__setters!(@one $field: $ty $(=> $into)?);)+
+    };
+    (@one $field:ident: $ty:ty) => {
+        #[doc = ::core::concat!("Sets `", ::core::stringify!($field), "`.")]
+        #[must_use]
+        pub fn $field(mut self, $field: $ty) -> Self {
+            self.$field = $field;
+            self
+        }
+    };
+    (@one $field:ident: $ty:ty => into) => {
+        #[doc = ::core::concat!("Sets `", ::core::stringify!($field), "`.")]
+        #[must_use]
+        pub fn $field(mut self, $field: impl ::core::convert::Into<$ty>) -> Self {
+            self.$field = $field.into();
+            self
+        }
+    };
+}
+
 mod client;
 pub mod error;
 pub mod export;

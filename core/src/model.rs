@@ -26,6 +26,7 @@ macro_rules! open_enum {
         ///
         /// Values this version does not know are kept verbatim in `Other` and written back unchanged.
         #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
         pub enum $name {
             $($(#[$vmeta])* $variant,)+
             /// A value outside the documented set, kept as the server sent it.
@@ -224,7 +225,18 @@ pub fn format_timestamp(time: &DateTime<Utc>) -> String {
 }
 
 /// One call, as the endpoint returns it.
+///
+/// Build one with [`CallLog::new`] and set the fields that apply:
+///
+/// ```
+/// use unpod_calllogs::{CallLog, CallStatus, CallType};
+/// let created = "2026-02-01T09:30:00Z".parse().unwrap();
+/// let mut call = CallLog::new(CallType::Outbound, CallStatus::NoAnswer, created);
+/// call.end_reason = Some("no_answer".to_owned());
+/// assert_eq!(call.call_duration, 0.0);
+/// ```
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct CallLog {
     /// The number that initiated the call (E.164).
     pub source_number: Option<String>,
@@ -246,6 +258,25 @@ pub struct CallLog {
     pub end_reason: Option<String>,
     /// Fields this version does not know, kept as sent.
     pub extra: Map<String, Value>,
+}
+
+impl CallLog {
+    /// A call that was never answered: no numbers, times or end reason, duration 0, no other
+    /// fields.
+    pub fn new(call_type: CallType, call_status: CallStatus, creation_time: DateTime<Utc>) -> Self {
+        Self {
+            source_number: None,
+            destination_number: None,
+            call_type,
+            call_status,
+            creation_time,
+            start_time: None,
+            end_time: None,
+            call_duration: 0.0,
+            end_reason: None,
+            extra: Map::new(),
+        }
+    }
 }
 
 /// The documented fields of a record, in their documented order.
@@ -480,6 +511,7 @@ impl JsonSchema for CallLog {
 
 /// One page of call logs: the 200 body of the endpoint.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[non_exhaustive]
 pub struct CallLogPage {
     /// How many call logs match the filters across all pages (not the length of `data`).
     pub count: u64,
@@ -502,6 +534,7 @@ pub const PAGE_MESSAGE: &str = "Call logs fetched successfully";
 
 /// The body of an error answer. Servers put the human-readable text in `message` or in `detail`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[non_exhaustive]
 pub struct ErrorBody {
     /// The HTTP status, repeated in the body.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -166,6 +166,7 @@ impl Filters<'_> {
 
 /// A query parameter that breaks a rule of the contract. Raised before any request is sent.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 #[error("invalid `{parameter}`: {rule}{}", .value.as_ref().map(|v| format!(" (got {v:?})")).unwrap_or_default())]
 pub struct InvalidQuery {
     /// The parameter's wire name, e.g. `page_size`.

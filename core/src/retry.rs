@@ -4,6 +4,7 @@ use std::time::{Duration, SystemTime};
 
 /// Why an attempt failed, as far as retrying is concerned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Failure<'a> {
     /// The server answered with this status and this `Retry-After` header, if any.
     Status {

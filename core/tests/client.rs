@@ -279,13 +279,8 @@ async fn limit_and_read_ahead() {
 
 #[tokio::test]
 async fn read_ahead_fetches_the_next_page_while_this_one_is_consumed() {
-    let config = ServerConfig {
-        knobs: Knobs {
-            latency: Duration::from_millis(100),
-            ..Knobs::default()
-        },
-        ..ServerConfig::seeded(100, 3)
-    };
+    let config =
+        ServerConfig::seeded(100, 3).knobs(Knobs::default().latency(Duration::from_millis(100)));
     let server = start(config).await;
     let client = client(&server);
     let mut pager = client.call_logs().pages_with(
@@ -333,13 +328,8 @@ async fn collect_all_fetches_concurrently_in_server_order() {
 #[tokio::test]
 async fn collect_all_keeps_at_most_concurrency_requests_in_flight() {
     for concurrency in [1, 3, 8] {
-        let config = ServerConfig {
-            knobs: Knobs {
-                latency: Duration::from_millis(50),
-                ..Knobs::default()
-            },
-            ..ServerConfig::seeded(200, 8)
-        };
+        let config =
+            ServerConfig::seeded(200, 8).knobs(Knobs::default().latency(Duration::from_millis(50)));
         let server = start(config).await;
         let all = client(&server)
             .call_logs()
@@ -353,27 +343,15 @@ async fn collect_all_keeps_at_most_concurrency_requests_in_flight() {
 
 #[tokio::test]
 async fn retries_recover_from_injected_failures_and_count_their_attempts() {
-    let config = ServerConfig {
-        knobs: Knobs {
-            script: vec![503, 429, 500],
-            retry_after_secs: 0,
-            ..Knobs::default()
-        },
-        ..ServerConfig::seeded(50, 2)
-    };
+    let config = ServerConfig::seeded(50, 2)
+        .knobs(Knobs::default().script([503, 429, 500]).retry_after_secs(0));
     let server = start(config).await;
     let client = builder(&server).max_retries(3).build().unwrap();
     let page = client.call_logs().list(&CallLogQuery::new()).await.unwrap();
     assert_eq!(page.count, 50);
     assert_eq!(server.requests(), 4, "three failures, then success");
 
-    let config = ServerConfig {
-        knobs: Knobs {
-            script: vec![503, 503, 503],
-            ..Knobs::default()
-        },
-        ..ServerConfig::seeded(50, 2)
-    };
+    let config = ServerConfig::seeded(50, 2).knobs(Knobs::default().script([503, 503, 503]));
     let server = start(config).await;
     let error = client_for(&server, 2)
         .call_logs()
@@ -390,14 +368,8 @@ fn client_for(server: &ServerHandle, retries: u32) -> Client {
 
 #[tokio::test]
 async fn retry_after_is_honoured() {
-    let config = ServerConfig {
-        knobs: Knobs {
-            script: vec![429],
-            retry_after_secs: 1,
-            ..Knobs::default()
-        },
-        ..ServerConfig::seeded(5, 2)
-    };
+    let config =
+        ServerConfig::seeded(5, 2).knobs(Knobs::default().script([429]).retry_after_secs(1));
     let server = start(config).await;
     let started = std::time::Instant::now();
     client_for(&server, 1)
@@ -408,14 +380,8 @@ async fn retry_after_is_honoured() {
     assert!(started.elapsed() >= Duration::from_secs(1));
     assert_eq!(server.requests(), 2);
 
-    let config = ServerConfig {
-        knobs: Knobs {
-            script: vec![429],
-            retry_after_secs: 3600,
-            ..Knobs::default()
-        },
-        ..ServerConfig::seeded(5, 2)
-    };
+    let config =
+        ServerConfig::seeded(5, 2).knobs(Knobs::default().script([429]).retry_after_secs(3600));
     let server = start(config).await;
     let error = client_for(&server, 5)
         .call_logs()
@@ -433,15 +399,12 @@ async fn retry_after_is_honoured() {
 
 #[tokio::test]
 async fn retries_inside_a_stream_neither_lose_nor_repeat_a_page() {
-    let config = ServerConfig {
-        knobs: Knobs {
-            error_rate: 0.3,
-            throttle_rate: 0.1,
-            retry_after_secs: 0,
-            ..Knobs::default()
-        },
-        ..ServerConfig::seeded(600, 4)
-    };
+    let config = ServerConfig::seeded(600, 4).knobs(
+        Knobs::default()
+            .error_rate(0.3)
+            .throttle_rate(0.1)
+            .retry_after_secs(0),
+    );
     let flaky = start(config).await;
     let steady = start(ServerConfig::seeded(600, 4)).await;
     let expected = everything(&client(&steady), CallLogQuery::new().page_size(1000)).await;
@@ -475,13 +438,8 @@ fn assert_newest_first_without_repeats(records: &[CallLog]) {
 
 #[tokio::test]
 async fn walking_while_calls_arrive_neither_repeats_nor_skips() {
-    let live = |inserts| ServerConfig {
-        knobs: Knobs {
-            live_inserts: inserts,
-            ..Knobs::default()
-        },
-        ..ServerConfig::seeded(200, 21)
-    };
+    let live =
+        |inserts| ServerConfig::seeded(200, 21).knobs(Knobs::default().live_inserts(inserts));
     let original = everything(
         &client(&start(ServerConfig::seeded(200, 21)).await),
         CallLogQuery::new().page_size(1000),
@@ -558,11 +516,9 @@ async fn dropping_a_stream_stops_its_request_its_retries_and_its_read_ahead() {
         ServerConfig::with_knobs(
             50,
             3,
-            Knobs {
-                latency: Duration::from_millis(200),
-                error_rate: 1.0,
-                ..Knobs::default()
-            },
+            Knobs::default()
+                .latency(Duration::from_millis(200))
+                .error_rate(1.0),
             None,
         )
         .unwrap(),
@@ -584,10 +540,7 @@ async fn dropping_a_stream_stops_its_request_its_retries_and_its_read_ahead() {
         ServerConfig::with_knobs(
             100,
             3,
-            Knobs {
-                latency: Duration::from_millis(200),
-                ..Knobs::default()
-            },
+            Knobs::default().latency(Duration::from_millis(200)),
             None,
         )
         .unwrap(),
@@ -618,10 +571,7 @@ async fn prefetch_keeps_a_window_of_pages_in_flight_within_count_and_limit() {
     let config = ServerConfig::with_knobs(
         100,
         3,
-        Knobs {
-            latency: Duration::from_millis(150),
-            ..Knobs::default()
-        },
+        Knobs::default().latency(Duration::from_millis(150)),
         None,
     )
     .unwrap();

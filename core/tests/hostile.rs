@@ -717,15 +717,7 @@ async fn a_connect_timeout_names_the_connect_timeout() {
 
 #[test]
 fn every_error_has_a_listed_kind() {
-    let api = |status| {
-        Error::Api(Box::new(unpod_calllogs::ApiError {
-            status,
-            message: String::new(),
-            body: String::new(),
-            request_id: None,
-            retry_after: None,
-        }))
-    };
+    let api = |status| Error::Api(Box::new(unpod_calllogs::ApiError::new(status, "")));
     let errors = [
         api(400),
         api(401),
@@ -736,11 +728,7 @@ fn every_error_has_a_listed_kind() {
         api(302),
         Error::Timeout(Duration::from_secs(1)),
         Error::Connection(String::new()),
-        Error::Decode(Box::new(unpod_calllogs::DecodeError {
-            status: 200,
-            reason: String::new(),
-            body_snippet: String::new(),
-        })),
+        Error::Decode(Box::new(unpod_calllogs::DecodeError::new(200, "", b""))),
         Error::InvalidQuery(CallLogQuery::new().page(0).validate().unwrap_err()),
         Error::Config(String::new()),
         unpod_calllogs::ContractViolation::new(ViolationKind::Unbounded, "").into(),

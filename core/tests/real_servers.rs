@@ -43,10 +43,7 @@ async fn walk(client: &Client, query: CallLogQuery, options: PagerOptions) -> Ve
 }
 
 fn capped(cap: u32) -> Knobs {
-    Knobs {
-        page_size_cap: Some(cap),
-        ..Knobs::default()
-    }
+    Knobs::default().page_size_cap(cap)
 }
 
 #[tokio::test]
@@ -85,11 +82,7 @@ async fn a_silent_page_size_cap_is_learned_by_every_kind_of_walk() {
 #[tokio::test]
 async fn a_page_held_from_list_reports_the_served_size_and_walks_on() {
     let reference = expected(CallLogQuery::new()).await;
-    let server = start(Knobs {
-        default_page_size: Some(10),
-        ..Knobs::default()
-    })
-    .await;
+    let server = start(Knobs::default().default_page_size(10)).await;
     let client = client(&server);
     let query = CallLogQuery::new();
     let page = client.call_logs().list(&query).await.unwrap();
@@ -123,12 +116,7 @@ async fn a_walk_from_a_later_page_is_rebased_onto_the_served_size() {
 #[tokio::test]
 async fn every_answer_to_a_page_past_the_last_leaves_walks_whole() {
     for past_last in [PastLast::Empty, PastLast::BadRequest, PastLast::NotFound] {
-        let server = start(Knobs {
-            past_last,
-            page_size_cap: Some(100),
-            ..Knobs::default()
-        })
-        .await;
+        let server = start(Knobs::default().past_last(past_last).page_size_cap(100)).await;
         let client = client(&server);
         for page_size in [100, 523, 1000] {
             let query = CallLogQuery::new().page_size(page_size);
@@ -145,6 +133,7 @@ async fn every_answer_to_a_page_past_the_last_leaves_walks_whole() {
             PastLast::Empty => assert!(past.unwrap().data.is_empty()),
             PastLast::BadRequest => assert_eq!(past.unwrap_err().status(), Some(400)),
             PastLast::NotFound => assert_eq!(past.unwrap_err().status(), Some(404)),
+            other => panic!("no expectation for {other:?}"),
         }
     }
 }
@@ -179,11 +168,7 @@ async fn a_record_outside_the_filters_is_an_error_naming_the_filter() {
         ),
     ];
     for (ignored, query, parameter, value) in cases {
-        let server = start(Knobs {
-            ignored_filters: vec![ignored],
-            ..Knobs::default()
-        })
-        .await;
+        let server = start(Knobs::default().ignored_filters([ignored])).await;
         let client = client(&server);
         let mut stream = client.call_logs().stream(query.clone().page_size(50));
         let mut yielded = Vec::new();
@@ -259,12 +244,7 @@ async fn enum_filters_compare_without_regard_to_case() {
 
 #[tokio::test]
 async fn calls_arriving_during_a_capped_walk_neither_repeat_nor_vanish() {
-    let server = start(Knobs {
-        live_inserts: 3,
-        page_size_cap: Some(40),
-        ..Knobs::default()
-    })
-    .await;
+    let server = start(Knobs::default().live_inserts(3).page_size_cap(40)).await;
     let client = client(&server);
     let query = CallLogQuery::new().page_size(100);
     let got = walk(&client, query.clone(), PagerOptions::default()).await;
@@ -350,10 +330,9 @@ async fn walking_on_from_a_held_later_page_is_right_or_an_error() {
     assert_eq!(all, reference[100..]);
 
     // A server that offsets by the size asked served records 200..300; walking on would repeat them.
-    let other = calllogs_reference::start(ServerConfig {
-        faults: vec![calllogs_reference::Fault::PageSizeCapped],
-        ..ServerConfig::seeded(RECORDS, SEED)
-    })
+    let other = calllogs_reference::start(
+        ServerConfig::seeded(RECORDS, SEED).faults([calllogs_reference::Fault::PageSizeCapped]),
+    )
     .await
     .unwrap();
     let client_other = client(&other);

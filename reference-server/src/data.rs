@@ -151,22 +151,19 @@ pub fn call_at(
     } else {
         (None, None, 0.0)
     };
-    CallLog {
-        source_number: Some(source),
-        destination_number: Some(destination),
-        call_type,
-        call_status,
-        creation_time,
-        start_time,
-        end_time,
-        call_duration,
-        end_reason: Some(end_reason.to_owned()),
-        extra: Default::default(),
-    }
+    let mut call = CallLog::new(call_type, call_status, creation_time);
+    call.source_number = Some(source);
+    call.destination_number = Some(destination);
+    call.start_time = start_time;
+    call.end_time = end_time;
+    call.call_duration = call_duration;
+    call.end_reason = Some(end_reason.to_owned());
+    call
 }
 
 /// Why records could not be loaded.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum LoadError {
     /// The file could not be read.
     #[error("cannot read {path}: {source}")]

@@ -8,6 +8,7 @@ macro_rules! faults {
     ($($(#[$doc:meta])* $variant:ident = $name:literal: $description:literal,)+) => {
         /// A deliberate deviation from the contract. Each breaks exactly one invariant.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
         pub enum Fault {
             $($(#[$doc])* $variant,)+
         }

@@ -43,6 +43,7 @@ pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
 
 /// Where the main organization's records come from.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub enum Records {
     /// `count` records generated from `seed` (see [`data::generate`]).
     Generated {
@@ -57,6 +58,7 @@ pub enum Records {
 
 /// How a page past the last is answered.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum PastLast {
     /// `200` with `data: []` and the same `count` (the contract's first choice).
     #[default]
@@ -90,6 +92,7 @@ impl std::str::FromStr for PastLast {
 
 /// A filter parameter the server can be told to accept and ignore.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Filter {
     /// `call_type`
     CallType,
@@ -146,6 +149,7 @@ pub const DEFAULT_RETRY_AFTER_SECS: u64 = 1;
 /// Behaviour for client tests: slowness, failures, throttling, calls arriving during a walk, and
 /// the ways real servers are known to paginate and filter differently from the contract.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct Knobs {
     /// Added before every answer.
     pub latency: Duration,
@@ -215,6 +219,7 @@ impl Default for Knobs {
 
 /// Everything the server is started with.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct ServerConfig {
     /// The address to listen on (default 127.0.0.1).
     pub host: IpAddr,
@@ -264,7 +269,43 @@ impl Default for ServerConfig {
     }
 }
 
+impl Knobs {
+    unpod_calllogs::__setters! {
+        latency: Duration,
+        error_rate: f64,
+        throttle_rate: f64,
+        retry_after_secs: u64,
+        script: Vec<u16> => into,
+        live_inserts: u32,
+        page_size_cap: Option<u32> => into,
+        default_page_size: Option<u32> => into,
+        past_last: PastLast,
+        ignored_filters: Vec<Filter> => into,
+        legacy_date_params: bool,
+        case_insensitive_enums: bool,
+        page_size_unbounded: bool,
+        required_header: Option<String> => into,
+        real_world_records: bool,
+        compression: bool,
+        bandwidth: Option<u64> => into,
+    }
+}
+
 impl ServerConfig {
+    unpod_calllogs::__setters! {
+        host: IpAddr => into,
+        port: u16,
+        token: String => into,
+        org_handle: String => into,
+        records: Records,
+        seed: u64,
+        knobs: Knobs,
+        history_end: Option<chrono::DateTime<chrono::Utc>> => into,
+        faults: Vec<Fault> => into,
+        header_read_timeout: Duration,
+        max_connections: usize,
+    }
+
     /// `count` records from `seed`, with these knobs and the fault of this name (as bindings and
     /// CLIs receive it).
     pub fn with_knobs(
@@ -951,6 +992,7 @@ fn legacy_dates(
 /// Real servers the reference server can behave like, for testing clients and contract suites
 /// against them (CONTRACT.md, "what the real server has been seen to do differently").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Emulation {
     /// The public Unpod platform code's `GET /api/v2/platform/call-logs/` (items 1-9): dates read
     /// from `start_time`/`end_time`, `start_date`/`end_date` ignored, unknown organizations

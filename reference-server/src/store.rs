@@ -8,27 +8,26 @@
 use chrono::{DateTime, Utc};
 use unpod_calllogs::{CallLog, CallStatus, CallType};
 
-const TYPES: usize = 3;
-const STATUSES: usize = 5;
+/// Slots of the `call_type` filter: absent, then each documented value.
+const TYPES: usize = CallType::DOCUMENTED.len() + 1;
+/// Slots of the `call_status` filter: absent, then each documented value.
+const STATUSES: usize = CallStatus::DOCUMENTED.len() + 1;
 
-fn type_slot(call_type: Option<&CallType>) -> Option<usize> {
-    match call_type {
+/// The index slot of a filter value: 0 when absent, else 1 + its place among the documented
+/// values; `None` for a value outside them (no record can hold one it was not stored under).
+fn slot<T: PartialEq>(value: Option<&T>, documented: &[T]) -> Option<usize> {
+    match value {
         None => Some(0),
-        Some(CallType::Inbound) => Some(1),
-        Some(CallType::Outbound) => Some(2),
-        Some(CallType::Other(_)) => None,
+        Some(value) => documented.iter().position(|d| d == value).map(|i| i + 1),
     }
 }
 
+fn type_slot(call_type: Option<&CallType>) -> Option<usize> {
+    slot(call_type, CallType::DOCUMENTED)
+}
+
 fn status_slot(call_status: Option<&CallStatus>) -> Option<usize> {
-    match call_status {
-        None => Some(0),
-        Some(CallStatus::Completed) => Some(1),
-        Some(CallStatus::Missed) => Some(2),
-        Some(CallStatus::Failed) => Some(3),
-        Some(CallStatus::NoAnswer) => Some(4),
-        Some(CallStatus::Other(_)) => None,
-    }
+    slot(call_status, CallStatus::DOCUMENTED)
 }
 
 /// What a request selects. Time bounds are inclusive.

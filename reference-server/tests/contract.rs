@@ -501,12 +501,10 @@ async fn serves_records_loaded_from_json_and_ndjson() {
     );
     assert!(data::load(&dir.join("absent.json")).is_err());
 
-    let server = calllogs_reference::start(ServerConfig {
-        records: Records::Given(from_array),
-        ..ServerConfig::default()
-    })
-    .await
-    .unwrap();
+    let server =
+        calllogs_reference::start(ServerConfig::default().records(Records::Given(from_array)))
+            .await
+            .unwrap();
     let served = get(&server, "page_size=100").await;
     assert_eq!(served.count(), 30);
     let mut expected = records.clone();
@@ -520,15 +518,12 @@ async fn serves_records_loaded_from_json_and_ndjson() {
 
 #[tokio::test]
 async fn knobs_script_failures_throttling_and_live_calls() {
-    let config = ServerConfig {
-        knobs: Knobs {
-            script: vec![503, 429, 500],
-            retry_after_secs: 7,
-            live_inserts: 2,
-            ..Knobs::default()
-        },
-        ..ServerConfig::seeded(40, 1)
-    };
+    let config = ServerConfig::seeded(40, 1).knobs(
+        Knobs::default()
+            .script([503, 429, 500])
+            .retry_after_secs(7)
+            .live_inserts(2),
+    );
     let server = calllogs_reference::start(config).await.unwrap();
     assert_error(&get(&server, "").await, 503, "");
     let throttled = get(&server, "").await;
@@ -547,13 +542,7 @@ async fn knobs_script_failures_throttling_and_live_calls() {
     assert!(second.times()[0] >= first.times()[0]);
     assert_eq!(server.requests(), 5);
 
-    let flaky = ServerConfig {
-        knobs: Knobs {
-            error_rate: 0.5,
-            ..Knobs::default()
-        },
-        ..ServerConfig::seeded(10, 9)
-    };
+    let flaky = ServerConfig::seeded(10, 9).knobs(Knobs::default().error_rate(0.5));
     let flaky = calllogs_reference::start(flaky).await.unwrap();
     let mut statuses = Vec::new();
     for _ in 0..40 {
@@ -566,13 +555,8 @@ async fn knobs_script_failures_throttling_and_live_calls() {
 
 #[tokio::test]
 async fn latency_delays_answers() {
-    let config = ServerConfig {
-        knobs: Knobs {
-            latency: std::time::Duration::from_millis(150),
-            ..Knobs::default()
-        },
-        ..ServerConfig::seeded(5, 1)
-    };
+    let config = ServerConfig::seeded(5, 1)
+        .knobs(Knobs::default().latency(std::time::Duration::from_millis(150)));
     let server = calllogs_reference::start(config).await.unwrap();
     let started = std::time::Instant::now();
     assert_eq!(get(&server, "").await.status, 200);
@@ -649,11 +633,11 @@ async fn closed_within(socket: &mut tokio::net::TcpStream, within: std::time::Du
 #[tokio::test]
 async fn slow_silent_and_surplus_connections_cannot_hold_the_server() {
     let timeout = std::time::Duration::from_millis(300);
-    let server = calllogs_reference::start(ServerConfig {
-        header_read_timeout: timeout,
-        max_connections: 4,
-        ..ServerConfig::seeded(20, 42)
-    })
+    let server = calllogs_reference::start(
+        ServerConfig::seeded(20, 42)
+            .header_read_timeout(timeout)
+            .max_connections(4),
+    )
     .await
     .unwrap();
     let half_sent = b"GET /api/v2/platform/call-logs/ HTTP/1.1\r\nHost: x\r\nAuthorization: To";
@@ -700,12 +684,9 @@ async fn slow_silent_and_surplus_connections_cannot_hold_the_server() {
 #[tokio::test]
 async fn history_can_end_now_so_that_the_last_week_holds_calls() {
     let now = Utc::now();
-    let server = calllogs_reference::start(ServerConfig {
-        history_end: Some(now),
-        ..ServerConfig::seeded(300, 42)
-    })
-    .await
-    .unwrap();
+    let server = calllogs_reference::start(ServerConfig::seeded(300, 42).history_end(now))
+        .await
+        .unwrap();
     let week_ago = (now - chrono::TimeDelta::days(7))
         .format("%Y-%m-%d")
         .to_string();
@@ -752,13 +733,7 @@ async fn compression_gzips_only_what_the_client_accepts() {
     let (encoding, expected) = raw_page(&plain, Some("gzip")).await;
     assert_eq!(encoding, None, "off unless asked for");
 
-    let config = ServerConfig {
-        knobs: Knobs {
-            compression: true,
-            ..Knobs::default()
-        },
-        ..ServerConfig::seeded(300, 4)
-    };
+    let config = ServerConfig::seeded(300, 4).knobs(Knobs::default().compression(true));
     let server = calllogs_reference::start(config).await.unwrap();
     let (encoding, body) = raw_page(&server, Some("gzip, deflate")).await;
     assert_eq!(encoding.as_deref(), Some("gzip"));
@@ -784,13 +759,7 @@ async fn compression_gzips_only_what_the_client_accepts() {
 
 #[tokio::test]
 async fn bandwidth_paces_every_connection() {
-    let config = ServerConfig {
-        knobs: Knobs {
-            bandwidth: Some(100_000),
-            ..Knobs::default()
-        },
-        ..ServerConfig::seeded(300, 4)
-    };
+    let config = ServerConfig::seeded(300, 4).knobs(Knobs::default().bandwidth(100_000));
     let server = calllogs_reference::start(config).await.unwrap();
     let started = std::time::Instant::now();
     let (_, body) = raw_page(&server, None).await;

@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::probe::{Limits, Probe, Target};
+use crate::probe::{DEFAULT_MAX_REQUESTS, Limits, Probe, Target};
 use crate::report::{self, Format};
 use crate::suite::{self, Event, Outcome, Report};
 use calllogs_reference::{Emulation, Fault, ServerConfig};
@@ -39,13 +39,13 @@ pub struct RunArgs {
     #[arg(long)]
     foreign_org_handle: Option<String>,
     /// Generated cases per property check.
-    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, default_value_t = suite::DEFAULT_CASES, value_parser = clap::value_parser!(u32).range(1..))]
     cases: u32,
     /// Seed of every random choice; the same seed replays the same requests.
-    #[arg(long, default_value_t = 42)]
+    #[arg(long, default_value_t = suite::DEFAULT_SEED)]
     seed: u64,
     /// Requests at most over the whole run, shared fairly among the checks.
-    #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, default_value_t = DEFAULT_MAX_REQUESTS, value_parser = clap::value_parser!(u64).range(1..))]
     max_requests: u64,
     /// Requests per second at most (default: 10, unlimited on loopback).
     #[arg(long, value_parser = positive_number, allow_negative_numbers = true)]
@@ -252,19 +252,13 @@ fn target(
                     "a target needs --token (or {TOKEN_ENV}) and --org-handle (or UNPOD_ORG_HANDLE)"
                 ));
             };
-            Target {
-                base_url: base_url.clone(),
-                token: SecretToken::new(token),
-                org_handle,
-                foreign_org_handle: args.foreign_org_handle.clone(),
-                headers: plan.headers.clone(),
-            }
+            Target::new(base_url.clone(), SecretToken::new(token), org_handle)
+                .foreign_org_handle(args.foreign_org_handle.clone())
+                .headers(plan.headers.clone())
         }
         None => {
-            let config = ServerConfig {
-                faults: args.fault.into_iter().collect(),
-                ..ServerConfig::seeded(args.records.unwrap_or(1000), args.seed)
-            };
+            let config = ServerConfig::seeded(args.records.unwrap_or(1000), args.seed)
+                .faults(Vec::from_iter(args.fault));
             let config = match args.emulate {
                 Some(server) => server.apply(config),
                 None => config,
@@ -273,13 +267,13 @@ fn target(
                 Ok(server) => server,
                 Err(error) => return Err(error.to_string()),
             };
-            let target = Target {
-                base_url: server.url().to_owned(),
-                token: SecretToken::new(server.token()),
-                org_handle: server.org_handle().to_owned(),
-                foreign_org_handle: Some(calllogs_reference::FOREIGN_ORG_HANDLE.to_owned()),
-                headers: plan.headers.clone(),
-            };
+            let target = Target::new(
+                server.url(),
+                SecretToken::new(server.token()),
+                server.org_handle(),
+            )
+            .foreign_org_handle(calllogs_reference::FOREIGN_ORG_HANDLE.to_owned())
+            .headers(plan.headers.clone());
             return Ok((target, Some(server)));
         }
     };
@@ -315,18 +309,16 @@ pub fn run(runtime: &tokio::runtime::Runtime, args: RunArgs) -> u8 {
                     .parse::<std::net::IpAddr>()
                     .is_ok_and(|ip| ip.is_loopback())
         });
-    let limits = Limits {
-        max_requests: args.max_requests,
-        rps: args.rps.or((!loopback).then_some(10.0)),
-        timeout: args.timeout,
-    };
-    let options = suite::Options {
-        cases: args.cases,
-        seed: args.seed,
-        only: args.only.clone(),
-        skip: args.skip.clone(),
-        replay: replay_command(&args, &plan, &target),
-    };
+    let limits = Limits::default()
+        .max_requests(args.max_requests)
+        .rps(args.rps.or((!loopback).then_some(10.0)))
+        .timeout(args.timeout);
+    let options = suite::Options::default()
+        .cases(args.cases)
+        .seed(args.seed)
+        .only(args.only.clone())
+        .skip(args.skip.clone())
+        .replay(replay_command(&args, &plan, &target));
     // Whatever the server echoed, the token never reaches a report, in any format.
     let token = target.token.clone();
     let probe = match Probe::new(runtime.handle().clone(), target, limits) {

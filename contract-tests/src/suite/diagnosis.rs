@@ -20,6 +20,7 @@ use crate::probe::{Auth, Exchange, Request};
 
 /// A way the server differs from the contract, with what showed it.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct Deviation {
     /// Stable id, e.g. `ignores-start_date`.
     pub id: &'static str,

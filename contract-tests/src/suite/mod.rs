@@ -45,6 +45,7 @@ type Log = [Arc<Exchange>];
 
 /// A violation, with what is needed to see it again.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct Finding {
     /// What went wrong, in one line.
     pub summary: String,
@@ -59,6 +60,7 @@ pub struct Finding {
 /// How a check ended.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case", tag = "status", content = "reason")]
+#[non_exhaustive]
 pub enum Outcome {
     /// No violation found.
     Passed,
@@ -72,6 +74,7 @@ pub enum Outcome {
 
 /// The result of one check.
 #[derive(Clone, Debug, serde::Serialize)]
+#[non_exhaustive]
 pub struct CheckResult {
     /// The check's id.
     pub id: &'static str,
@@ -93,6 +96,7 @@ pub struct CheckResult {
 
 /// What a run was asked to do.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Options {
     /// Generated cases per property check.
     pub cases: u32,
@@ -107,11 +111,16 @@ pub struct Options {
     pub replay: String,
 }
 
+/// Generated cases per property check unless told.
+pub const DEFAULT_CASES: u32 = 32;
+/// The seed unless told.
+pub const DEFAULT_SEED: u64 = 42;
+
 impl Default for Options {
     fn default() -> Self {
         Self {
-            cases: 32,
-            seed: 42,
+            cases: DEFAULT_CASES,
+            seed: DEFAULT_SEED,
             only: Vec::new(),
             skip: Vec::new(),
             replay: "calllogs-contract run --seed 42".to_owned(),
@@ -119,8 +128,19 @@ impl Default for Options {
     }
 }
 
+impl Options {
+    unpod_calllogs::__setters! {
+        cases: u32,
+        seed: u64,
+        only: Vec<String> => into,
+        skip: Vec<String> => into,
+        replay: String => into,
+    }
+}
+
 /// The result of a run.
 #[derive(Clone, Debug, serde::Serialize)]
+#[non_exhaustive]
 pub struct Report {
     /// The endpoint's base URL.
     pub target: String,
@@ -157,6 +177,7 @@ impl Report {
 
 /// What the run reports while it goes, for a progress display.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum Event<'a> {
     /// A check starts; `index` counts from 0 over [`CHECKS`].
     Started {
@@ -175,6 +196,7 @@ pub enum Event<'a> {
 
 /// Why a run could not test anything.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum Fatal {
     /// The endpoint did not answer.
     #[error("cannot reach the endpoint: {0}")]
