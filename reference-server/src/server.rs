@@ -256,10 +256,10 @@ impl Default for ServerConfig {
             token: DEFAULT_TOKEN.to_owned(),
             org_handle: DEFAULT_ORG_HANDLE.to_owned(),
             records: Records::Generated {
-                count: 1000,
-                seed: 42,
+                count: DEFAULT_RECORDS,
+                seed: DEFAULT_SEED,
             },
-            seed: 42,
+            seed: DEFAULT_SEED,
             knobs: Knobs::default(),
             history_end: None,
             faults: Vec::new(),

@@ -14,7 +14,7 @@ const TYPES: usize = CallType::DOCUMENTED.len() + 1;
 const STATUSES: usize = CallStatus::DOCUMENTED.len() + 1;
 
 /// The index slot of a filter value: 0 when absent, else 1 + its place among the documented
-/// values; `None` for a value outside them (no record can hold one it was not stored under).
+/// values; `None` for a value outside them, which no index holds (nothing matches it).
 fn slot<T: PartialEq>(value: Option<&T>, documented: &[T]) -> Option<usize> {
     match value {
         None => Some(0),

@@ -210,7 +210,13 @@ fn replay_command(args: &RunArgs, plan: &Plan, target: &Target) -> String {
             }
         }
         None => {
-            option("--records", &args.records.unwrap_or(1000).to_string());
+            option(
+                "--records",
+                &args
+                    .records
+                    .unwrap_or(calllogs_reference::DEFAULT_RECORDS)
+                    .to_string(),
+            );
             if let Some(fault) = args.fault {
                 option("--fault", fault.name());
             }
@@ -257,8 +263,11 @@ fn target(
                 .headers(plan.headers.clone())
         }
         None => {
-            let config = ServerConfig::seeded(args.records.unwrap_or(1000), args.seed)
-                .faults(Vec::from_iter(args.fault));
+            let config = ServerConfig::seeded(
+                args.records.unwrap_or(calllogs_reference::DEFAULT_RECORDS),
+                args.seed,
+            )
+            .faults(Vec::from_iter(args.fault));
             let config = match args.emulate {
                 Some(server) => server.apply(config),
                 None => config,

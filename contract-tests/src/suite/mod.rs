@@ -123,7 +123,7 @@ impl Default for Options {
             seed: DEFAULT_SEED,
             only: Vec::new(),
             skip: Vec::new(),
-            replay: "calllogs-contract run --seed 42".to_owned(),
+            replay: format!("calllogs-contract run --seed {DEFAULT_SEED}"),
         }
     }
 }
