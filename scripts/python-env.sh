@@ -2,16 +2,14 @@
 # Creates .venv (if missing) with the build and test tools of the Python package, builds the wheel in
 # release mode, as it is published for x86_64 Linux (manylinux2014: linked by zig against glibc
 # 2.17), and installs it into .venv. Prints the wheel's path on its last line.
+# The tools are listed in scripts/python-test.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
 fi
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-.venv/bin/python -m pip install -q "maturin>=1.9.4,<2" "pytest>=8" "mypy>=1.10" \
-    "requests>=2.31" "httpx>=0.27" "orjson>=3.9" "pydantic>=2.6" \
-    "pyright>=1.1.390" "pyarrow>=15" "pandas>=2.1" "polars>=1.0" "pandas-stubs" "pyarrow-stubs" "duckdb>=1.1" \
-    "ziglang<0.15" "cargo-zigbuild>=0.20" "auditwheel>=6" "twine>=5"
+.venv/bin/python -m pip install -q -r scripts/python-test.txt
 rm -rf target/wheels
 # maturin finds zig as `python -m ziglang`, with the .venv's python first on PATH.
 PATH="$PWD/.venv/bin:$PATH" .venv/bin/maturin build --release --quiet --zig --compatibility manylinux2014 \

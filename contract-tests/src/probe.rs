@@ -213,7 +213,7 @@ impl Probe {
         target: Target,
         limits: Limits,
     ) -> Result<Self, String> {
-        let http = reqwest::Client::builder()
+        let http = unpod_calllogs::transport::http_client_builder()?
             .timeout(limits.timeout)
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!(

@@ -154,7 +154,7 @@ fn serve_scripts_its_first_answers() {
     ]);
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let answers: Vec<(u16, Option<String>)> = runtime.block_on(async {
-        let http = reqwest::Client::new();
+        let http = unpod_calllogs::transport::http_client().unwrap();
         let mut answers = Vec::new();
         for _ in 0..3 {
             let response = http

@@ -6,7 +6,10 @@ use serde_json::Value;
 
 fn fetch(runtime: &tokio::runtime::Runtime, url: &str, auth: bool, org: &str) -> (u16, Value) {
     runtime.block_on(async {
-        let mut request = reqwest::Client::new().get(url).header("Org-Handle", org);
+        let mut request = unpod_calllogs::transport::http_client()
+            .unwrap()
+            .get(url)
+            .header("Org-Handle", org);
         if auth {
             request = request.header("Authorization", "Token test-token");
         }

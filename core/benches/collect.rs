@@ -26,7 +26,7 @@ type Method = fn(Clients, String) -> futures_util::future::BoxFuture<'static, us
 
 fn hand_written(_: Clients, url: String) -> futures_util::future::BoxFuture<'static, usize> {
     Box::pin(async move {
-        let http = reqwest::Client::new();
+        let http = unpod_calllogs::transport::http_client().unwrap();
         let mut total = 0;
         for page in 1.. {
             let body = http

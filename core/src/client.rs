@@ -285,7 +285,8 @@ impl ClientBuilder {
             user_agent.push_str(suffix);
         }
 
-        let http = reqwest::Client::builder()
+        let http = crate::transport::http_client_builder()
+            .map_err(config)?
             .default_headers(headers)
             .user_agent(user_agent)
             .connect_timeout(self.connect_timeout)

@@ -45,6 +45,7 @@ mod options;
 pub mod pagination;
 pub mod query;
 pub mod retry;
+pub mod transport;
 
 pub use client::{
     BASE_URL_ENV, CALL_LOGS_PATH, CallLogs, Client, ClientBuilder, DEFAULT_BASE_URL,

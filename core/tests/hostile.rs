@@ -653,6 +653,47 @@ async fn nothing_listening_is_a_connection_error() {
     assert_secret_hidden(&error);
 }
 
+/// An `https` base URL opens TLS with the client's own configuration (rustls, the ring provider,
+/// HTTP/1.1 by ALPN): the server sees a ClientHello, and a server that answers in plain HTTP is a
+/// connection error (rustls: "received corrupt message").
+#[tokio::test]
+async fn https_speaks_tls_and_a_server_that_does_not_is_a_connection_error() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("https://{}", listener.local_addr().unwrap());
+    let hello = tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let mut hello = vec![0; 4096];
+        let read = socket.read(&mut hello).await.unwrap();
+        hello.truncate(read);
+        socket.write_all(b"HTTP/1.1 200 OK\r\n\r\n").await.unwrap();
+        hello
+    });
+    let client = Client::builder()
+        .token(SECRET)
+        .org_handle("acme")
+        .base_url(url)
+        .max_retries(0)
+        .build()
+        .unwrap();
+    let error = first_error(&client).await;
+    let hello = hello.await.unwrap();
+    assert_eq!(
+        hello.first(),
+        Some(&0x16),
+        "a TLS handshake record: {hello:?}"
+    );
+    assert_eq!(hello.get(5), Some(&0x01), "a ClientHello: {hello:?}");
+    assert!(
+        hello.windows(8).any(|w| w == b"http/1.1"),
+        "ALPN offers http/1.1"
+    );
+    let Error::Connection(message) = &error else {
+        panic!("{error:?}")
+    };
+    assert!(message.contains("received corrupt message"), "{message}");
+    assert_secret_hidden(&error);
+}
+
 #[tokio::test]
 async fn a_base_url_holding_the_endpoint_or_no_scheme() {
     let server = Hostile::start(http("200 OK", "", PAGE)).await;

@@ -43,7 +43,9 @@ async fn get_as(
     // time) made these tests several times slower.
     static HTTP: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
     let url = format!("{}/api/v2/platform/call-logs/?{query}", server.url());
-    let mut request = HTTP.get_or_init(reqwest::Client::new).get(url);
+    let mut request = HTTP
+        .get_or_init(|| unpod_calllogs::transport::http_client().unwrap())
+        .get(url);
     if let Some(auth) = auth {
         request = request.header("Authorization", auth);
     }
@@ -223,7 +225,10 @@ async fn every_invalid_input_is_a_400_naming_its_parameter() {
 #[tokio::test]
 async fn unknown_paths_are_404_json() {
     let server = server(5).await;
-    let response = reqwest::get(format!("{}/api/v2/platform/call-logs", server.url()))
+    let response = unpod_calllogs::transport::http_client()
+        .unwrap()
+        .get(format!("{}/api/v2/platform/call-logs", server.url()))
+        .send()
         .await
         .unwrap();
     assert_eq!(response.status(), 404);
@@ -707,7 +712,11 @@ async fn history_can_end_now_so_that_the_last_week_holds_calls() {
 
 /// The raw answer to `page_size=100` with this `Accept-Encoding` (none: the header is not sent).
 async fn raw_page(server: &ServerHandle, encoding: Option<&str>) -> (Option<String>, Vec<u8>) {
-    let http = reqwest::Client::builder().no_gzip().build().unwrap();
+    let http = unpod_calllogs::transport::http_client_builder()
+        .unwrap()
+        .no_gzip()
+        .build()
+        .unwrap();
     let url = format!("{}/api/v2/platform/call-logs/?page_size=100", server.url());
     let mut request = http
         .get(url)

@@ -1,0 +1,1 @@
+//! Nothing but dependencies: see `scripts/unify-features.py`.
