@@ -205,6 +205,17 @@ async fn first_error(client: &Client) -> Error {
         .expect_err("the request should fail")
 }
 
+/// A client of `url` that makes one attempt per request.
+fn unretried_client(url: String) -> Client {
+    Client::builder()
+        .token(SECRET)
+        .org_handle("acme")
+        .base_url(url)
+        .max_retries(0)
+        .build()
+        .unwrap()
+}
+
 fn violation_kind(error: Option<Error>) -> ViolationKind {
     match error {
         Some(Error::ServerContract(violation)) => violation.kind,
@@ -638,14 +649,7 @@ async fn nothing_listening_is_a_connection_error() {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     drop(listener);
-    let client = Client::builder()
-        .token(SECRET)
-        .org_handle("acme")
-        .base_url(url)
-        .max_retries(0)
-        .build()
-        .unwrap();
-    let error = first_error(&client).await;
+    let error = first_error(&unretried_client(url)).await;
     let Error::Connection(message) = &error else {
         panic!("{error:?}")
     };
@@ -668,14 +672,7 @@ async fn https_speaks_tls_and_a_server_that_does_not_is_a_connection_error() {
         socket.write_all(b"HTTP/1.1 200 OK\r\n\r\n").await.unwrap();
         hello
     });
-    let client = Client::builder()
-        .token(SECRET)
-        .org_handle("acme")
-        .base_url(url)
-        .max_retries(0)
-        .build()
-        .unwrap();
-    let error = first_error(&client).await;
+    let error = first_error(&unretried_client(url)).await;
     let hello = hello.await.unwrap();
     assert_eq!(
         hello.first(),
