@@ -261,6 +261,11 @@ async fn serve(args: ServeArgs) -> u8 {
             return 2;
         }
     };
+    // Polled once before the banner, so that Ctrl-C is handled from the moment anyone can read that
+    // the server runs (the handler is installed on the first poll).
+    let mut interrupted = std::pin::pin!(tokio::signal::ctrl_c());
+    let early =
+        std::future::poll_fn(|cx| std::task::Poll::Ready(interrupted.as_mut().poll(cx))).await;
     let endpoint = format!("{}/{}", server.url(), unpod_calllogs::CALL_LOGS_PATH);
     let mut banner = format!(
         "serving the call-logs contract at {url}\n  endpoint:   {endpoint}\n  token:      {token}\n  \
@@ -291,7 +296,9 @@ async fn serve(args: ServeArgs) -> u8 {
     let _ = stdout
         .write_all(banner.as_bytes())
         .and_then(|()| stdout.flush());
-    let _ = tokio::signal::ctrl_c().await;
+    if early.is_pending() {
+        let _ = interrupted.await;
+    }
     server.shutdown().await;
     0
 }
