@@ -5,8 +5,8 @@
 # Builds for this machine only, with one build configuration (the fast-build profile of Cargo.toml:
 # release without thin-local LTO, for a first run in minutes): one cargo build gives the CLI, the
 # Rust example and the Node addon, and maturin builds the Python module in the same folder with the
-# same features (bindings-unify/), so each crate is compiled once. Installs only what the job needs: maturin in .venv
-# (the wheel goes there too) and nothing from npm but the packages it packs. The portable builds
+# same features (bindings-unify/), so each crate is compiled once. Installs only what the job
+# needs: maturin in .venv (the wheel goes there too) and nothing from npm but the packages it packs. The portable builds
 # (glibc 2.17, by zig) are what the test command checks and scripts/dist.sh ships.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,10 +38,11 @@ node_package() {
     cp bindings-node/examples/read_calls.js "$work/node/"
     (cd "$work/node" && npm init -y && npm install --no-audit --no-fund --loglevel=error "${tarballs[@]}")
 }
-reads=0
+# read_with NAME COMMAND...: the newest 8 of 20 records, shown and kept in $work/NAME.
 read_with() {
-    reads=$((reads + 1))
-    "$@" 20 8 | tee "$work/read.$reads"
+    local name=$1
+    shift
+    "$@" 20 8 | tee "$work/$name"
 }
 
 background python_env python_env
@@ -58,9 +59,10 @@ for _ in $(seq 100); do grep -q '^serving' "$work/serve.log" && break; sleep 0.1
 url=$(sed -n 's/^serving the call-logs contract at //p' "$work/serve.log")
 [ -n "$url" ] || { echo "the reference server did not start" >&2; exit 1; }
 export UNPOD_BASE_URL="$url" UNPOD_PLATFORM_TOKEN=test-token UNPOD_ORG_HANDLE=acme
-show "the newest records through the Rust client" read_with ./target/fast-build/examples/read_calls
-show "the same records through Python" read_with .venv/bin/python bindings-python/examples/read_calls.py
-show "the same records through Node" read_with node "$work/node/read_calls.js"
-diff "$work/read.1" "$work/read.2" && diff "$work/read.1" "$work/read.3"
+show "the newest records through the Rust client" read_with rust.txt ./target/fast-build/examples/read_calls
+show "the same records through Python" read_with python.txt .venv/bin/python bindings-python/examples/read_calls.py
+show "the same records through Node" read_with node.txt node "$work/node/read_calls.js"
+diff "$work/rust.txt" "$work/python.txt"
+diff "$work/rust.txt" "$work/node.txt"
 echo "== Rust, Python and Node read the same records"
 steps_total "the main job"
