@@ -85,7 +85,7 @@ class ServerContractError extends CallLogsError {
   }
 }
 
-/** The class of each kind of error the core names (`native.constants().errorKinds`). */
+/** The class of each kind of error the core names (`native.constants()`'s `ERROR_KINDS`). */
 const BY_KIND = {
   bad_request: BadRequestError,
   authentication: AuthenticationError,
@@ -109,7 +109,11 @@ const BY_KIND = {
 function fromNative (error, site) {
   const text = error && typeof error.message === 'string' ? error.message : ''
   if (!text.startsWith(ERROR_MARK)) return error
-  const detail = JSON.parse(text.slice(ERROR_MARK.length))
+  // The core's details, keys in camelCase (`request_id` is `requestId`).
+  const detail = {}
+  for (const [key, value] of Object.entries(JSON.parse(text.slice(ERROR_MARK.length)))) {
+    detail[key.replace(/_([a-z])/g, (_, letter) => letter.toUpperCase())] = value
+  }
   const { message, kind } = detail
   const Class = BY_KIND[kind] ?? CallLogsError
   const made = new Class(message, detail)

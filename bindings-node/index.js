@@ -33,12 +33,12 @@ function record (setting, value) {
 }
 
 /** The defaults and lists the Rust core owns (page size and concurrency of walks, enum values, error kinds). */
-const CORE = native.constants()
+const CORE = JSON.parse(native.constants())
 
 // One naming rule: the API's parameters (the first argument) keep the API's wire names, as the
 // server spells them (`page_size`, `call_status`); the library's own options (the second argument)
 // are camelCase, as JavaScript spells them (`timeoutMs`, `maxRetries`, `signal`).
-const LIST_PARAMS = CORE.parameters
+const LIST_PARAMS = CORE.PARAMETERS
 const WALK_PARAMS = LIST_PARAMS.filter((name) => name !== 'page')
 const REQUEST_OPTIONS = ['signal', 'timeoutMs', 'maxRetries', 'extraQuery', 'extraHeaders']
 const WALK_OPTIONS = [...REQUEST_OPTIONS, 'limit', 'prefetch']
@@ -84,7 +84,7 @@ function query (method, params, options, knownParams) {
 /** The query of a walk: its page size is the walk default unless the parameters name one. */
 function walkQuery (method, params = {}, options = {}) {
   const given = only(method, 'parameters', params, WALK_PARAMS)
-  return query(method, { ...given, page_size: given.page_size ?? CORE.defaultWalkPageSize }, options, WALK_PARAMS)
+  return query(method, { ...given, page_size: given.page_size ?? CORE.DEFAULT_WALK_PAGE_SIZE }, options, WALK_PARAMS)
 }
 
 const NO_QUERY = query('nextPage', {}, {}, [])
@@ -241,7 +241,7 @@ class CallLogs {
 
   /** Every matching record in server order; pages after the first are fetched concurrently. */
   async all (params = {}, options = {}) {
-    const { concurrency = CORE.defaultConcurrency, signal } = only('all', 'options', options, ALL_OPTIONS)
+    const { concurrency = CORE.DEFAULT_CONCURRENCY, signal } = only('all', 'options', options, ALL_OPTIONS)
     typed('concurrency', concurrency, 'number')
     const request = walkQuery('all', params, options)
     return toRecords(await call(signal, (cancel) => this._client.all(request, concurrency, cancel)))

@@ -69,8 +69,8 @@ export declare class NativePager {
 
 /** The reference server, in process, for tests. */
 export declare class NativeReferenceServer {
-  /** Starts a server on 127.0.0.1. */
-  static start(options: NativeServerOptions): Promise<NativeReferenceServer>
+  /** Starts a server on 127.0.0.1 from options as JSON. */
+  static start(options: string): Promise<NativeReferenceServer>
   /** The base URL. */
   get url(): string
   /** The token that reads the organization. */
@@ -85,30 +85,11 @@ export declare class NativeReferenceServer {
   stop(): Promise<void>
 }
 
-/** The defaults and lists the core owns. */
-export declare function constants(): Constants
-
-/** The defaults and lists the core owns, for the JavaScript side. */
-export interface Constants {
-  /** Milliseconds allowed for one attempt unless configured. */
-  defaultTimeoutMs: number
-  /** Retries after a failed attempt unless configured. */
-  defaultMaxRetries: number
-  /** The page size of `iterate` and `all` unless given. */
-  defaultWalkPageSize: number
-  /** Pages `all` fetches at once unless given. */
-  defaultConcurrency: number
-  /** Pages a walk requests ahead unless given. */
-  defaultPrefetch: number
-  /** The documented `call_type` values. */
-  callTypes: Array<string>
-  /** The documented `call_status` values. */
-  callStatuses: Array<string>
-  /** Every kind of error the core names; `errors.js` maps each to a class. */
-  errorKinds: Array<string>
-  /** The API's query parameters, in the contract's order. */
-  parameters: Array<string>
-}
+/**
+ * The constants the core owns (`binding::constants`) and the reference server's option names,
+ * as a JSON object of `NAME` to value: durations in seconds.
+ */
+export declare function constants(): string
 
 /** A piece of an exported file. */
 export interface NativeChunk {
@@ -180,42 +161,6 @@ export interface NativeResponse {
   retries: number
   /** Milliseconds from sending the successful attempt to the end of its body. */
   elapsedMs: number
-}
-
-/** Settings of the reference server. */
-export interface NativeServerOptions {
-  /** How many records (default `calllogs_reference::DEFAULT_RECORDS`). */
-  records?: number
-  /** Seed of the data (default `calllogs_reference::DEFAULT_SEED`). */
-  seed?: number
-  /** Milliseconds added to every answer. */
-  latencyMs?: number
-  /** Share of requests answered 500/503. */
-  errorRate?: number
-  /** Share of requests answered 429. */
-  throttleRate?: number
-  /** Retry-After of 429 answers, in seconds. */
-  retryAfter?: number
-  /** Statuses of the first answers, in order. */
-  script?: Array<number>
-  /** New calls added before each answer. */
-  liveInserts?: number
-  /** A named contract violation. */
-  fault?: string
-  /** Serve at most this many records a page, silently. */
-  pageSizeCap?: number
-  /** The page size when none is sent (the contract's is 20). */
-  defaultPageSize?: number
-  /** The answer to a page past the last: `empty`, `400` or `404`. */
-  pastLast?: string
-  /** Filters accepted and not applied, by parameter name. */
-  ignoreFilters?: Array<string>
-  /** When the generated history ends: `now`, or an ISO 8601 date or date-time. */
-  endAt?: string
-  /** Compress answers with gzip when the request allows it. */
-  compression?: boolean
-  /** Bytes a second each connection may send. */
-  bandwidth?: number
 }
 
 /** The records of a page body as the endpoint sends it, as UTF-8 JSON for JavaScript. */

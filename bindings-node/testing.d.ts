@@ -11,7 +11,7 @@ export interface ReferenceServerOptions {
   /** The share (0 to 1) of requests answered 429. */
   throttleRate?: number
   /** The `Retry-After` of 429 answers, in seconds (default 1). */
-  retryAfter?: number
+  retryAfterSecs?: number
   /** Statuses of the first answers, in order (e.g. `[503, 429]`), before normal service. */
   script?: number[]
   /** New calls added before each answer. */
@@ -31,7 +31,17 @@ export interface ReferenceServerOptions {
   /** Bytes a second each connection may send: a slow link (2,500,000 is 20 Mbit/s). */
   bandwidth?: number
   /** Filters accepted and not applied. */
-  ignoreFilters?: Array<'call_type' | 'call_status' | 'start_date' | 'end_date'>
+  ignoredFilters?: Array<'call_type' | 'call_status' | 'start_date' | 'end_date'>
+  /** Read `start_time` / `end_time` in `DD-MM-YYYY HH:MM:SS` as date bounds, as the public Unpod v2 code does. */
+  legacyDateParams?: boolean
+  /** Match `call_type` / `call_status` without regard to case. */
+  caseInsensitiveEnums?: boolean
+  /** Accept any `page_size`: above 1000 served, 0 an empty page. */
+  pageSizeUnbounded?: boolean
+  /** Answer 400 to requests without this header (the public Unpod code requires `Product-Id`). */
+  requiredHeader?: string
+  /** Records as the real server sends them: fields the API does not define, fractional durations. */
+  realWorldRecords?: boolean
 }
 
 /** The reference server of the call-logs API, in process, on 127.0.0.1. */

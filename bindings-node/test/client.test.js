@@ -159,7 +159,7 @@ test('invalid filters throw InvalidQueryError before any request', async () => {
 
 test('each server condition throws its error class', async () => {
   for (const [status, Class] of [[400, BadRequestError], [429, RateLimitError], [500, InternalServerError], [503, InternalServerError]]) {
-    const scripted = await ReferenceServer.start({ records: 5, script: [status], retryAfter: 0 })
+    const scripted = await ReferenceServer.start({ records: 5, script: [status], retryAfterSecs: 0 })
     try {
       const c = new Client({ token: scripted.token, orgHandle: scripted.orgHandle, baseUrl: scripted.url, maxRetries: 0 })
       const error = await c.callLogs.list().then(() => null, (e) => e)
@@ -206,7 +206,7 @@ test('transport failures', async () => {
 })
 
 test('retries recover from injected failures', async () => {
-  const flaky = await ReferenceServer.start({ records: 5, script: [503, 503], retryAfter: 0 })
+  const flaky = await ReferenceServer.start({ records: 5, script: [503, 503], retryAfterSecs: 0 })
   try {
     const page = await new Client({ token: flaky.token, orgHandle: flaky.orgHandle, baseUrl: flaky.url }).callLogs.list()
     assert.equal(page.count, 5)
@@ -289,4 +289,19 @@ test('the reference server helper', async () => {
   const records = (await new Client({ ...options, verifyFilters: false }).callLogs.list({ call_type: 'inbound', page_size: 100 })).data
   assert.deepEqual(new Set(records.map((r) => r.call_type)), new Set(['inbound', 'outbound']))
   await broken.stop()
+})
+
+test('the reference server takes every knob of the core by its camelCase name', async () => {
+  const capped = await ReferenceServer.start({ records: 30, pageSizeCap: 7, requiredHeader: 'Product-Id', latencyMs: 1, endAt: new Date('2026-01-01T00:00:00Z') })
+  try {
+    const base = { token: capped.token, orgHandle: capped.orgHandle, baseUrl: capped.url }
+    const page = await new Client({ ...base, headers: { 'Product-Id': 'unpod.ai' } }).callLogs.list({ page_size: 20 })
+    assert.deepEqual([page.data.length, page.page_size], [7, 7])
+    assert.ok(page.data.every((record) => record.creation_time < new Date('2026-01-01T00:00:00Z')))
+    await assert.rejects(new Client(base).callLogs.list(), BadRequestError)
+  } finally {
+    await capped.stop()
+  }
+  await assert.rejects(ReferenceServer.start({ pastLast: '500' }), /past_last: .*known: empty, 400, 404/)
+  await assert.rejects(ReferenceServer.start({ retryAfter: 1 }), /unknown field `retry_after`/)
 })

@@ -151,13 +151,28 @@ test('enum values, error kinds and walk defaults come from the core', () => {
   const native = require(`${installed}/native.js`)
   const { BY_KIND, CallLogsError } = require(`${installed}/errors.js`)
   const { CallType, CallStatus } = require('unpod-calllogs')
-  const core = native.constants()
-  assert.deepEqual(Object.values(CallType), core.callTypes)
-  assert.deepEqual(Object.values(CallStatus), core.callStatuses)
-  assert.deepEqual(Object.keys(BY_KIND).sort(), [...core.errorKinds].sort())
+  const core = JSON.parse(native.constants())
+  assert.deepEqual(Object.values(CallType), core.CALL_TYPES)
+  assert.deepEqual(Object.values(CallStatus), core.CALL_STATUSES)
+  assert.deepEqual(Object.keys(BY_KIND).sort(), [...core.ERROR_KINDS].sort())
   assert.ok(Object.values(BY_KIND).every((Class) => Class === CallLogsError || Class.prototype instanceof CallLogsError))
-  assert.deepEqual(core.parameters, ['page', 'page_size', 'start_date', 'end_date', 'call_type', 'call_status'])
-  assert.deepEqual([core.defaultWalkPageSize, core.defaultConcurrency, core.defaultMaxRetries, core.defaultTimeoutMs], [100, 4, 2, 60000])
+  assert.deepEqual(core.PARAMETERS, ['page', 'page_size', 'start_date', 'end_date', 'call_type', 'call_status'])
+  assert.deepEqual([core.DEFAULT_WALK_PAGE_SIZE, core.DEFAULT_CONCURRENCY, core.DEFAULT_MAX_RETRIES, core.DEFAULT_TIMEOUT], [100, 4, 2, 60])
+  // A record has the core's fields and `extra`; exactly the instant fields are Dates; index.d.ts says the same.
+  const [record] = require('unpod-calllogs').recordsFromJson(JSON.stringify({ count: 1, status_code: 200, message: '', data: [{ source_number: null, destination_number: null, call_type: 'inbound', call_status: 'completed', creation_time: '2026-02-01T00:00:00Z', start_time: '2026-02-01T00:00:00Z', end_time: '2026-02-01T00:01:00Z', call_duration: 60, end_reason: null }] }))
+  assert.deepEqual(Object.keys(record), [...core.RECORD_FIELDS, 'extra'])
+  for (const [name, kind] of Object.entries(core.RECORD_FIELD_KINDS)) {
+    assert.equal(record[name] instanceof Date, kind.endsWith('instant'), name)
+  }
+  const index = require('node:fs').readFileSync(`${installed}/index.d.ts`, 'utf8')
+  const callLog = index.slice(index.indexOf('export interface CallLog {'), index.indexOf('}', index.indexOf('export interface CallLog {')))
+  assert.deepEqual(callLog.match(/^ {2}(\w+):/gm).map((line) => line.trim().slice(0, -1)), [...core.RECORD_FIELDS, 'extra'])
+  // Every reference-server knob of the core is in testing.d.ts under its camelCase name, and no other.
+  const typings = require('node:fs').readFileSync(`${installed}/testing.d.ts`, 'utf8')
+  const declared = typings.slice(0, typings.indexOf('}')).match(/^ {2}(\w+)\?:/gm).map((line) => line.trim().slice(0, -2))
+  const camel = (name) => name.replace(/_([a-z])/g, (_, letter) => letter.toUpperCase())
+  const expected = core.REFERENCE_OPTIONS.map((name) => (name === 'latency' ? 'latencyMs' : camel(name)))
+  assert.deepEqual([...declared].sort(), [...expected].sort())
 })
 
 test('every bad configuration is a ConfigError naming the setting, before any request', async () => {

@@ -74,7 +74,7 @@ const IGNORED = [
 ]
 
 for (const [parameter, filters, value] of IGNORED) {
-  test(`a server ignoring ${parameter} is caught by ServerContractError`, () => withServer({ ignoreFilters: [parameter] }, async (server) => {
+  test(`a server ignoring ${parameter} is caught by ServerContractError`, () => withServer({ ignoredFilters: [parameter] }, async (server) => {
     const client = clientOf(server)
     const check = (error) => {
       assert.ok(error instanceof ServerContractError && error instanceof CallLogsError)

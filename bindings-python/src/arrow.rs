@@ -11,6 +11,7 @@ use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef, TimeUnit};
 use pyo3::prelude::*;
 use pyo3::types::PyCapsule;
 use unpod_calllogs::CallLog;
+use unpod_calllogs::fields::{FIELDS, FieldKind, FieldValue};
 
 /// Records per Arrow batch.
 const BATCH_ROWS: usize = 65_536;
@@ -18,58 +19,73 @@ const BATCH_ROWS: usize = 65_536;
 /// The columns: the documented fields in their documented order, then `extra` (the unknown fields
 /// as one JSON object, null when there are none). Times are microseconds, UTC.
 fn schema() -> SchemaRef {
-    let time = DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()));
-    let text = |name: &str, nullable| Field::new(name, DataType::Utf8, nullable);
-    Arc::new(Schema::new(vec![
-        text("source_number", true),
-        text("destination_number", true),
-        text("call_type", false),
-        text("call_status", false),
-        Field::new("creation_time", time.clone(), false),
-        Field::new("start_time", time.clone(), true),
-        Field::new("end_time", time, true),
-        Field::new("call_duration", DataType::Float64, false),
-        text("end_reason", true),
-        text("extra", true),
-    ]))
+    let mut columns: Vec<Field> = FIELDS
+        .iter()
+        .map(|field| Field::new(field.name, data_type(field.kind), field.kind.nullable()))
+        .collect();
+    columns.push(Field::new("extra", DataType::Utf8, true));
+    Arc::new(Schema::new(columns))
+}
+
+fn data_type(kind: FieldKind) -> DataType {
+    match kind {
+        FieldKind::PhoneNumber | FieldKind::CallType | FieldKind::CallStatus | FieldKind::Text => {
+            DataType::Utf8
+        }
+        FieldKind::Instant | FieldKind::OptionalInstant => {
+            DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
+        }
+        FieldKind::Seconds => DataType::Float64,
+    }
+}
+
+/// One field's column.
+fn column(field: &unpod_calllogs::fields::Field, records: &[CallLog]) -> ArrayRef {
+    let values = records.iter().map(|record| (field.value)(record));
+    match field.kind {
+        FieldKind::PhoneNumber | FieldKind::CallType | FieldKind::CallStatus | FieldKind::Text => {
+            let mut builder = StringBuilder::with_capacity(records.len(), records.len() * 12);
+            for value in values {
+                builder.append_option(match value {
+                    FieldValue::Text(text) => text,
+                    FieldValue::Instant(_) | FieldValue::Seconds(_) => None,
+                });
+            }
+            Arc::new(builder.finish())
+        }
+        FieldKind::Seconds => {
+            let mut builder = Float64Builder::with_capacity(records.len());
+            for value in values {
+                builder.append_option(match value {
+                    FieldValue::Seconds(seconds) => Some(seconds),
+                    FieldValue::Text(_) | FieldValue::Instant(_) => None,
+                });
+            }
+            Arc::new(builder.finish())
+        }
+        FieldKind::Instant | FieldKind::OptionalInstant => {
+            let mut builder = TimestampMicrosecondBuilder::with_capacity(records.len());
+            for value in values {
+                builder.append_option(match value {
+                    FieldValue::Instant(time) => time.map(|t| t.timestamp_micros()),
+                    FieldValue::Text(_) | FieldValue::Seconds(_) => None,
+                });
+            }
+            Arc::new(builder.finish().with_timezone("UTC"))
+        }
+    }
 }
 
 fn batch(schema: &SchemaRef, records: &[CallLog]) -> Result<RecordBatch, ArrowError> {
-    let strings = |field: fn(&CallLog) -> Option<&str>| -> ArrayRef {
-        let mut builder = StringBuilder::with_capacity(records.len(), records.len() * 12);
-        for record in records {
-            builder.append_option(field(record));
-        }
-        Arc::new(builder.finish())
-    };
-    let times = |field: fn(&CallLog) -> Option<i64>| -> ArrayRef {
-        let mut builder = TimestampMicrosecondBuilder::with_capacity(records.len());
-        for record in records {
-            builder.append_option(field(record));
-        }
-        Arc::new(builder.finish().with_timezone("UTC"))
-    };
-    let mut durations = Float64Builder::with_capacity(records.len());
     let mut extra = StringBuilder::new();
     for record in records {
-        durations.append_value(record.call_duration);
         extra.append_option(
             (!record.extra.is_empty())
                 .then(|| serde_json::Value::Object(record.extra.clone()).to_string()),
         );
     }
-    let columns: Vec<ArrayRef> = vec![
-        strings(|r| r.source_number.as_deref()),
-        strings(|r| r.destination_number.as_deref()),
-        strings(|r| Some(r.call_type.as_str())),
-        strings(|r| Some(r.call_status.as_str())),
-        times(|r| Some(r.creation_time.timestamp_micros())),
-        times(|r| r.start_time.map(|t| t.timestamp_micros())),
-        times(|r| r.end_time.map(|t| t.timestamp_micros())),
-        Arc::new(durations.finish()),
-        strings(|r| r.end_reason.as_deref()),
-        Arc::new(extra.finish()),
-    ];
+    let mut columns: Vec<ArrayRef> = FIELDS.iter().map(|field| column(field, records)).collect();
+    columns.push(Arc::new(extra.finish()));
     RecordBatch::try_new(schema.clone(), columns)
 }
 

@@ -1,42 +1,43 @@
 //! The core's errors as the exceptions of `unpod_calllogs._exceptions`: the core names each error's
-//! kind (`Error::kind`), `_exceptions.BY_KIND` names its class; this adds the details.
+//! kind and its details ([`unpod_calllogs::binding::errors::details`]); `_exceptions.BY_KIND`
+//! names the class, which takes the details as keyword arguments.
 
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyDict, PyString};
 use unpod_calllogs::Error;
+use unpod_calllogs::binding::errors::details;
 
 fn build(py: Python<'_>, error: &Error) -> PyResult<PyErr> {
     let class = py
         .import("unpod_calllogs._exceptions")?
         .getattr("BY_KIND")?
         .get_item(error.kind())?;
-    let details = PyDict::new(py);
-    match error {
-        Error::Api(api) => {
-            details.set_item("status_code", api.status)?;
-            details.set_item("body", &api.body)?;
-            details.set_item("request_id", &api.request_id)?;
-            details.set_item("retry_after", api.retry_after.map(|d| d.as_secs_f64()))?;
-        }
-        Error::Decode(decode) => {
-            details.set_item("status_code", decode.status)?;
-            details.set_item("body", &decode.body_snippet)?;
-        }
-        Error::InvalidQuery(invalid) => {
-            details.set_item("parameter", invalid.parameter)?;
-            details.set_item("rule", &invalid.rule)?;
-            details.set_item("value", &invalid.value)?;
-        }
-        Error::ServerContract(violation) => {
-            details.set_item("kind", violation.kind.as_str())?;
-            details.set_item("parameter", violation.parameter)?;
-            details.set_item("value", &violation.value)?;
-            details.set_item("record", &violation.record)?;
-        }
-        _ => {}
+    let mut details = details(error);
+    let message = details.remove("message").unwrap_or_default();
+    details.remove("kind");
+    let kwargs = PyDict::new(py);
+    for (key, value) in details {
+        kwargs.set_item(key, json_to_py(py, value)?)?;
     }
-    let instance = class.call((error.to_string(),), Some(&details))?;
+    let message = message.as_str().unwrap_or_default().to_owned();
+    let instance = class.call((PyString::new(py, &message),), Some(&kwargs))?;
     Ok(PyErr::from_value(instance))
+}
+
+/// A detail as Python receives it: `None`, an `int`, a `float` or a `str` (details are no deeper).
+fn json_to_py(py: Python<'_>, value: serde_json::Value) -> PyResult<Bound<'_, PyAny>> {
+    use pyo3::IntoPyObjectExt;
+    use serde_json::Value;
+    match value {
+        Value::Null => Ok(py.None().into_bound(py)),
+        Value::Bool(b) => b.into_bound_py_any(py),
+        Value::Number(n) => match n.as_u64() {
+            Some(n) => n.into_bound_py_any(py),
+            None => n.as_f64().into_bound_py_any(py),
+        },
+        Value::String(s) => s.into_bound_py_any(py),
+        other => other.to_string().into_bound_py_any(py),
+    }
 }
 
 /// The exception for a core error.
@@ -46,15 +47,5 @@ pub fn to_py(py: Python<'_>, error: Error) -> PyErr {
 
 /// The exception for a panic inside the library: a `CallLogsError`, never a crash.
 pub fn panic(py: Python<'_>, payload: &(dyn std::any::Any + Send)) -> PyErr {
-    let message = payload
-        .downcast_ref::<&str>()
-        .map(|s| (*s).to_owned())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown".to_owned());
-    to_py(
-        py,
-        Error::Config(format!(
-            "internal error in unpod-calllogs (please report it): {message}"
-        )),
-    )
+    to_py(py, unpod_calllogs::binding::errors::panic(payload))
 }

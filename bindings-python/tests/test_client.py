@@ -192,7 +192,7 @@ def test_invalid_filters_fail_before_any_request(client, server, filters, parame
 
 def test_each_status_raises_its_exception(server):
     def fails(status, **kwargs):
-        with ReferenceServer(records=5, script=[status], retry_after=0) as scripted:
+        with ReferenceServer(records=5, script=[status], retry_after_secs=0) as scripted:
             with pytest.raises(CallLogsError) as caught:
                 Client(scripted.token, scripted.org_handle, scripted.url, max_retries=0).call_logs.list(**kwargs)
             return caught.value
@@ -252,7 +252,7 @@ def test_a_non_json_200_is_a_decode_error():
 
 
 def test_retries_recover_and_warn(caplog):
-    with ReferenceServer(records=5, script=[503, 503], retry_after=0) as flaky:
+    with ReferenceServer(records=5, script=[503, 503], retry_after_secs=0) as flaky:
         with caplog.at_level(logging.WARNING, logger="unpod_calllogs"):
             page = Client(flaky.token, flaky.org_handle, flaky.url).call_logs.list()
         assert page.count == 5
@@ -316,6 +316,24 @@ def test_reference_server_helper():
         Client(server.token, server.org_handle, server.url, max_retries=0).call_logs.list()
     with pytest.raises(ValueError, match="unknown fault"):
         ReferenceServer(fault="no-such-fault")
+    with pytest.raises(ValueError, match="^past_last: .*known: empty, 400, 404"):
+        ReferenceServer(past_last="500")
+
+
+def test_reference_server_takes_every_knob_of_the_core_by_its_name():
+    import inspect
+
+    from unpod_calllogs import _native
+
+    keywords = list(inspect.signature(ReferenceServer).parameters)
+    assert sorted(keywords) == sorted(_native.REFERENCE_OPTIONS)
+    with ReferenceServer(records=30, page_size_cap=7, required_header="Product-Id", end_at=datetime.datetime(2026, 1, 1)) as capped:
+        client = Client(capped.token, capped.org_handle, capped.url, headers={"Product-Id": "unpod.ai"})
+        page = client.call_logs.list(page_size=20)
+        assert (len(page.data), page.page_size) == (7, 7)
+        assert max(r.creation_time for r in page.data) < datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
+        with pytest.raises(BadRequestError):
+            Client(capped.token, capped.org_handle, capped.url).call_logs.list()
 
 
 def test_a_server_fault_is_caught_or_visible_through_the_client():

@@ -183,6 +183,8 @@ def test_enum_values_error_kinds_and_defaults_come_from_the_core():
     iter_defaults = inspect.signature(Client(SECRET, "acme", "http://127.0.0.1:9").call_logs.iter).parameters
     assert iter_defaults["page_size"].default == _native.DEFAULT_WALK_PAGE_SIZE == 100
     assert inspect.signature(Client).parameters["max_retries"].default == _native.DEFAULT_MAX_RETRIES
+    assert all(hasattr(_native.CallLog, name) for name in _native.RECORD_FIELDS)
+    assert _native.VIOLATION_KINDS == ["filter_not_applied", "page_mismatch", "repeated_page", "unbounded"]
 
 
 @pytest.mark.parametrize(

@@ -68,7 +68,7 @@ def test_the_answer_past_the_last_page_leaves_walks_whole(expected, past_last):
     ],
 )
 def test_a_record_outside_the_filters_raises(ignored, filters, parameter, value, caplog):
-    with ReferenceServer(records=RECORDS, seed=SEED, ignore_filters=[ignored]) as server:
+    with ReferenceServer(records=RECORDS, seed=SEED, ignored_filters=[ignored]) as server:
         client = client_of(server)
         yielded = []
         with pytest.raises(ServerContractError) as raised:
@@ -100,7 +100,7 @@ def test_the_async_client_learns_and_verifies_too(expected):
         with pytest.raises(ServerContractError):
             await client.call_logs.all(call_type="outbound")
 
-    with ReferenceServer(records=RECORDS, seed=SEED, page_size_cap=100, ignore_filters=["call_type"]) as server:
+    with ReferenceServer(records=RECORDS, seed=SEED, page_size_cap=100, ignored_filters=["call_type"]) as server:
         asyncio.run(main(server))
 
 

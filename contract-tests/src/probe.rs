@@ -4,7 +4,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use unpod_calllogs::{CALL_LOGS_PATH, CallLog, CallLogPage, SecretToken};
+use unpod_calllogs::{CallLog, CallLogPage, SecretToken};
 
 /// The endpoint under test and the identity used against it.
 #[derive(Clone, Debug)]
@@ -223,7 +223,8 @@ impl Probe {
             ))
             .build()
             .map_err(|e| e.to_string())?;
-        let endpoint = format!("{}/{CALL_LOGS_PATH}", target.base_url.trim_end_matches('/'));
+        // The clients' rule: a path prefix is kept, a base URL naming the endpoint is the endpoint.
+        let endpoint = unpod_calllogs::transport::endpoint_url(&target.base_url)?.to_string();
         Ok(Self {
             runtime,
             http,
@@ -287,7 +288,10 @@ impl Probe {
             _ => Some(self.target.token.expose().to_owned()),
         };
         if let Some(token) = token {
-            headers.push(("Authorization".to_owned(), format!("Token {token}")));
+            headers.push((
+                "Authorization".to_owned(),
+                unpod_calllogs::transport::authorization(&token),
+            ));
         }
         let org = match &request.auth {
             Auth::NoOrg => None,

@@ -7,6 +7,7 @@ use std::path::Path;
 
 use schemars::schema_for;
 use serde_json::{Value, json};
+use unpod_calllogs::fields::{self, FIELDS, FieldKind};
 use unpod_calllogs::query::{DEFAULT_PAGE_SIZE, FIRST_PAGE, MAX_PAGE_SIZE};
 use unpod_calllogs::{CALL_LOGS_PATH, CallLogPage, CallStatus, CallType, ErrorBody};
 
@@ -43,32 +44,35 @@ fn call_statuses() -> Vec<String> {
 
 /// The strict schema of one record.
 pub fn call_log_strict() -> Value {
-    let number = json!({"type": "string", "pattern": E164_PATTERN});
-    let time = json!({"type": "string", "format": "date-time", "pattern": UTC_TIMESTAMP_PATTERN});
-    let nullable_time = json!({
-        "type": ["string", "null"], "format": "date-time", "pattern": UTC_TIMESTAMP_PATTERN
-    });
+    let properties: serde_json::Map<String, Value> = FIELDS
+        .iter()
+        .map(|field| (field.name.to_owned(), strict_field(field.kind)))
+        .collect();
     json!({
         "title": "CallLog",
         "description": "One call, as the contract documents it.",
         "type": "object",
-        "properties": {
-            "source_number": number,
-            "destination_number": number,
-            "call_type": {"type": "string", "enum": call_types()},
-            "call_status": {"type": "string", "enum": call_statuses()},
-            "creation_time": time,
-            "start_time": nullable_time,
-            "end_time": nullable_time,
-            "call_duration": {"type": "integer", "minimum": 0},
-            "end_reason": {"type": "string"},
-        },
-        "required": [
-            "source_number", "destination_number", "call_type", "call_status", "creation_time",
-            "start_time", "end_time", "call_duration", "end_reason"
-        ],
+        "properties": properties,
+        "required": fields::names().collect::<Vec<_>>(),
         "additionalProperties": false,
     })
+}
+
+/// A documented field as the contract writes it: every one present, `null` only where it says.
+fn strict_field(kind: FieldKind) -> Value {
+    match kind {
+        FieldKind::PhoneNumber => json!({"type": "string", "pattern": E164_PATTERN}),
+        FieldKind::CallType => json!({"type": "string", "enum": call_types()}),
+        FieldKind::CallStatus => json!({"type": "string", "enum": call_statuses()}),
+        FieldKind::Instant => {
+            json!({"type": "string", "format": "date-time", "pattern": UTC_TIMESTAMP_PATTERN})
+        }
+        FieldKind::OptionalInstant => json!({
+            "type": ["string", "null"], "format": "date-time", "pattern": UTC_TIMESTAMP_PATTERN
+        }),
+        FieldKind::Seconds => json!({"type": "integer", "minimum": 0}),
+        FieldKind::Text => json!({"type": "string"}),
+    }
 }
 
 /// The strict schema of a 200 body.

@@ -3,11 +3,9 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::client::SecretToken;
+pub use crate::defaults::BODY_SNIPPET_CHARS;
 use crate::query::InvalidQuery;
-
-/// How much of a response body an error keeps.
-pub const BODY_SNIPPET_CHARS: usize = 512;
+use crate::secret::SecretToken;
 
 /// Everything that can go wrong reading call logs.
 #[derive(Debug, thiserror::Error)]
@@ -39,6 +37,10 @@ pub enum Error {
 }
 
 impl Error {
+    pub(crate) fn config(message: impl Into<String>) -> Self {
+        Self::Config(message.into())
+    }
+
     /// Every kind of error, as [`Error::kind`] names them: the bindings map each to a class.
     pub const KINDS: &'static [&'static str] = &[
         "bad_request",

@@ -4,7 +4,8 @@
 use std::str::FromStr;
 
 use crate::error::Error;
-use crate::model::{CALL_LOG_FIELDS, CallLog, format_timestamp, whole_seconds};
+use crate::fields::{FIELDS, FieldValue};
+use crate::model::{CallLog, format_timestamp, whole_seconds};
 use crate::pagination::Pager;
 
 /// A text format for a walk's records.
@@ -25,7 +26,7 @@ impl Format {
 
     /// The column names of [`Format::Csv`].
     pub fn csv_columns() -> impl Iterator<Item = &'static str> {
-        CALL_LOG_FIELDS.iter().copied().chain(["extra"])
+        crate::fields::names().chain(["extra"])
     }
 
     /// The format `name`d, or else the one `path`'s suffix names (`.csv`; `.ndjson`, `.jsonl`): the
@@ -97,33 +98,27 @@ impl FromStr for Format {
 }
 
 fn csv_row(record: &CallLog, out: &mut Vec<u8>) {
-    let time = |t: &Option<chrono::DateTime<chrono::Utc>>| t.as_ref().map(format_timestamp);
-    let duration = whole_seconds(record.call_duration)
-        .map_or_else(|| record.call_duration.to_string(), |s| s.to_string());
-    let extra = (!record.extra.is_empty())
-        .then(|| serde_json::Value::Object(record.extra.clone()).to_string());
-    let (created, started, ended) = (
-        format_timestamp(&record.creation_time),
-        time(&record.start_time),
-        time(&record.end_time),
-    );
-    let cells = [
-        record.source_number.as_deref(),
-        record.destination_number.as_deref(),
-        Some(record.call_type.as_str()),
-        Some(record.call_status.as_str()),
-        Some(created.as_str()),
-        started.as_deref(),
-        ended.as_deref(),
-        Some(duration.as_str()),
-        record.end_reason.as_deref(),
-        extra.as_deref(),
-    ];
-    for (i, cell) in cells.iter().enumerate() {
+    for (i, field) in FIELDS.iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
-        csv_cell(cell.unwrap_or(""), out);
+        match (field.value)(record) {
+            FieldValue::Text(text) => csv_cell(text.unwrap_or(""), out),
+            FieldValue::Instant(time) => {
+                csv_cell(&time.map(format_timestamp).unwrap_or_default(), out);
+            }
+            FieldValue::Seconds(seconds) => csv_cell(
+                &whole_seconds(seconds).map_or_else(|| seconds.to_string(), |s| s.to_string()),
+                out,
+            ),
+        }
+    }
+    out.push(b',');
+    if !record.extra.is_empty() {
+        csv_cell(
+            &serde_json::Value::Object(record.extra.clone()).to_string(),
+            out,
+        );
     }
     out.extend_from_slice(b"\r\n");
 }

@@ -37,25 +37,36 @@ macro_rules! __setters {
     };
 }
 
+#[doc(hidden)]
+pub mod binding;
+mod builder;
 mod client;
+pub mod defaults;
 pub mod error;
 pub mod export;
+pub mod fields;
 pub mod model;
 mod options;
 pub mod pagination;
 pub mod query;
+mod resource;
 pub mod retry;
+mod secret;
 pub mod transport;
+mod walk;
 
-pub use client::{
-    BASE_URL_ENV, CALL_LOGS_PATH, CallLogs, Client, ClientBuilder, DEFAULT_BASE_URL,
-    DEFAULT_CONCURRENCY, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUT,
-    DEFAULT_WALK_PAGE_SIZE, MAX_CONCURRENCY, MAX_REDIRECTS, MAX_RETRIES, ORG_HANDLE_ENV,
-    SecretToken, TOKEN_ENV, concurrency_from, limit_from, max_retries_from, prefetch_from,
-    timeout_from_secs,
+pub use builder::ClientBuilder;
+pub use client::Client;
+pub use defaults::{
+    BASE_URL_ENV, DEFAULT_BASE_URL, DEFAULT_CONCURRENCY, DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_MAX_BODY_BYTES, DEFAULT_PREFETCH, DEFAULT_TIMEOUT, DEFAULT_WALK_PAGE_SIZE,
+    MAX_CONCURRENCY, MAX_REDIRECTS, MAX_RETRIES, ORG_HANDLE_ENV, TOKEN_ENV,
 };
 pub use error::{ApiError, ContractViolation, DecodeError, Error, ViolationKind};
 pub use model::{CallLog, CallLogPage, CallStatus, CallType, ErrorBody};
 pub use options::{ClientOptions, Event, ResponseInfo};
-pub use pagination::{CallLogStream, DEFAULT_PREFETCH, Pager, PagerOptions};
+pub use pagination::{CallLogStream, Pager, PagerOptions};
 pub use query::{CallLogQuery, DateBound, Filters, InvalidQuery};
+pub use resource::CallLogs;
+pub use secret::SecretToken;
+pub use transport::CALL_LOGS_PATH;

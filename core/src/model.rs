@@ -11,7 +11,7 @@ use std::str::FromStr;
 use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::de::{self, Deserializer, MapAccess, Visitor};
-use serde::ser::{SerializeMap, Serializer};
+use serde::ser::Serializer;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -279,41 +279,6 @@ impl CallLog {
     }
 }
 
-/// The documented fields of a record, in their documented order.
-pub const CALL_LOG_FIELDS: &[&str] = &[
-    "source_number",
-    "destination_number",
-    "call_type",
-    "call_status",
-    "creation_time",
-    "start_time",
-    "end_time",
-    "call_duration",
-    "end_reason",
-];
-
-impl Serialize for CallLog {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(CALL_LOG_FIELDS.len() + self.extra.len()))?;
-        map.serialize_entry("source_number", &self.source_number)?;
-        map.serialize_entry("destination_number", &self.destination_number)?;
-        map.serialize_entry("call_type", &self.call_type)?;
-        map.serialize_entry("call_status", &self.call_status)?;
-        map.serialize_entry("creation_time", &format_timestamp(&self.creation_time))?;
-        map.serialize_entry(
-            "start_time",
-            &self.start_time.as_ref().map(format_timestamp),
-        )?;
-        map.serialize_entry("end_time", &self.end_time.as_ref().map(format_timestamp))?;
-        map.serialize_entry("call_duration", &Seconds(self.call_duration))?;
-        map.serialize_entry("end_reason", &self.end_reason)?;
-        for (key, value) in &self.extra {
-            map.serialize_entry(key, value)?;
-        }
-        map.end()
-    }
-}
-
 /// A duration of whole seconds as an integer (as the contract writes it), or `None` for a fraction
 /// or a value too large to be exact. Every writer of `call_duration` follows this rule.
 pub fn whole_seconds(seconds: f64) -> Option<i64> {
@@ -322,7 +287,7 @@ pub fn whole_seconds(seconds: f64) -> Option<i64> {
 }
 
 /// Whole seconds are written as JSON integers, as the contract documents them.
-struct Seconds(f64);
+pub(crate) struct Seconds(pub(crate) f64);
 
 impl Serialize for Seconds {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {

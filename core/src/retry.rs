@@ -42,16 +42,16 @@ pub struct RetryPolicy {
     pub max_retry_after: Duration,
 }
 
-/// Retries after a failed attempt, unless configured otherwise.
-pub const DEFAULT_MAX_RETRIES: u32 = 2;
+pub use crate::defaults::DEFAULT_MAX_RETRIES;
+use crate::defaults::{DEFAULT_INITIAL_DELAY, DEFAULT_MAX_DELAY, DEFAULT_MAX_RETRY_AFTER};
 
 impl Default for RetryPolicy {
     fn default() -> Self {
         Self {
             max_retries: DEFAULT_MAX_RETRIES,
-            initial_delay: Duration::from_millis(500),
-            max_delay: Duration::from_secs(8),
-            max_retry_after: Duration::from_secs(60),
+            initial_delay: DEFAULT_INITIAL_DELAY,
+            max_delay: DEFAULT_MAX_DELAY,
+            max_retry_after: DEFAULT_MAX_RETRY_AFTER,
         }
     }
 }

@@ -1,5 +1,7 @@
-//! The HTTP transport every client of this workspace is built on: reqwest over rustls, with the
-//! `ring` crypto provider and the platform's certificate verifier.
+//! The HTTP transport every client of this workspace is built on (the API client, the contract
+//! suite's probe, the tests' own): reqwest over rustls, with the `ring` crypto provider and the
+//! platform's certificate verifier, and the rules that turn a base URL and a token into the
+//! endpoint's URL and the `Authorization` header.
 
 use std::sync::Arc;
 
@@ -32,4 +34,52 @@ fn tls_config() -> Result<ClientConfig, String> {
 /// A `reqwest::Client` with the settings of [`http_client_builder`] and no others.
 pub fn http_client() -> Result<reqwest::Client, String> {
     http_client_builder()?.build().map_err(|e| e.to_string())
+}
+
+/// The endpoint's path below the base URL.
+pub const CALL_LOGS_PATH: &str = "api/v2/platform/call-logs/";
+
+/// The `Authorization` header's value for a token.
+pub fn authorization(token: &str) -> String {
+    format!("Token {token}")
+}
+
+/// The endpoint's URL for a base URL, the one rule every tool here reads `UNPOD_BASE_URL` by: the
+/// base URL may carry a path prefix (`https://host/prefix` serves `https://host/prefix/api/v2/...`)
+/// or name the endpoint itself, and its query is dropped; a user name, a password or a scheme other
+/// than http(s) is refused, with a message that never shows credentials.
+pub fn endpoint_url(base: &str) -> Result<reqwest::Url, String> {
+    let mut base = reqwest::Url::parse(base).map_err(|e| {
+        let shown = if base.contains('@') {
+            "(not shown: it holds an `@`)"
+        } else {
+            base
+        };
+        let hint = if base.contains("://") {
+            ""
+        } else {
+            " (give the scheme, e.g. https://unpod.dev)"
+        };
+        format!("base URL {shown:?} is not a URL: {e}{hint}")
+    })?;
+    if !base.username().is_empty() || base.password().is_some() {
+        return Err(String::from(
+            "the base URL must not hold a user name or password: the API token authenticates",
+        ));
+    }
+    if !matches!(base.scheme(), "http" | "https") {
+        return Err(format!("base URL {base} must be http or https"));
+    }
+    if !base.path().ends_with('/') {
+        let path = format!("{}/", base.path());
+        base.set_path(&path);
+    }
+    // A base URL that already names the endpoint is the endpoint (not a path prefix to double).
+    if let Some(prefix) = base.path().strip_suffix(CALL_LOGS_PATH) {
+        let prefix = prefix.to_owned();
+        base.set_path(&prefix);
+    }
+    base.set_query(None);
+    base.join(CALL_LOGS_PATH)
+        .map_err(|e| format!("base URL {base} cannot carry the endpoint path: {e}"))
 }

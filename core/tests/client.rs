@@ -164,14 +164,14 @@ async fn configuration_errors_are_reported_and_the_token_never_shows() {
     for seconds in [0.0, -1.0, f64::NAN, f64::INFINITY] {
         assert!(
             matches!(
-                unpod_calllogs::timeout_from_secs(seconds),
+                unpod_calllogs::binding::coerce::timeout_from_secs(seconds),
                 Err(Error::Config(_))
             ),
             "{seconds}"
         );
     }
     assert_eq!(
-        unpod_calllogs::timeout_from_secs(0.25).unwrap(),
+        unpod_calllogs::binding::coerce::timeout_from_secs(0.25).unwrap(),
         Duration::from_millis(250)
     );
     let auth_header = Client::builder()

@@ -14,16 +14,20 @@
 //! ```
 #![deny(missing_docs)]
 
+mod config;
 pub mod data;
+mod emulation;
+mod endpoint;
 mod fault;
-mod server;
+mod serve;
 pub mod store;
 mod throttle;
 
-pub use fault::{Fault, UnknownFault};
-pub use server::{
+pub use config::{
     DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_ORG_HANDLE, DEFAULT_RECORDS,
-    DEFAULT_RETRY_AFTER_SECS, DEFAULT_SEED, DEFAULT_TOKEN, Emulation, FOREIGN_ORG_HANDLE,
-    FOREIGN_RECORDS, FOREIGN_TOKEN, Filter, Knobs, PastLast, Records, ServerConfig, ServerHandle,
-    StartError, start,
+    DEFAULT_RETRY_AFTER_SECS, DEFAULT_SEED, DEFAULT_TOKEN, FOREIGN_ORG_HANDLE, FOREIGN_RECORDS,
+    FOREIGN_TOKEN, Filter, Knobs, PastLast, Records, SERVER_OPTIONS, ServerConfig,
 };
+pub use emulation::Emulation;
+pub use fault::{Fault, UnknownFault};
+pub use serve::{ServerHandle, StartError, start};

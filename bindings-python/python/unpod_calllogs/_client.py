@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime
 import enum
 import os
@@ -27,13 +26,12 @@ from typing import (
 )
 
 from . import _native
+from ._bridge import _call
+from ._dataout import CallLogTable, _export, _export_async, _path
 from ._enums import CallStatus, CallType
 from ._exceptions import ConfigError
 
 if TYPE_CHECKING:
-    import pandas
-    import polars
-    import pyarrow
     from typing_extensions import Self, Unpack
 
 DateLike = Union[datetime.date, datetime.datetime, str]
@@ -127,34 +125,6 @@ def _items(setting: str, mapping: Optional[Mapping[str, str]]) -> _Pairs:
 _NO_QUERY: _Query = ([], [], [], None, None)
 
 _T = TypeVar("_T")
-_Settle = Callable[[bool, Any], None]
-
-
-def _resolve(future: "asyncio.Future[Any]", ok: bool, value: Any) -> None:
-    if not future.done():
-        if ok:
-            future.set_result(value)
-        else:
-            future.set_exception(value)
-
-
-async def _call(start: Callable[[_Settle], _native.NativeTask]) -> Any:
-    """Awaits a native call. The runtime settles the future through the loop's thread-safe door;
-    cancelling the awaiting task cancels the native call (its request and retries)."""
-    loop = asyncio.get_running_loop()
-    future: asyncio.Future[Any] = loop.create_future()
-
-    def settle(ok: bool, value: Any) -> None:
-        try:
-            loop.call_soon_threadsafe(_resolve, future, ok, value)
-        except RuntimeError:
-            pass  # the loop has closed: nobody waits for this result any more
-
-    task = start(settle)
-    try:
-        return await future
-    finally:
-        task.cancel()
 
 
 @dataclass(frozen=True)
@@ -251,85 +221,6 @@ class AsyncCallLogPage(CallLogPage):
             yield record
         async for record in _walk_async(self._client.pager(_NO_QUERY, None, _native.DEFAULT_PREFETCH, self._native)):
             yield record
-
-
-class CallLogTable:
-    """Records as Apache Arrow columns, for pyarrow, pandas, polars and DuckDB without a Python object
-    per record. It implements the Arrow PyCapsule interface (`__arrow_c_stream__`), so
-    `pyarrow.table(t)`, `polars.DataFrame(t)` and `duckdb.sql("select * from t")` read it directly.
-
-    Columns: the documented fields in their documented order (times as UTC timestamps, durations as
-    float seconds), then `extra`, the unknown fields as a JSON object (null when none).
-    """
-
-    def __init__(self, native: _native.NativeTable) -> None:
-        self._native = native
-
-    def __arrow_c_stream__(self, requested_schema: object = None) -> object:
-        """The Arrow C stream of the records (the Arrow PyCapsule interface)."""
-        return self._native.__arrow_c_stream__(requested_schema)
-
-    def __len__(self) -> int:
-        return len(self._native)
-
-    def to_pyarrow(self) -> pyarrow.Table:
-        """A `pyarrow.Table` (needs pyarrow)."""
-        import pyarrow
-
-        return pyarrow.table(self)
-
-    def to_pandas(self) -> pandas.DataFrame:
-        """A `pandas.DataFrame`, times as `datetime64[us, UTC]` (needs pandas and pyarrow)."""
-        return self.to_pyarrow().to_pandas()
-
-    def to_polars(self) -> polars.DataFrame:
-        """A `polars.DataFrame` (needs polars)."""
-        import polars
-
-        return polars.DataFrame(self)
-
-    def __repr__(self) -> str:
-        return f"CallLogTable({len(self)} records)"
-
-
-def _path(destination: Union[str, os.PathLike[str], IO[bytes]]) -> Optional[str]:
-    return os.fspath(destination) if isinstance(destination, (str, os.PathLike)) else None
-
-
-def _export(exporter: _native.NativeExporter, destination: Union[str, os.PathLike[str], IO[bytes]]) -> int:
-    if isinstance(destination, (str, os.PathLike)):
-        with open(destination, "wb") as file:
-            return _export(exporter, file)
-    written = 0
-    try:
-        while True:
-            chunk = exporter.next_chunk()
-            if chunk is None:
-                return written
-            records, text = chunk
-            destination.write(text)
-            written += records
-    finally:
-        exporter.close()
-
-
-async def _export_async(
-    exporter: _native.NativeExporter, destination: Union[str, os.PathLike[str], IO[bytes]]
-) -> int:
-    if isinstance(destination, (str, os.PathLike)):
-        with open(destination, "wb") as file:
-            return await _export_async(exporter, file)
-    written = 0
-    try:
-        while True:
-            chunk = await _call(exporter.next_chunk_async)
-            if chunk is None:
-                return written
-            records, text = chunk
-            destination.write(text)
-            written += records
-    finally:
-        exporter.close()
 
 
 class CallLogs:

@@ -30,13 +30,13 @@ class APIStatusError(APIError):
         self,
         message: str,
         *,
-        status_code: int,
+        status: int,
         body: str = "",
         request_id: Optional[str] = None,
         retry_after: Optional[float] = None,
     ) -> None:
         super().__init__(message)
-        self.status_code = status_code
+        self.status_code = status
         self.body = body
         self.request_id = request_id
         self.retry_after = retry_after
@@ -77,9 +77,9 @@ class APITimeoutError(APIConnectionError):
 class DecodeError(APIError):
     """A 2xx answer whose body is not a page of call logs."""
 
-    def __init__(self, message: str, *, status_code: int, body: str = "") -> None:
+    def __init__(self, message: str, *, status: int, body: str = "") -> None:
         super().__init__(message)
-        self.status_code = status_code
+        self.status_code = status
         self.body = body
 
 
@@ -106,13 +106,13 @@ class ServerContractError(CallLogsError):
         self,
         message: str,
         *,
-        kind: str,
+        violation: str,
         parameter: Optional[str] = None,
         value: Optional[str] = None,
         record: Optional[str] = None,
     ) -> None:
         super().__init__(message)
-        self.kind = kind
+        self.kind = violation
         self.parameter = parameter
         self.value = value
         self.record: Optional[Dict[str, Any]] = None if record is None else json.loads(record)

@@ -18,13 +18,17 @@ __all__ = [
     "DEFAULT_WALK_PAGE_SIZE",
     "DEFAULT_CONCURRENCY",
     "DEFAULT_PREFETCH",
+    "MAX_RETRIES",
+    "MAX_PAGE_SIZE",
+    "MAX_CONCURRENCY",
     "CALL_TYPES",
     "CALL_STATUSES",
     "ERROR_KINDS",
+    "VIOLATION_KINDS",
     "PARAMETERS",
-    "REFERENCE_DEFAULT_RECORDS",
-    "REFERENCE_DEFAULT_SEED",
-    "REFERENCE_DEFAULT_RETRY_AFTER",
+    "RECORD_FIELDS",
+    "RECORD_FIELD_KINDS",
+    "REFERENCE_OPTIONS",
     "NativeClient",
     "NativePage",
     "NativePager",
@@ -43,13 +47,17 @@ DEFAULT_MAX_RETRIES: int
 DEFAULT_WALK_PAGE_SIZE: int
 DEFAULT_CONCURRENCY: int
 DEFAULT_PREFETCH: int
+MAX_RETRIES: int
+MAX_PAGE_SIZE: int
+MAX_CONCURRENCY: int
 CALL_TYPES: List[str]
 CALL_STATUSES: List[str]
 ERROR_KINDS: List[str]
+VIOLATION_KINDS: List[str]
 PARAMETERS: List[str]
-REFERENCE_DEFAULT_RECORDS: int
-REFERENCE_DEFAULT_SEED: int
-REFERENCE_DEFAULT_RETRY_AFTER: int
+RECORD_FIELDS: List[str]
+RECORD_FIELD_KINDS: Dict[str, str]
+REFERENCE_OPTIONS: List[str]
 
 @final
 class CallLog:
@@ -155,42 +163,24 @@ class NativeClient:
         headers: List[Tuple[str, str]],
         verify_filters: Optional[bool],
     ) -> NativeClient: ...
-    def list(self, pairs: _Query) -> NativePage: ...
-    def list_async(self, pairs: _Query, settle: _Settle) -> NativeTask: ...
+    def list(self, query: _Query) -> NativePage: ...
+    def list_async(self, query: _Query, settle: _Settle) -> NativeTask: ...
     def next_page(self, after: NativePage) -> Optional[NativePage]: ...
     def next_page_async(self, after: NativePage, settle: _Settle) -> NativeTask: ...
     def pager(
-        self, pairs: _Query, limit: Optional[int], prefetch: int, after: Optional[NativePage] = None
+        self, query: _Query, limit: Optional[int], prefetch: int, after: Optional[NativePage] = None
     ) -> NativePager: ...
-    def all(self, pairs: _Query, concurrency: int) -> List[CallLog]: ...
-    def all_async(self, pairs: _Query, concurrency: int, settle: _Settle) -> NativeTask: ...
+    def all(self, query: _Query, concurrency: int) -> List[CallLog]: ...
+    def all_async(self, query: _Query, concurrency: int, settle: _Settle) -> NativeTask: ...
     def exporter(
-        self, pairs: _Query, limit: Optional[int], prefetch: int, format: Optional[str], path: Optional[str]
+        self, query: _Query, limit: Optional[int], prefetch: int, format: Optional[str], path: Optional[str]
     ) -> NativeExporter: ...
-    def table(self, pairs: _Query, concurrency: int) -> NativeTable: ...
-    def table_async(self, pairs: _Query, concurrency: int, settle: _Settle) -> NativeTask: ...
+    def table(self, query: _Query, concurrency: int) -> NativeTable: ...
+    def table_async(self, query: _Query, concurrency: int, settle: _Settle) -> NativeTask: ...
 
 @final
 class NativeReferenceServer:
-    def __new__(
-        cls,
-        records: int,
-        seed: int,
-        latency: float,
-        error_rate: float,
-        throttle_rate: float,
-        retry_after: int,
-        script: List[int],
-        live_inserts: int,
-        fault: Optional[str],
-        page_size_cap: Optional[int],
-        default_page_size: Optional[int],
-        past_last: str,
-        ignore_filters: List[str],
-        end_at: Optional[str],
-        compression: bool = False,
-        bandwidth: Optional[int] = None,
-    ) -> NativeReferenceServer: ...
+    def __new__(cls, options: str) -> NativeReferenceServer: ...
     @property
     def url(self) -> str: ...
     @property

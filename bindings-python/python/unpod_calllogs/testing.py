@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime
-from typing import List, Optional, Sequence, Union
+import json
+from typing import Any, Optional, Sequence, Union
 
 from . import _native
 
@@ -16,15 +17,20 @@ class ReferenceServer:
         with ReferenceServer(records=500) as server:
             client = Client(server.token, server.org_handle, server.url)
 
-    Knobs for testing error handling: `latency` (seconds added to every answer), `error_rate` and
-    `throttle_rate` (shares of 500/503 and 429 answers), `retry_after` (seconds, on 429), `script`
+    Every keyword is a knob of the Rust reference server under the same name, and an unset one
+    keeps the server's default (`_native.REFERENCE_OPTIONS` lists them; a test holds this signature
+    to that list). For error handling: `latency` (seconds added to every answer), `error_rate` and
+    `throttle_rate` (shares of 500/503 and 429 answers), `retry_after_secs` (on 429), `script`
     (statuses of the first answers, e.g. `[503, 429]`), `live_inserts` (new calls before each
     answer), `fault` (a named contract violation, see `calllogs-contract serve --list-faults`).
 
-    Knobs that make it paginate and filter the way real servers do: `page_size_cap` (serve at
-    most that many records a page, silently), `default_page_size` (when none is sent; the API's
-    is 20), `past_last` (the answer to a page past the last: `"empty"`, `"400"` or `"404"`) and
-    `ignore_filters` (filter names accepted and not applied, e.g. `["start_date", "end_date"]`).
+    The ways real servers paginate and filter: `page_size_cap` (serve at most that many records a
+    page, silently), `default_page_size` (when none is sent; the API's is 20), `past_last` (the
+    answer to a page past the last: `"empty"`, `"400"` or `"404"`), `ignored_filters` (filter
+    names accepted and not applied, e.g. `["start_date", "end_date"]`), `legacy_date_params`
+    (read `start_time` / `end_time` as date bounds), `case_insensitive_enums`,
+    `page_size_unbounded`, `required_header` (answer 400 without it) and `real_world_records`
+    (fields the API does not define, fractional durations).
 
     Generated history ends on 2026-03-01 so that runs repeat; `end_at="now"` (or a `datetime`, naive
     meaning UTC) makes it end then, so that "the last week" holds calls. `compression=True` gzips
@@ -34,42 +40,31 @@ class ReferenceServer:
 
     def __init__(
         self,
-        records: int = _native.REFERENCE_DEFAULT_RECORDS,
-        seed: int = _native.REFERENCE_DEFAULT_SEED,
+        records: Optional[int] = None,
+        seed: Optional[int] = None,
         *,
-        latency: float = 0.0,
-        error_rate: float = 0.0,
-        throttle_rate: float = 0.0,
-        retry_after: int = _native.REFERENCE_DEFAULT_RETRY_AFTER,
-        script: Optional[List[int]] = None,
-        live_inserts: int = 0,
         fault: Optional[str] = None,
+        end_at: Union[str, datetime.datetime, None] = None,
+        latency: Optional[float] = None,
+        error_rate: Optional[float] = None,
+        throttle_rate: Optional[float] = None,
+        retry_after_secs: Optional[int] = None,
+        script: Optional[Sequence[int]] = None,
+        live_inserts: Optional[int] = None,
         page_size_cap: Optional[int] = None,
         default_page_size: Optional[int] = None,
-        past_last: str = "empty",
-        ignore_filters: Sequence[str] = (),
-        end_at: Union[str, datetime.datetime, None] = None,
-        compression: bool = False,
+        past_last: Optional[str] = None,
+        ignored_filters: Optional[Sequence[str]] = None,
+        legacy_date_params: Optional[bool] = None,
+        case_insensitive_enums: Optional[bool] = None,
+        page_size_unbounded: Optional[bool] = None,
+        required_header: Optional[str] = None,
+        real_world_records: Optional[bool] = None,
+        compression: Optional[bool] = None,
         bandwidth: Optional[int] = None,
     ) -> None:
-        self._native = _native.NativeReferenceServer(
-            records,
-            seed,
-            latency,
-            error_rate,
-            throttle_rate,
-            retry_after,
-            list(script or []),
-            live_inserts,
-            fault,
-            page_size_cap,
-            default_page_size,
-            past_last,
-            list(ignore_filters),
-            end_at.isoformat() if isinstance(end_at, datetime.datetime) else end_at,
-            compression,
-            bandwidth,
-        )
+        options = {name: value for name, value in locals().items() if name != "self" and value is not None}
+        self._native = _native.NativeReferenceServer(json.dumps(options, default=_json_value))
 
     @property
     def url(self) -> str:
@@ -108,3 +103,10 @@ class ReferenceServer:
 
     def __repr__(self) -> str:
         return f"ReferenceServer(url={self.url!r}, org_handle={self.org_handle!r})"
+
+
+def _json_value(value: Any) -> Any:
+    """A knob's value that JSON has no type for: a `datetime` (ISO 8601) or a sequence."""
+    if isinstance(value, datetime.datetime):
+        return value.isoformat()
+    return list(value)

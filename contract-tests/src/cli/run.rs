@@ -83,7 +83,7 @@ pub fn timeout_secs(text: &str) -> Result<Duration, String> {
     let seconds: f64 = text
         .parse()
         .map_err(|_| format!("{text:?} is not a number"))?;
-    unpod_calllogs::timeout_from_secs(seconds)
+    unpod_calllogs::binding::coerce::timeout_from_secs(seconds)
         .map_err(|_| format!("must be a positive, finite number of seconds (got {text})"))
 }
 

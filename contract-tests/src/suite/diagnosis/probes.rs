@@ -1,268 +1,14 @@
-//! After the checks: hypotheses about how the server differs from the contract, each tested with a
-//! few requests of its own, and named with its evidence and the failed checks it explains.
-//!
-//! Every way CONTRACT.md's real servers differ that can be seen over HTTP has a hypothesis: a filter
-//! ignored (and dates read from `start_time`/`end_time` in `DD-MM-YYYY HH:MM:SS` instead), a silent
-//! `page_size` cap, another default page size, the answer to a page past the last, an unknown
-//! organization answered 200, organizations not isolated, an unknown enum value answered with an
-//! empty page, enum values matched without regard to case, out-of-range page sizes accepted,
-//! records sharing a `creation_time` in no stable order, a required header the contract does not
-//! name, and (for information) extra fields, fractional durations and undocumented values.
+//! The hypotheses' tests: each sends a few requests of its own and says what it saw.
 
 use std::collections::BTreeSet;
 
 use unpod_calllogs::{CallLog, CallLogQuery, DateBound};
 
-use super::property::{Stop, page_of, send};
-use super::sample::SAMPLE_SIZE;
-use super::{CheckResult, Outcome, Run};
+use super::Evidence;
 use crate::probe::{Auth, Exchange, Request};
-
-/// A way the server differs from the contract, with what showed it.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-#[non_exhaustive]
-pub struct Deviation {
-    /// Stable id, e.g. `ignores-start_date`.
-    pub id: &'static str,
-    /// What the deviation is, in one line.
-    pub title: &'static str,
-    /// What the server did that shows it.
-    pub observed: String,
-    /// The requests that show it, as `curl` lines.
-    pub requests: Vec<String>,
-    /// The failed checks of this run it explains.
-    pub explains: Vec<&'static str>,
-    /// Informational: allowed for readers by the contract, but worth knowing.
-    pub informational: bool,
-}
-
-/// What a hypothesis found.
-struct Evidence {
-    observed: String,
-    requests: Vec<String>,
-}
-
-impl Evidence {
-    fn new(observed: impl Into<String>, exchanges: &[&Exchange]) -> Option<Self> {
-        Some(Self {
-            observed: observed.into(),
-            requests: exchanges.iter().map(|e| e.curl.clone()).collect(),
-        })
-    }
-}
-
-type Test = fn(&Run<'_>) -> Result<Option<Evidence>, Stop>;
-
-/// A hypothesis: what it names, which checks it would make fail, and how to test it.
-struct Hypothesis {
-    id: &'static str,
-    title: &'static str,
-    explains: &'static [&'static str],
-    informational: bool,
-    test: Test,
-}
-
-const FILTER_CHECKS: &[&str] = &["filters.match", "filters.complete", "filters.partition"];
-const DATE_CHECKS: &[&str] = &[
-    "filters.match",
-    "filters.complete",
-    "filters.partition",
-    "pagination.walk",
-    "pagination.same-order",
-    "pagination.past-last",
-];
-const SIZE_CHECKS: &[&str] = &[
-    "filters.complete",
-    "pagination.walk",
-    "pagination.same-order",
-    "pagination.past-last",
-];
-
-const HYPOTHESES: &[Hypothesis] = &[
-    Hypothesis {
-        id: "ignores-call_type",
-        title: "the call_type filter is accepted and ignored",
-        explains: FILTER_CHECKS,
-        informational: false,
-        test: |run| ignored_filter(run, "call_type"),
-    },
-    Hypothesis {
-        id: "ignores-call_status",
-        title: "the call_status filter is accepted and ignored",
-        explains: FILTER_CHECKS,
-        informational: false,
-        test: |run| ignored_filter(run, "call_status"),
-    },
-    Hypothesis {
-        id: "ignores-start_date",
-        title: "the start_date filter is accepted and ignored",
-        explains: DATE_CHECKS,
-        informational: false,
-        test: |run| ignored_filter(run, "start_date"),
-    },
-    Hypothesis {
-        id: "ignores-end_date",
-        title: "the end_date filter is accepted and ignored",
-        explains: DATE_CHECKS,
-        informational: false,
-        test: |run| ignored_filter(run, "end_date"),
-    },
-    Hypothesis {
-        id: "reads-start_time-end_time",
-        title: "dates are read from start_time/end_time in DD-MM-YYYY HH:MM:SS form (the public Unpod v2 code)",
-        explains: &[],
-        informational: false,
-        test: legacy_date_params,
-    },
-    Hypothesis {
-        id: "caps-page-size",
-        title: "page_size is capped silently: fewer records than asked, with the full count",
-        explains: SIZE_CHECKS,
-        informational: false,
-        test: page_size_cap,
-    },
-    Hypothesis {
-        id: "default-page-size",
-        title: "the default page size is not 20",
-        explains: &[],
-        informational: false,
-        test: default_page_size,
-    },
-    Hypothesis {
-        id: "past-last-page-400",
-        title: "a page past the last is answered 400 (the contract: 200 with no records, or 404)",
-        explains: &["pagination.past-last"],
-        informational: false,
-        test: |run| past_last(run, |e| e.status == 400),
-    },
-    Hypothesis {
-        id: "past-last-page-has-records",
-        title: "a page past the last holds records",
-        explains: &["pagination.past-last"],
-        informational: false,
-        test: |run| past_last(run, |e| !e.records().is_empty()),
-    },
-    Hypothesis {
-        id: "unknown-org-200",
-        title: "an unknown Org-Handle is answered 200 (the contract: 403 or 404)",
-        explains: &["auth.unknown-org"],
-        informational: false,
-        test: |run| {
-            let org = format!("calllogs-contract-no-such-org-{}", run.options.seed);
-            answered_200(run, Auth::Org(org), "an unknown Org-Handle")
-        },
-    },
-    Hypothesis {
-        id: "orgs-not-isolated",
-        title: "the token reads an organization it has no access to",
-        explains: &["auth.foreign-org"],
-        informational: false,
-        test: |run| match &run.probe.target().foreign_org_handle {
-            Some(org) => answered_200(run, Auth::Org(org.clone()), "another organization"),
-            None => Ok(None),
-        },
-    },
-    Hypothesis {
-        id: "unknown-enum-200",
-        title: "an unknown call_type or call_status is answered 200 (the contract: 400)",
-        explains: &["errors.invalid-input"],
-        informational: false,
-        test: unknown_enum_answered,
-    },
-    Hypothesis {
-        id: "case-insensitive-enums",
-        title: "call_type and call_status match without regard to case (INBOUND reads as inbound)",
-        explains: &[],
-        informational: false,
-        test: case_insensitive_enums,
-    },
-    Hypothesis {
-        id: "page-size-out-of-range-accepted",
-        title: "page_size outside 1..=1000 is answered 200 (the contract: 400)",
-        explains: &["errors.invalid-input"],
-        informational: false,
-        test: page_size_out_of_range,
-    },
-    Hypothesis {
-        id: "unordered-ties",
-        title: "records sharing a creation_time come in no stable order (no tie-breaker)",
-        explains: &[
-            "pagination.repeatable",
-            "pagination.walk",
-            "pagination.same-order",
-        ],
-        informational: false,
-        test: unordered_ties,
-    },
-    Hypothesis {
-        id: "requires-header",
-        title: "a header the contract does not name is required (400 without it)",
-        explains: &[],
-        informational: false,
-        test: required_header,
-    },
-    Hypothesis {
-        id: "extra-fields",
-        title: "records carry fields the contract does not define (readers keep them)",
-        explains: &["schema.page"],
-        informational: true,
-        test: extra_fields,
-    },
-    Hypothesis {
-        id: "fractional-durations",
-        title: "call_duration has fractions of a second (readers accept them)",
-        explains: &["schema.page", "data.rules"],
-        informational: true,
-        test: fractional_durations,
-    },
-    Hypothesis {
-        id: "undocumented-values",
-        title: "call_type or call_status hold values outside the documented ones (readers keep them)",
-        explains: &["schema.page", "data.rules"],
-        informational: true,
-        test: undocumented_values,
-    },
-];
-
-/// Every id the diagnosis can name.
-pub fn deviation_ids() -> Vec<&'static str> {
-    HYPOTHESES.iter().map(|h| h.id).collect()
-}
-
-/// Tests every hypothesis (within what is left of the budget) and names those that hold. The
-/// second value says why some could not be tested, when the budget ran out.
-pub(super) fn diagnose(run: &Run<'_>, results: &[CheckResult]) -> (Vec<Deviation>, Option<String>) {
-    let failed: BTreeSet<&str> = results
-        .iter()
-        .filter(|r| r.outcome == Outcome::Failed)
-        .map(|r| r.id)
-        .collect();
-    let mut deviations = Vec::new();
-    let mut incomplete = None;
-    for hypothesis in HYPOTHESES {
-        match (hypothesis.test)(run) {
-            Ok(Some(evidence)) => deviations.push(Deviation {
-                id: hypothesis.id,
-                title: hypothesis.title,
-                observed: evidence.observed,
-                requests: evidence.requests,
-                explains: hypothesis
-                    .explains
-                    .iter()
-                    .copied()
-                    .filter(|id| failed.contains(id))
-                    .collect(),
-                informational: hypothesis.informational,
-            }),
-            Ok(None) | Err(Stop::Found(_)) => {}
-            Err(Stop::Budget(reason)) => {
-                incomplete = Some(format!("not every hypothesis was tested: {reason}"));
-                break;
-            }
-        }
-    }
-    (deviations, incomplete)
-}
+use crate::suite::Run;
+use crate::suite::property::{Stop, page_of, send};
+use crate::suite::sample::SAMPLE_SIZE;
 
 /// The query that puts `parameter` to the test, and whether a record lies outside it: a value or
 /// bound taken from the sample that some sampled records do not match.
@@ -282,7 +28,10 @@ fn probe_query(run: &Run<'_>, parameter: &str) -> Option<CallLogQuery> {
 
 /// A filter is ignored when the filtered answer has the unfiltered `count` and holds a record
 /// outside the filter.
-fn ignored_filter(run: &Run<'_>, parameter: &'static str) -> Result<Option<Evidence>, Stop> {
+pub(super) fn ignored_filter(
+    run: &Run<'_>,
+    parameter: &'static str,
+) -> Result<Option<Evidence>, Stop> {
     let Some(query) = probe_query(run, parameter) else {
         return Ok(None);
     };
@@ -298,7 +47,7 @@ fn ignored_filter(run: &Run<'_>, parameter: &'static str) -> Result<Option<Evide
                 "{} answered count {} (the same as with no filter) with records outside it, e.g. {}",
                 query.to_query_string(),
                 page.count,
-                super::property::brief(record)
+                crate::suite::property::brief(record)
             ),
             &[&exchange],
         ),
@@ -316,7 +65,7 @@ fn legacy_day(bound: &DateBound) -> String {
 
 /// Dates read from `start_time`/`end_time`: a `start_time` on the day of the sample's middle
 /// record narrows the answer.
-fn legacy_date_params(run: &Run<'_>) -> Result<Option<Evidence>, Stop> {
+pub(super) fn legacy_date_params(run: &Run<'_>) -> Result<Option<Evidence>, Stop> {
     let Some(query) = probe_query(run, "start_date") else {
         return Ok(None);
     };
@@ -346,7 +95,7 @@ fn legacy_date_params(run: &Run<'_>) -> Result<Option<Evidence>, Stop> {
 
 /// A cap: the sample page is short while `count` says more, and the page after it, at the size
 /// served, holds the records that follow (so `count` is not simply one too high).
-fn page_size_cap(run: &Run<'_>) -> Result<Option<Evidence>, Stop> {
+pub(super) fn page_size_cap(run: &Run<'_>) -> Result<Option<Evidence>, Stop> {
     let served = run.sample.records.len() as u64;
     if served == 0 || served >= run.sample.count.min(u64::from(SAMPLE_SIZE)) {
         return Ok(None);
@@ -366,7 +115,7 @@ fn page_size_cap(run: &Run<'_>) -> Result<Option<Evidence>, Stop> {
         .flatten())
 }
 
-fn default_page_size(run: &Run<'_>) -> Result<Option<Evidence>, Stop> {
+pub(super) fn default_page_size(run: &Run<'_>) -> Result<Option<Evidence>, Stop> {
     let exchange = send(run, Request::new::<&str, &str>([]))?;
     let Some(page) = exchange.page.as_deref() else {
         return Ok(None);
@@ -388,7 +137,10 @@ fn default_page_size(run: &Run<'_>) -> Result<Option<Evidence>, Stop> {
         .flatten())
 }
 
-fn past_last(run: &Run<'_>, deviates: fn(&Exchange) -> bool) -> Result<Option<Evidence>, Stop> {
+pub(super) fn past_last(
+    run: &Run<'_>,
+    deviates: fn(&Exchange) -> bool,
+) -> Result<Option<Evidence>, Stop> {
     // A size below the caps servers use, so that the page is past the last at the size served.
     const SIZE: u32 = 50;
     let last = run.sample.count.div_ceil(u64::from(SIZE));
@@ -415,7 +167,11 @@ fn past_last(run: &Run<'_>, deviates: fn(&Exchange) -> bool) -> Result<Option<Ev
         .flatten())
 }
 
-fn answered_200(run: &Run<'_>, auth: Auth, what: &str) -> Result<Option<Evidence>, Stop> {
+pub(super) fn answered_200(
+    run: &Run<'_>,
+    auth: Auth,
+    what: &str,
+) -> Result<Option<Evidence>, Stop> {
     let exchange = send(run, Request::new([("page_size", "1")]).with_auth(auth))?;
     Ok((exchange.status == 200)
         .then(|| {
@@ -430,7 +186,7 @@ fn answered_200(run: &Run<'_>, auth: Auth, what: &str) -> Result<Option<Evidence
         .flatten())
 }
 
-fn unknown_enum_answered(run: &Run<'_>) -> Result<Option<Evidence>, Stop> {
+pub(super) fn unknown_enum_answered(run: &Run<'_>) -> Result<Option<Evidence>, Stop> {
     for (parameter, value) in [("call_type", "sideways"), ("call_status", "busy")] {
         let exchange = send(run, Request::new([(parameter, value)]))?;
         if exchange.status == 200 {
@@ -449,7 +205,7 @@ fn unknown_enum_answered(run: &Run<'_>) -> Result<Option<Evidence>, Stop> {
 
 /// Upper case selects what lower case does, and less than everything (so it is not an ignored
 /// filter).
-fn case_insensitive_enums(run: &Run<'_>) -> Result<Option<Evidence>, Stop> {
+pub(super) fn case_insensitive_enums(run: &Run<'_>) -> Result<Option<Evidence>, Stop> {
     let Some(query) = probe_query(run, "call_type") else {
         return Ok(None);
     };
@@ -482,7 +238,7 @@ fn case_insensitive_enums(run: &Run<'_>) -> Result<Option<Evidence>, Stop> {
         .flatten())
 }
 
-fn page_size_out_of_range(run: &Run<'_>) -> Result<Option<Evidence>, Stop> {
+pub(super) fn page_size_out_of_range(run: &Run<'_>) -> Result<Option<Evidence>, Stop> {
     let mut accepted = Vec::new();
     for size in ["0", "1001"] {
         let exchange = send(run, Request::new([("page_size", size)]))?;
@@ -509,7 +265,7 @@ fn page_size_out_of_range(run: &Run<'_>) -> Result<Option<Evidence>, Stop> {
 
 /// The same first page asked twice more: records in another order, where only records sharing a
 /// `creation_time` changed places.
-fn unordered_ties(run: &Run<'_>) -> Result<Option<Evidence>, Stop> {
+pub(super) fn unordered_ties(run: &Run<'_>) -> Result<Option<Evidence>, Stop> {
     let records = &run.sample.records;
     let has_ties = records
         .windows(2)
@@ -532,7 +288,7 @@ fn unordered_ties(run: &Run<'_>) -> Result<Option<Evidence>, Stop> {
 }
 
 /// Without the extra headers given (`--header`), a plain request gets a 400 that names one.
-fn required_header(run: &Run<'_>) -> Result<Option<Evidence>, Stop> {
+pub(super) fn required_header(run: &Run<'_>) -> Result<Option<Evidence>, Stop> {
     let headers = &run.probe.target().headers;
     if headers.is_empty() {
         return Ok(None);
@@ -565,7 +321,7 @@ fn in_sample(run: &Run<'_>, observed: Option<String>) -> Result<Option<Evidence>
     }))
 }
 
-fn extra_fields(run: &Run<'_>) -> Result<Option<Evidence>, Stop> {
+pub(super) fn extra_fields(run: &Run<'_>) -> Result<Option<Evidence>, Stop> {
     let fields: BTreeSet<&str> = run
         .sample
         .records
@@ -581,7 +337,7 @@ fn extra_fields(run: &Run<'_>) -> Result<Option<Evidence>, Stop> {
     in_sample(run, observed)
 }
 
-fn fractional_durations(run: &Run<'_>) -> Result<Option<Evidence>, Stop> {
+pub(super) fn fractional_durations(run: &Run<'_>) -> Result<Option<Evidence>, Stop> {
     let record = run
         .sample
         .records
@@ -593,13 +349,13 @@ fn fractional_durations(run: &Run<'_>) -> Result<Option<Evidence>, Stop> {
             format!(
                 "call_duration {} in {}",
                 r.call_duration,
-                super::property::brief(r)
+                crate::suite::property::brief(r)
             )
         }),
     )
 }
 
-fn undocumented_values(run: &Run<'_>) -> Result<Option<Evidence>, Stop> {
+pub(super) fn undocumented_values(run: &Run<'_>) -> Result<Option<Evidence>, Stop> {
     let values: BTreeSet<String> = run
         .sample
         .records

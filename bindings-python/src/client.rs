@@ -1,0 +1,389 @@
+//! `NativeClient` and what it hands out: pages, walks and exports.
+
+use std::sync::Arc;
+
+use pyo3::prelude::*;
+use unpod_calllogs::binding::page::HeldPage;
+use unpod_calllogs::binding::settings::{ClientSettings, CopySettings};
+use unpod_calllogs::export::{Exporter, Format};
+use unpod_calllogs::{CallLog, Client, Error, Pager};
+
+use crate::arrow::NativeTable;
+use crate::convert::{self, PyQuery, core, optional};
+use crate::record::PyCallLog;
+use crate::runtime::{NativeTask, awaitable, close_later, guarded, wait};
+
+pub fn records(records: Vec<CallLog>) -> Vec<PyCallLog> {
+    records.into_iter().map(PyCallLog).collect()
+}
+
+/// A configured client; `unpod_calllogs.Client` and `AsyncClient` wrap it.
+#[pyclass(frozen, module = "unpod_calllogs._native")]
+pub struct NativeClient {
+    client: Client,
+}
+
+/// One page as received, with the query that asked for it and the answer that carried it.
+#[pyclass(frozen, module = "unpod_calllogs._native")]
+pub struct NativePage {
+    held: HeldPage,
+}
+
+async fn fetch(client: Client, query: unpod_calllogs::CallLogQuery) -> Result<NativePage, Error> {
+    Ok(NativePage {
+        held: HeldPage::fetch(&client, query).await?,
+    })
+}
+
+async fn fetch_next(client: Client, after: HeldPage) -> Result<Option<NativePage>, Error> {
+    let next = after.fetch_next(&client).await?;
+    Ok(next.map(|held| NativePage { held }))
+}
+
+/// A walk written out as a file; `None` once closed.
+#[pyclass(frozen, module = "unpod_calllogs._native")]
+pub struct NativeExporter {
+    exporter: Arc<tokio::sync::Mutex<Option<Exporter>>>,
+}
+
+async fn next_chunk(
+    exporter: &tokio::sync::Mutex<Option<Exporter>>,
+) -> Result<Option<(usize, Bytes)>, Error> {
+    let mut exporter = exporter.lock().await;
+    let Some(exporter) = exporter.as_mut() else {
+        return Ok(None);
+    };
+    let chunk = exporter.next_chunk().await?;
+    Ok(chunk.map(|(records, text)| (records, Bytes(text))))
+}
+
+#[pymethods]
+impl NativeExporter {
+    /// The next piece of the file and its number of records; `None` once all is written.
+    fn next_chunk(&self, py: Python<'_>) -> PyResult<Option<(usize, Bytes)>> {
+        let exporter = self.exporter.clone();
+        wait(py, async move { next_chunk(&exporter).await })
+    }
+
+    fn next_chunk_async(&self, settle: Py<PyAny>) -> NativeTask {
+        let exporter = self.exporter.clone();
+        awaitable(settle, async move { next_chunk(&exporter).await })
+    }
+
+    /// Ends the export: a page being read ahead is dropped and nothing more is sent.
+    fn close(&self) {
+        close_later(self.exporter.clone());
+    }
+}
+
+/// A walk over pages; `None` once closed.
+#[pyclass(frozen, module = "unpod_calllogs._native")]
+pub struct NativePager {
+    pager: Arc<tokio::sync::Mutex<Option<Pager>>>,
+}
+
+async fn next_records(
+    pager: &tokio::sync::Mutex<Option<Pager>>,
+) -> Result<Option<Vec<PyCallLog>>, Error> {
+    let mut pager = pager.lock().await;
+    let Some(pager) = pager.as_mut() else {
+        return Ok(None);
+    };
+    Ok(pager.next_page().await?.map(records))
+}
+
+/// Bytes that reach Python as `bytes` (a `Vec<u8>` would become a list).
+struct Bytes(Vec<u8>);
+
+impl<'py> IntoPyObject<'py> for Bytes {
+    type Target = pyo3::types::PyBytes;
+    type Output = Bound<'py, Self::Target>;
+    type Error = std::convert::Infallible;
+
+    fn into_pyobject(self, py: Python<'py>) -> Result<Self::Output, Self::Error> {
+        Ok(pyo3::types::PyBytes::new(py, &self.0))
+    }
+}
+
+#[pymethods]
+impl NativeClient {
+    // One argument per keyword of the Python constructor.
+    #[allow(clippy::too_many_arguments)]
+    #[new]
+    #[pyo3(signature = (token, org_handle, base_url, timeout, max_retries, headers, binding, verify_filters))]
+    fn new(
+        py: Python<'_>,
+        token: Option<String>,
+        org_handle: Option<String>,
+        base_url: Option<String>,
+        timeout: Option<&Bound<'_, PyAny>>,
+        max_retries: Option<&Bound<'_, PyAny>>,
+        headers: Vec<(String, String)>,
+        binding: String,
+        verify_filters: bool,
+    ) -> PyResult<Self> {
+        let settings = ClientSettings {
+            token,
+            org_handle,
+            base_url,
+            timeout_secs: optional(py, "timeout", timeout)?,
+            max_retries: optional(py, "max_retries", max_retries)?,
+            headers,
+            verify_filters: Some(verify_filters),
+            binding,
+        };
+        guarded(py, || {
+            let client = core(py, settings.builder().and_then(|b| b.build()))?;
+            Ok(Self { client })
+        })
+    }
+
+    /// The endpoint's URL.
+    #[getter]
+    fn endpoint(&self) -> &str {
+        self.client.endpoint()
+    }
+
+    fn __repr__(&self) -> String {
+        format!("{:?}", self.client)
+    }
+
+    /// A copy with some settings changed, sharing this client's connections.
+    #[pyo3(signature = (timeout, max_retries, headers, verify_filters))]
+    fn with_options(
+        &self,
+        py: Python<'_>,
+        timeout: Option<&Bound<'_, PyAny>>,
+        max_retries: Option<&Bound<'_, PyAny>>,
+        headers: Vec<(String, String)>,
+        verify_filters: Option<bool>,
+    ) -> PyResult<Self> {
+        let changes = CopySettings {
+            timeout_secs: optional(py, "timeout", timeout)?,
+            max_retries: optional(py, "max_retries", max_retries)?,
+            headers,
+            verify_filters,
+        };
+        let options = core(py, changes.options())?;
+        let client = core(py, self.client.with_options(options))?;
+        Ok(Self { client })
+    }
+
+    fn list(&self, py: Python<'_>, query: PyQuery<'_>) -> PyResult<NativePage> {
+        let query = query.query(py)?;
+        wait(py, fetch(self.client.clone(), query))
+    }
+
+    fn list_async(
+        &self,
+        py: Python<'_>,
+        query: PyQuery<'_>,
+        settle: Py<PyAny>,
+    ) -> PyResult<NativeTask> {
+        let query = query.query(py)?;
+        Ok(awaitable(settle, fetch(self.client.clone(), query)))
+    }
+
+    /// The page after `after`, or `None`.
+    fn next_page(&self, py: Python<'_>, after: &NativePage) -> PyResult<Option<NativePage>> {
+        wait(py, fetch_next(self.client.clone(), after.held.clone()))
+    }
+
+    fn next_page_async(&self, after: &NativePage, settle: Py<PyAny>) -> NativeTask {
+        awaitable(settle, fetch_next(self.client.clone(), after.held.clone()))
+    }
+
+    /// A walk of the query's pages, or of the pages after `after` when given.
+    #[pyo3(signature = (query, limit, prefetch, after=None))]
+    fn pager(
+        &self,
+        py: Python<'_>,
+        query: PyQuery<'_>,
+        limit: Option<&Bound<'_, PyAny>>,
+        prefetch: &Bound<'_, PyAny>,
+        after: Option<&NativePage>,
+    ) -> PyResult<NativePager> {
+        let options = convert::walk_options(py, limit, prefetch)?;
+        guarded(py, || {
+            let pager = match after {
+                Some(after) => core(py, after.held.walk_after(&self.client, options))?,
+                None => {
+                    let query = query.query(py)?;
+                    self.client.call_logs().pages_with(query, options)
+                }
+            };
+            Ok(NativePager {
+                pager: Arc::new(tokio::sync::Mutex::new(Some(pager))),
+            })
+        })
+    }
+
+    fn all(
+        &self,
+        py: Python<'_>,
+        query: PyQuery<'_>,
+        concurrency: &Bound<'_, PyAny>,
+    ) -> PyResult<Vec<PyCallLog>> {
+        let concurrency = convert::concurrency(py, concurrency)?;
+        let query = query.query(py)?;
+        let client = self.client.clone();
+        wait(py, async move {
+            let all = client.call_logs().collect_all(query, concurrency).await?;
+            Ok(records(all))
+        })
+    }
+
+    fn all_async(
+        &self,
+        py: Python<'_>,
+        query: PyQuery<'_>,
+        concurrency: &Bound<'_, PyAny>,
+        settle: Py<PyAny>,
+    ) -> PyResult<NativeTask> {
+        let concurrency = convert::concurrency(py, concurrency)?;
+        let client = self.client.clone();
+        let query = query.query(py)?;
+        Ok(awaitable(settle, async move {
+            let all = client.call_logs().collect_all(query, concurrency).await?;
+            Ok(records(all))
+        }))
+    }
+
+    /// The records of a walk written out in `format`, or in the one `path`'s suffix names.
+    fn exporter(
+        &self,
+        py: Python<'_>,
+        query: PyQuery<'_>,
+        limit: Option<&Bound<'_, PyAny>>,
+        prefetch: &Bound<'_, PyAny>,
+        format: Option<&str>,
+        path: Option<&str>,
+    ) -> PyResult<NativeExporter> {
+        let format = core(py, Format::choose(format, path))?;
+        let options = convert::walk_options(py, limit, prefetch)?;
+        let query = query.query(py)?;
+        guarded(py, || {
+            let pager = self.client.call_logs().pages_with(query, options);
+            Ok(NativeExporter {
+                exporter: Arc::new(tokio::sync::Mutex::new(Some(Exporter::new(pager, format)))),
+            })
+        })
+    }
+
+    /// Every matching record (fetched as `all` does) as Arrow columns.
+    fn table(
+        &self,
+        py: Python<'_>,
+        query: PyQuery<'_>,
+        concurrency: &Bound<'_, PyAny>,
+    ) -> PyResult<NativeTable> {
+        let concurrency = convert::concurrency(py, concurrency)?;
+        let query = query.query(py)?;
+        let client = self.client.clone();
+        wait(py, async move {
+            let all = client.call_logs().collect_all(query, concurrency).await?;
+            table_of(&all)
+        })
+    }
+
+    fn table_async(
+        &self,
+        py: Python<'_>,
+        query: PyQuery<'_>,
+        concurrency: &Bound<'_, PyAny>,
+        settle: Py<PyAny>,
+    ) -> PyResult<NativeTask> {
+        let concurrency = convert::concurrency(py, concurrency)?;
+        let client = self.client.clone();
+        let query = query.query(py)?;
+        Ok(awaitable(settle, async move {
+            let all = client.call_logs().collect_all(query, concurrency).await?;
+            table_of(&all)
+        }))
+    }
+}
+
+fn table_of(records: &[CallLog]) -> Result<NativeTable, Error> {
+    NativeTable::new(records).map_err(|e| {
+        Error::Config(format!(
+            "the records could not be laid out as Arrow columns: {e}"
+        ))
+    })
+}
+
+#[pymethods]
+impl NativePage {
+    #[getter]
+    fn count(&self) -> u64 {
+        self.held.page.count
+    }
+
+    #[getter]
+    fn status_code(&self) -> u16 {
+        self.held.page.status_code
+    }
+
+    #[getter]
+    fn message(&self) -> &str {
+        &self.held.page.message
+    }
+
+    #[getter]
+    fn page(&self) -> u32 {
+        self.held.number()
+    }
+
+    /// The page size the server served (smaller than asked when it caps or defaults silently).
+    #[getter]
+    fn page_size(&self) -> u32 {
+        self.held.served_page_size()
+    }
+
+    /// The records, as new `CallLog` objects.
+    fn records(&self) -> Vec<PyCallLog> {
+        records(self.held.page.data.clone())
+    }
+
+    fn has_next_page(&self) -> bool {
+        self.held.has_next_page()
+    }
+
+    /// The answer that carried the page: (status, [(header, value)], request id, retries,
+    /// seconds elapsed).
+    #[allow(clippy::type_complexity)]
+    fn response(&self) -> (u16, Vec<(String, String)>, Option<String>, u32, f64) {
+        let r = &self.held.response;
+        (
+            r.status,
+            r.headers.clone(),
+            r.request_id.clone(),
+            r.retries,
+            r.elapsed.as_secs_f64(),
+        )
+    }
+}
+
+#[pymethods]
+impl NativePager {
+    fn next_page(&self, py: Python<'_>) -> PyResult<Option<Vec<PyCallLog>>> {
+        let pager = self.pager.clone();
+        wait(py, async move { next_records(&pager).await })
+    }
+
+    fn next_page_async(&self, settle: Py<PyAny>) -> NativeTask {
+        let pager = self.pager.clone();
+        awaitable(settle, async move { next_records(&pager).await })
+    }
+
+    /// Ends the walk: a page being read ahead is dropped and nothing more is sent.
+    fn close(&self) {
+        close_later(self.pager.clone());
+    }
+}
+
+/// The records of a page body as the endpoint sends it, decoded without a copy.
+#[pyfunction]
+pub fn records_from_json(py: Python<'_>, body: &[u8]) -> PyResult<Vec<PyCallLog>> {
+    let data = py.detach(|| unpod_calllogs::binding::page::records_from_json(body));
+    Ok(records(core(py, data)?))
+}

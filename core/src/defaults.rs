@@ -1,0 +1,50 @@
+//! Every default and limit of the client in one place. The bindings export them through
+//! [`crate::binding::constants`], and the docs name them instead of restating their values.
+
+use std::time::Duration;
+
+/// The environment variable holding the API token.
+pub const TOKEN_ENV: &str = "UNPOD_PLATFORM_TOKEN";
+/// The environment variable holding the organization handle.
+pub const ORG_HANDLE_ENV: &str = "UNPOD_ORG_HANDLE";
+/// The environment variable holding the base URL.
+pub const BASE_URL_ENV: &str = "UNPOD_BASE_URL";
+/// The base URL used when none is given.
+pub const DEFAULT_BASE_URL: &str = "https://unpod.dev";
+
+/// The default time allowed to open a connection.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The default time allowed for one attempt, from sending to the last byte of the body.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+/// The largest body the client reads; a page of 1,000 records is well under 1 MiB.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+/// How many redirects within the base URL's origin one request follows.
+pub const MAX_REDIRECTS: usize = 5;
+/// How much of a response body an error keeps, in characters.
+pub const BODY_SNIPPET_CHARS: usize = 512;
+
+/// Retries after a failed attempt, unless configured otherwise.
+pub const DEFAULT_MAX_RETRIES: u32 = 2;
+/// The most retries a client may be configured with.
+pub const MAX_RETRIES: u32 = 100;
+/// The wait before the first retry unless configured; it doubles with each retry.
+pub const DEFAULT_INITIAL_DELAY: Duration = Duration::from_millis(500);
+/// The longest backoff wait unless configured.
+pub const DEFAULT_MAX_DELAY: Duration = Duration::from_secs(8);
+/// The longest `Retry-After` honoured unless configured.
+pub const DEFAULT_MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+
+/// The page size of walks (`stream`, `collect_all`; the bindings' `iter` and `all`) unless the
+/// caller sets one: fewer requests than the server's default of 20, small enough to stream.
+pub const DEFAULT_WALK_PAGE_SIZE: u32 = 100;
+/// How many pages `collect_all` (the bindings' `all`) fetches at once unless the caller says.
+pub const DEFAULT_CONCURRENCY: usize = 4;
+/// The most pages `collect_all` may fetch at once, and the most a walk may read ahead.
+pub const MAX_CONCURRENCY: usize = 64;
+/// The prefetch window of walks in the bindings unless given: as many pages in flight as
+/// `collect_all` fetches at once by default, so a walk never loads a server more than fetching
+/// everything at once already does, while hiding round trips of up to four times a page's
+/// processing time.
+pub const DEFAULT_PREFETCH: usize = DEFAULT_CONCURRENCY;
+/// Pages a walk may take beyond twice what its first `count` calls for.
+pub const SPARE_PAGES: u64 = 8;

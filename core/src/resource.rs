@@ -1,0 +1,74 @@
+//! The call-logs resource: one page, the answer behind it, a walk, a stream, or every record.
+
+use crate::client::Client;
+use crate::error::Error;
+use crate::model::{CallLog, CallLogPage};
+use crate::options::ResponseInfo;
+use crate::pagination::{CallLogStream, Pager, PagerOptions};
+use crate::query::CallLogQuery;
+
+impl Client {
+    /// The call-logs resource.
+    pub fn call_logs(&self) -> CallLogs<'_> {
+        CallLogs { client: self }
+    }
+}
+
+/// The call-logs resource of a [`Client`]: one page, a stream of records, or all of them.
+#[derive(Clone, Copy, Debug)]
+pub struct CallLogs<'a> {
+    pub(crate) client: &'a Client,
+}
+
+impl CallLogs<'_> {
+    /// Fetches the one page the query asks for. The query is validated before anything is sent.
+    pub async fn list(&self, query: &CallLogQuery) -> Result<CallLogPage, Error> {
+        self.client.fetch(query).await
+    }
+
+    /// [`CallLogs::list`], with the HTTP answer that carried the page: status, headers, request id.
+    pub async fn list_with_response(
+        &self,
+        query: &CallLogQuery,
+    ) -> Result<(CallLogPage, ResponseInfo), Error> {
+        self.client.fetch_with_response(query).await
+    }
+
+    /// Every matching record from the query's page on, page after page, in constant memory.
+    /// See [`crate::pagination`] for the stop rules and how concurrent inserts are handled.
+    pub fn stream(&self, query: CallLogQuery) -> CallLogStream {
+        self.stream_with(query, PagerOptions::default())
+    }
+
+    /// [`CallLogs::stream`] with a limit on the number of records and optional read-ahead.
+    pub fn stream_with(&self, query: CallLogQuery, options: PagerOptions) -> CallLogStream {
+        CallLogStream::new(self.pages_with(query, options))
+    }
+
+    /// The pages of a query one at a time, for callers that want whole pages.
+    pub fn pages_with(&self, query: CallLogQuery, options: PagerOptions) -> Pager {
+        Pager::new(self.client.clone(), query, options)
+    }
+
+    /// The walk of the pages after `page`, which `query` fetched (with [`CallLogs::list`]): for
+    /// iterating on from a page the caller already holds. The rules of the walk apply from `page` on;
+    /// a page that breaks them is an error.
+    pub fn pages_after(
+        &self,
+        query: CallLogQuery,
+        page: CallLogPage,
+        options: PagerOptions,
+    ) -> Result<Pager, Error> {
+        crate::pagination::after_held(self.client.clone(), query, page, options)
+    }
+
+    /// Every matching record, in server order. Once the first page has told `count`, the remaining
+    /// pages are fetched `concurrency` at a time (at least 1).
+    pub async fn collect_all(
+        &self,
+        query: CallLogQuery,
+        concurrency: usize,
+    ) -> Result<Vec<CallLog>, Error> {
+        crate::pagination::collect_all(self.client, query, concurrency).await
+    }
+}
