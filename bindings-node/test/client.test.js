@@ -305,3 +305,35 @@ test('the reference server takes every knob of the core by its camelCase name', 
   await assert.rejects(ReferenceServer.start({ pastLast: '500' }), /past_last: .*known: empty, 400, 404/)
   await assert.rejects(ReferenceServer.start({ retryAfter: 1 }), /unknown field `retry_after`/)
 })
+
+test('clients work in worker threads and in a child_process.fork child', async (t) => {
+  const { Worker } = require('node:worker_threads')
+  const { fork } = require('node:child_process')
+  const code = `
+    const { Client } = require('unpod-calllogs')
+    const { url, token, orgHandle } = require('node:worker_threads').workerData ?? JSON.parse(process.argv[2])
+    new Client({ token, orgHandle, baseUrl: url }).callLogs.all({ page_size: 50 })
+      .then((records) => {
+        const port = require('node:worker_threads').parentPort
+        if (port) port.postMessage(records.length); else process.send(records.length, () => process.exit(0))
+      })`
+  const target = { url: server.url, token: server.token, orgHandle: server.orgHandle }
+  // Beside this file, so that it finds the installed package as the tests do.
+  const script = path.join(__dirname, `child-${process.pid}.js`)
+  fs.writeFileSync(script, code)
+  t.after(() => fs.rmSync(script, { force: true }))
+  const inWorkers = await Promise.all([1, 2, 3].map(() => new Promise((resolve, reject) => {
+    const worker = new Worker(script, { workerData: target })
+    worker.once('message', resolve)
+    worker.once('error', reject)
+  })))
+  assert.deepEqual(inWorkers, [500, 500, 500])
+  const child = fork(script, [JSON.stringify(target)])
+  const fromChild = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { child.kill(); reject(new Error('the child hung')) }, 30000)
+    child.once('message', (n) => { clearTimeout(timer); resolve(n) })
+    child.once('error', reject)
+  })
+  assert.equal(fromChild, 500)
+  assert.equal((await client.callLogs.all({ page_size: 100 })).length, 500)
+})

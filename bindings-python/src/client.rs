@@ -65,14 +65,14 @@ impl NativeExporter {
         wait(py, async move { next_chunk(&exporter).await })
     }
 
-    fn next_chunk_async(&self, settle: Py<PyAny>) -> NativeTask {
+    fn next_chunk_async(&self, py: Python<'_>, settle: Py<PyAny>) -> NativeTask {
         let exporter = self.exporter.clone();
-        awaitable(settle, async move { next_chunk(&exporter).await })
+        awaitable(py, settle, async move { next_chunk(&exporter).await })
     }
 
     /// Ends the export: a page being read ahead is dropped and nothing more is sent.
-    fn close(&self) {
-        close_later(self.exporter.clone());
+    fn close(&self, py: Python<'_>) {
+        close_later(py, self.exporter.clone());
     }
 }
 
@@ -181,7 +181,7 @@ impl NativeClient {
         settle: Py<PyAny>,
     ) -> PyResult<NativeTask> {
         let query = query.query(py)?;
-        Ok(awaitable(settle, fetch(self.client.clone(), query)))
+        Ok(awaitable(py, settle, fetch(self.client.clone(), query)))
     }
 
     /// The page after `after`, or `None`.
@@ -189,8 +189,12 @@ impl NativeClient {
         wait(py, fetch_next(self.client.clone(), after.held.clone()))
     }
 
-    fn next_page_async(&self, after: &NativePage, settle: Py<PyAny>) -> NativeTask {
-        awaitable(settle, fetch_next(self.client.clone(), after.held.clone()))
+    fn next_page_async(&self, py: Python<'_>, after: &NativePage, settle: Py<PyAny>) -> NativeTask {
+        awaitable(
+            py,
+            settle,
+            fetch_next(self.client.clone(), after.held.clone()),
+        )
     }
 
     /// A walk of the query's pages, or of the pages after `after` when given.
@@ -243,7 +247,7 @@ impl NativeClient {
         let concurrency = convert::concurrency(py, concurrency)?;
         let client = self.client.clone();
         let query = query.query(py)?;
-        Ok(awaitable(settle, async move {
+        Ok(awaitable(py, settle, async move {
             let all = client.call_logs().collect_all(query, concurrency).await?;
             Ok(records(all))
         }))
@@ -296,7 +300,7 @@ impl NativeClient {
         let concurrency = convert::concurrency(py, concurrency)?;
         let client = self.client.clone();
         let query = query.query(py)?;
-        Ok(awaitable(settle, async move {
+        Ok(awaitable(py, settle, async move {
             let all = client.call_logs().collect_all(query, concurrency).await?;
             table_of(&all)
         }))
@@ -370,14 +374,14 @@ impl NativePager {
         wait(py, async move { next_records(&pager).await })
     }
 
-    fn next_page_async(&self, settle: Py<PyAny>) -> NativeTask {
+    fn next_page_async(&self, py: Python<'_>, settle: Py<PyAny>) -> NativeTask {
         let pager = self.pager.clone();
-        awaitable(settle, async move { next_records(&pager).await })
+        awaitable(py, settle, async move { next_records(&pager).await })
     }
 
     /// Ends the walk: a page being read ahead is dropped and nothing more is sent.
-    fn close(&self) {
-        close_later(self.pager.clone());
+    fn close(&self, py: Python<'_>) {
+        close_later(py, self.pager.clone());
     }
 }
 

@@ -11,6 +11,8 @@ use crate::runtime::runtime;
 #[pyclass(frozen, module = "unpod_calllogs._native")]
 pub struct NativeReferenceServer {
     handle: Mutex<Option<calllogs_reference::ServerHandle>>,
+    /// The process the server runs in.
+    pid: u32,
     url: String,
     token: String,
     org_handle: String,
@@ -23,20 +25,36 @@ impl NativeReferenceServer {
     }
 }
 
+impl Drop for NativeReferenceServer {
+    /// In a forked child the server is the parent's: stopping it here would close the parent's
+    /// listener, so it is left alone.
+    fn drop(&mut self) {
+        if self.pid != std::process::id() {
+            let handle = self
+                .handle
+                .get_mut()
+                .unwrap_or_else(PoisonError::into_inner);
+            std::mem::forget(handle.take());
+        }
+    }
+}
+
 #[pymethods]
 impl NativeReferenceServer {
     #[new]
     fn new(py: Python<'_>, options: &str) -> PyResult<Self> {
         let config = calllogs_reference::ServerConfig::from_options(options)
             .map_err(pyo3::exceptions::PyValueError::new_err)?;
+        let runtime = runtime(py);
         let handle = py
-            .detach(|| runtime().block_on(calllogs_reference::start(config)))
+            .detach(|| runtime.block_on(calllogs_reference::start(config)))
             .map_err(|e| pyo3::exceptions::PyOSError::new_err(e.to_string()))?;
         Ok(Self {
             url: handle.url().to_owned(),
             token: handle.token().to_owned(),
             org_handle: handle.org_handle().to_owned(),
             handle: Mutex::new(Some(handle)),
+            pid: std::process::id(),
         })
     }
 
@@ -72,7 +90,8 @@ impl NativeReferenceServer {
             .unwrap_or_else(PoisonError::into_inner)
             .take();
         if let Some(handle) = handle {
-            py.detach(|| runtime().block_on(handle.shutdown()));
+            let runtime = runtime(py);
+            py.detach(|| runtime.block_on(handle.shutdown()));
         }
     }
 }

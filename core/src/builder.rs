@@ -15,6 +15,7 @@ use crate::options::{Event, Observer};
 use crate::query::{ORG_HANDLE_HEADER, extra_header};
 use crate::retry::RetryPolicy;
 use crate::secret::SecretToken;
+use crate::transport::{HttpFactory, ProcessClient};
 
 /// Settings for a [`Client`]; see [`Client::builder`].
 #[derive(Clone, Debug)]
@@ -197,17 +198,20 @@ impl ClientBuilder {
             user_agent.push_str(suffix);
         }
 
-        let http = crate::transport::http_client_builder()
-            .map_err(Error::config)?
-            .default_headers(headers)
-            .user_agent(user_agent)
-            .connect_timeout(self.connect_timeout)
-            .timeout(self.timeout)
-            .pool_idle_timeout(Duration::from_secs(60))
-            .tcp_nodelay(true)
-            .redirect(same_origin_redirects())
-            .build()
-            .map_err(|e| Error::config(format!("the HTTP client could not be built: {e}")))?;
+        let (connect_timeout, timeout) = (self.connect_timeout, self.timeout);
+        let factory: HttpFactory = Arc::new(move || {
+            crate::transport::http_client_builder()?
+                .default_headers(headers.clone())
+                .user_agent(user_agent.clone())
+                .connect_timeout(connect_timeout)
+                .timeout(timeout)
+                .pool_idle_timeout(Duration::from_secs(60))
+                .tcp_nodelay(true)
+                .redirect(same_origin_redirects())
+                .build()
+                .map_err(|e| format!("the HTTP client could not be built: {e}"))
+        });
+        let http = Arc::new(ProcessClient::new(factory).map_err(Error::Config)?);
 
         Ok(Client::from_inner(Inner {
             http,

@@ -14,6 +14,7 @@ use crate::options::{ClientOptions, Event, Observer, ResponseInfo};
 use crate::query::{CallLogQuery, extra_header};
 use crate::retry::{Failure, RetryPolicy, parse_retry_after};
 use crate::secret::SecretToken;
+use crate::transport::ProcessClient;
 
 /// A client of the call-logs endpoint. Cheap to clone; clones share one connection pool.
 ///
@@ -58,7 +59,7 @@ pub struct Client {
 
 /// What a client holds, shared by its clones.
 pub(crate) struct Inner {
-    pub(crate) http: reqwest::Client,
+    pub(crate) http: Arc<ProcessClient>,
     pub(crate) endpoint: reqwest::Url,
     pub(crate) org_handle: String,
     pub(crate) token: SecretToken,
@@ -293,9 +294,12 @@ impl Client {
     ) -> Result<(CallLogPage, Answer), Failed> {
         log::debug!("GET {}", self.shown(url));
         let started = std::time::Instant::now();
-        let mut response = self
-            .inner
-            .http
+        let http = self.inner.http.get().map_err(|e| Failed {
+            error: Error::Config(e),
+            retry_after: None,
+            final_attempt: true,
+        })?;
+        let mut response = http
             .get(url.clone())
             .headers(headers.clone())
             .timeout(timeout)

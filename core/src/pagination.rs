@@ -68,6 +68,8 @@ pub struct Pager {
     client: Client,
     walk: Walk,
     in_flight: VecDeque<InFlight>,
+    /// The process whose runtime runs the requests in flight.
+    pid: u32,
 }
 
 impl std::fmt::Debug for Pager {
@@ -94,6 +96,7 @@ impl Pager {
             client,
             walk: Walk::new(query, options),
             in_flight: VecDeque::new(),
+            pid: std::process::id(),
         }
     }
 
@@ -117,6 +120,7 @@ impl Pager {
     /// network or the server's status the walk can be resumed by calling this again: the same page
     /// is requested. After an [`Error::ServerContract`] the walk has ended.
     pub async fn next_page(&mut self) -> Result<Option<Vec<CallLog>>, Error> {
+        self.forget_another_process();
         while !self.walk.done {
             let number = self.walk.query.page_number();
             let page = match self.in_flight.pop_front() {
@@ -175,8 +179,20 @@ impl Pager {
     }
 
     fn abort_in_flight(&mut self) {
+        self.forget_another_process();
         for (_, task) in self.in_flight.drain(..) {
             task.abort();
+        }
+    }
+
+    /// In a process forked while pages were read ahead, those requests run on the parent's
+    /// runtime, which has no threads here: they would never finish. The walk forgets them (they are
+    /// the parent's to finish or drop) and asks again from this process.
+    fn forget_another_process(&mut self) {
+        let pid = std::process::id();
+        if self.pid != pid {
+            self.in_flight.drain(..).for_each(std::mem::forget);
+            self.pid = pid;
         }
     }
 

@@ -65,7 +65,9 @@ pub fn is_retryable_status(status: u16) -> bool {
 pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
     if let Ok(seconds) = value.parse::<f64>() {
-        return (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds));
+        // A wait too long for a `Duration` is the longest one: longer than any the client honours.
+        return (seconds.is_finite() && seconds >= 0.0)
+            .then(|| Duration::try_from_secs_f64(seconds).unwrap_or(Duration::MAX));
     }
     let at = httpdate::parse_http_date(value).ok()?;
     Some(at.duration_since(now).unwrap_or(Duration::ZERO))
@@ -235,6 +237,14 @@ mod tests {
             "a date in the past means now"
         );
         assert_eq!(policy.retry_after(0, with("61"), NOW, 0.0), None);
+        for huge in ["1.9e19", "1e300", "18446744073709551616"] {
+            assert_eq!(
+                parse_retry_after(huge, NOW),
+                Some(Duration::MAX),
+                "{huge}: too long to wait, never a panic"
+            );
+            assert_eq!(policy.retry_after(0, with(huge), NOW, 0.0), None);
+        }
         assert_eq!(
             policy.retry_after(0, with("soon"), NOW, 0.0),
             Some(Duration::from_millis(500)),

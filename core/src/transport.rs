@@ -3,7 +3,7 @@
 //! platform's certificate verifier, and the rules that turn a base URL and a token into the
 //! endpoint's URL and the `Authorization` header.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use rustls::ClientConfig;
 
@@ -82,4 +82,75 @@ pub fn endpoint_url(base: &str) -> Result<reqwest::Url, String> {
     base.set_query(None);
     base.join(CALL_LOGS_PATH)
         .map_err(|e| format!("base URL {base} cannot carry the endpoint path: {e}"))
+}
+
+/// Builds an HTTP client with fixed settings, as often as a process needs one.
+pub(crate) type HttpFactory = Arc<dyn Fn() -> Result<reqwest::Client, String> + Send + Sync>;
+
+/// An HTTP client for the process that uses it. A process forked from the one that built the client
+/// inherits its connections: the same sockets, registered with the parent's event loop, whose
+/// threads the child does not have. Using them would hang the child, and closing them would
+/// unregister them from the event loop the parent still runs. So the child never touches them: it
+/// builds a client of its own on first use, and what belongs to another process is never dropped.
+pub(crate) struct ProcessClient {
+    pid: u32,
+    /// The builder's client; `None` only while it is dropped.
+    http: Option<reqwest::Client>,
+    /// The clients of forked processes, each with its process (locked only there).
+    forked: Mutex<Vec<(u32, reqwest::Client)>>,
+    factory: HttpFactory,
+}
+
+impl ProcessClient {
+    /// A client for this process, made by `factory`.
+    pub(crate) fn new(factory: HttpFactory) -> Result<Self, String> {
+        Ok(Self {
+            pid: std::process::id(),
+            http: Some(factory()?),
+            forked: Mutex::new(Vec::new()),
+            factory,
+        })
+    }
+
+    /// The client of this process: the one built here, or, in a forked child, one built for it.
+    pub(crate) fn get(&self) -> Result<reqwest::Client, String> {
+        let pid = std::process::id();
+        if let (true, Some(http)) = (pid == self.pid, &self.http) {
+            return Ok(http.clone());
+        }
+        let mut forked = self.forked.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((_, http)) = forked.iter().find(|(owner, _)| *owner == pid) {
+            return Ok(http.clone());
+        }
+        let http = (self.factory)()?;
+        forked.push((pid, http.clone()));
+        Ok(http)
+    }
+}
+
+impl Drop for ProcessClient {
+    fn drop(&mut self) {
+        // Another process's connections are left alone: closing them here would close them for it.
+        let pid = std::process::id();
+        if self.pid != pid {
+            std::mem::forget(self.http.take());
+        }
+        let forked = self
+            .forked
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner);
+        for (owner, http) in forked.drain(..) {
+            if owner != pid {
+                std::mem::forget(http);
+            }
+        }
+    }
+}
+
+impl std::fmt::Debug for ProcessClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProcessClient")
+            .field("pid", &self.pid)
+            .finish_non_exhaustive()
+    }
 }

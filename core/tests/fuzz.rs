@@ -4,7 +4,10 @@
 
 use proptest::prelude::*;
 use serde_json::{Value, json};
+use std::time::{Duration, SystemTime};
+
 use unpod_calllogs::pagination::{has_next_page, next_page_query, served_page_size};
+use unpod_calllogs::retry::{Failure, RetryPolicy, parse_retry_after};
 use unpod_calllogs::{CallLogPage, CallLogQuery, DateBound};
 
 fn json_value() -> impl Strategy<Value = Value> {
@@ -89,5 +92,23 @@ proptest! {
                 prop_assert!(serde_json::to_vec(record).is_ok());
             }
         }
+    }
+
+    #[test]
+    fn no_retry_after_header_panics(
+        header in prop_oneof![
+            any::<f64>().prop_map(|f| f.to_string()),
+            any::<u64>().prop_map(|n| n.to_string()),
+            "[0-9]{18,40}(\\.[0-9]{0,9})?",
+            "[0-9.eE+-]{1,24}",
+            ".{0,40}",
+        ],
+        attempt in 0u32..4,
+    ) {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let _ = parse_retry_after(&header, now);
+        let failure = Failure::Status { status: 429, retry_after: Some(&header) };
+        let wait = RetryPolicy::default().retry_after(attempt, failure, now, 0.5);
+        prop_assert!(wait.is_none_or(|wait| wait <= RetryPolicy::default().max_retry_after));
     }
 }
