@@ -15,7 +15,7 @@ use pyo3::prelude::*;
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    pyo3_log::init();
+    runtime::install_logger(m.py())?;
     m.py()
         .import("atexit")?
         .call_method1("register", (wrap_pyfunction!(runtime::_shutdown, m)?,))?;

@@ -3,7 +3,8 @@
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use futures_util::FutureExt;
@@ -33,7 +34,10 @@ static RUNTIME: Mutex<Option<Owned>> = Mutex::new(None);
 /// started it finds a copy without threads: that copy is forgotten (stopping it would wait for
 /// threads that do not exist here, and unregister the parent's sockets from the event loop it
 /// shares with the parent), and this process starts its own.
-pub fn runtime(_py: Python<'_>) -> Handle {
+pub fn runtime(py: Python<'_>) -> Handle {
+    if exiting_elsewhere() {
+        py.detach(stay_out_while_exiting);
+    }
     let mut slot = RUNTIME.lock().unwrap_or_else(PoisonError::into_inner);
     let pid = std::process::id();
     if let Some(owned) = slot.as_ref().filter(|owned| owned.pid == pid) {
@@ -50,22 +54,69 @@ pub fn runtime(_py: Python<'_>) -> Handle {
     handle
 }
 
+/// The thread that runs the interpreter's exit (the one that ran [`_shutdown`]), once it has begun.
+static EXITING: OnceLock<std::thread::ThreadId> = OnceLock::new();
+
+/// Called with the GIL released, as a blocking call is about to take it back. Once the interpreter
+/// has begun to exit, any other thread (a daemon thread still reading call logs) would take the GIL
+/// back while the interpreter is torn down, which crashed the process; such a thread waits here
+/// instead, until the process ends.
+fn stay_out_while_exiting() {
+    if exiting_elsewhere() {
+        park_forever();
+    }
+}
+
+fn park_forever() -> ! {
+    loop {
+        std::thread::park();
+    }
+}
+
+/// How many threads are in [`wait`] (and not parked for good): the exit waits for them to go back
+/// to Python or to park, so that none is still taking the GIL back when the interpreter is torn
+/// down.
+static WAITING: AtomicUsize = AtomicUsize::new(0);
+
+/// [`stay_out_while_exiting`] for a thread counted in [`WAITING`].
+fn leave_while_exiting() {
+    if exiting_elsewhere() {
+        WAITING.fetch_sub(1, Ordering::SeqCst);
+        park_forever();
+    }
+}
+
+/// Whether the interpreter has begun to exit on another thread than this one.
+fn exiting_elsewhere() -> bool {
+    EXITING
+        .get()
+        .is_some_and(|exiting| *exiting != std::thread::current().id())
+}
+
 /// Stops the runtime and joins its threads; registered with `atexit`, which runs before the
 /// interpreter starts to finalize. A runtime thread that touched Python during finalization (to
 /// settle an awaitable, to log) crashed the process; after this, no such thread exists. A forked
 /// child's copy of its parent's runtime is left alone.
 #[pyfunction]
 pub fn _shutdown(py: Python<'_>) {
+    let _ = EXITING.set(std::thread::current().id());
     let owned = RUNTIME
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .take();
-    match owned {
-        Some(owned) if owned.pid == std::process::id() => {
-            py.detach(|| owned.runtime.shutdown_timeout(SHUTDOWN_GRACE));
+    py.detach(|| {
+        match owned {
+            Some(owned) if owned.pid == std::process::id() => {
+                owned.runtime.shutdown_timeout(SHUTDOWN_GRACE);
+            }
+            stale => std::mem::forget(stale),
         }
-        stale => std::mem::forget(stale),
-    }
+        // The GIL is free meanwhile: each thread still in `wait` goes back to Python or parks.
+        let deadline = std::time::Instant::now() + SHUTDOWN_GRACE;
+        while WAITING.load(Ordering::SeqCst) > 0 && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    });
 }
 
 /// Runs a future to completion with the GIL released, waking every 100 ms for Ctrl-C. A panic
@@ -74,16 +125,33 @@ pub fn wait<T: Send>(
     py: Python<'_>,
     future: impl Future<Output = Result<T, Error>> + Send,
 ) -> PyResult<T> {
+    WAITING.fetch_add(1, Ordering::SeqCst);
+    let result = wait_counted(py, future);
+    WAITING.fetch_sub(1, Ordering::SeqCst);
+    result
+}
+
+fn wait_counted<T: Send>(
+    py: Python<'_>,
+    future: impl Future<Output = Result<T, Error>> + Send,
+) -> PyResult<T> {
+    if exiting_elsewhere() {
+        py.detach(leave_while_exiting);
+    }
     let mut future = Box::pin(AssertUnwindSafe(future).catch_unwind());
     let runtime = runtime(py);
     loop {
         let step = py.detach(|| {
-            runtime.block_on(async { tokio::time::timeout(SIGNAL_TICK, &mut future).await })
+            let step = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                runtime.block_on(async { tokio::time::timeout(SIGNAL_TICK, &mut future).await })
+            }));
+            leave_while_exiting();
+            step
         });
         match step {
-            Ok(Ok(result)) => return result.map_err(|e| errors::to_py(py, e)),
-            Ok(Err(panic)) => return Err(errors::panic(py, &panic)),
-            Err(_) => py.check_signals()?,
+            Ok(Ok(Ok(result))) => return result.map_err(|e| errors::to_py(py, e)),
+            Ok(Ok(Err(panic))) | Err(panic) => return Err(errors::panic(py, &panic)),
+            Ok(Err(_)) => py.check_signals()?,
         }
     }
 }
@@ -143,4 +211,37 @@ where
 /// drops the walk and its read-ahead.
 pub fn close_later<T: Send + 'static>(py: Python<'_>, slot: Arc<tokio::sync::Mutex<Option<T>>>) {
     runtime(py).spawn(async move { slot.lock().await.take() });
+}
+
+/// Rust's log records, forwarded to Python's `logging`: except, once the interpreter has begun to
+/// exit, from any other thread, where taking the GIL would end the thread inside native code (the
+/// interpreter ends such threads as they take it) and crash the process.
+struct Logger(pyo3_log::Logger);
+
+impl log::Log for Logger {
+    fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
+        !exiting_elsewhere() && self.0.enabled(metadata)
+    }
+
+    fn log(&self, record: &log::Record<'_>) {
+        if !exiting_elsewhere() {
+            self.0.log(record);
+        }
+    }
+
+    fn flush(&self) {
+        if !exiting_elsewhere() {
+            self.0.flush();
+        }
+    }
+}
+
+/// Installs [`Logger`], at the level `pyo3_log` uses by default (Python's own level filters on).
+pub fn install_logger(py: Python<'_>) -> PyResult<()> {
+    let logger = pyo3_log::Logger::new(py, pyo3_log::Caching::LoggersAndLevels)?
+        .filter(log::LevelFilter::Debug);
+    log::set_boxed_logger(Box::new(Logger(logger)))
+        .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))?;
+    log::set_max_level(log::LevelFilter::Debug);
+    Ok(())
 }

@@ -330,11 +330,19 @@ impl Client {
             return Err(too_large(status, limit).into());
         }
         let mut body = Vec::with_capacity(response.content_length().unwrap_or(0) as usize);
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|e| self.transport_error(&e, timeout))?
-        {
+        while let Some(chunk) = response.chunk().await.map_err(|e| {
+            if undecodable(&e) {
+                // A body its Content-Encoding does not describe: the same answer would come again.
+                let reason = format!("the body could not be decoded as sent: {}", chain(&e));
+                Failed::from(Error::Decode(Box::new(DecodeError::new(
+                    status,
+                    reason,
+                    &[],
+                ))))
+            } else {
+                self.transport_error(&e, timeout)
+            }
+        })? {
             if body.len() + chunk.len() > limit {
                 return Err(too_large(status, limit).into());
             }
@@ -398,19 +406,43 @@ impl Client {
             };
             return Error::Timeout(limit).into();
         }
-        let mut message = error.to_string();
-        let mut source = std::error::Error::source(error);
-        while let Some(cause) = source {
-            message.push_str(": ");
-            message.push_str(&cause.to_string());
-            source = cause.source();
-        }
         Failed {
-            error: Error::Connection(message),
+            error: Error::Connection(chain(error)),
             retry_after: None,
             final_attempt: error.is_redirect(),
         }
     }
+}
+
+/// Whether a body failed to decode as its `Content-Encoding` says (gzip that is not gzip), rather
+/// than to arrive: reqwest reports both as decode errors; only the decoder's own says the data is
+/// invalid.
+fn undecodable(error: &reqwest::Error) -> bool {
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            if matches!(
+                io.kind(),
+                std::io::ErrorKind::InvalidData | std::io::ErrorKind::InvalidInput
+            ) {
+                return true;
+            }
+        }
+        source = cause.source();
+    }
+    false
+}
+
+/// An error's message followed by each of its causes'.
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut message = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    message
 }
 
 /// The per-request settings' rules, wherever they are set: a positive timeout, and retries within

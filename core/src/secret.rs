@@ -4,20 +4,27 @@ use std::fmt;
 
 /// An API token. It never shows itself: `Debug` and `Display` print `***`.
 #[derive(Clone, PartialEq, Eq)]
-pub struct SecretToken(String);
+pub struct SecretToken {
+    token: String,
+    /// The ways a server may echo it, worked out once.
+    forms: std::sync::Arc<[String]>,
+}
 
 impl SecretToken {
     /// Wraps a token.
     pub fn new(token: impl Into<String>) -> Self {
-        Self(token.into())
+        let token = token.into();
+        let forms = forms(&token).into();
+        Self { token, forms }
     }
 
     /// The token itself, for the `Authorization` header and nothing else.
     pub fn expose(&self) -> &str {
-        &self.0
+        &self.token
     }
 
-    /// `text` with every occurrence of the token (as is, and as JSON escapes it) replaced by `***`.
+    /// `text` with every occurrence of the token (as is, as JSON escapes it, and percent-encoded as
+    /// a URL or a form carries it, in either case of hex digit) replaced by `***`.
     /// A token shorter than [`SecretToken::SHORT`] characters is replaced only where it stands as
     /// a word of its own, so that a test token such as `t` does not blank every letter t.
     pub fn scrub(&self, text: &str) -> String {
@@ -30,14 +37,52 @@ impl SecretToken {
     pub const SHORT: usize = 8;
 
     pub(crate) fn scrub_in_place(&self, text: &mut String) {
-        let escaped = serde_json::to_string(&self.0).unwrap_or_default();
-        let escaped = escaped.trim_matches('"');
-        for form in [self.0.as_str(), escaped] {
-            if !form.is_empty() && text.contains(form) {
+        for form in self.forms.iter() {
+            if !form.is_empty() && text.contains(form.as_str()) {
                 *text = replace_token(text, form, form.chars().count() < Self::SHORT);
             }
         }
     }
+}
+
+/// The ways a server may echo a token: as is, JSON-escaped, percent-encoded (`+` or `%20` for a
+/// space, upper- or lower-case hex digits).
+fn forms(token: &str) -> Vec<String> {
+    let escaped = serde_json::to_string(token).unwrap_or_default();
+    let encoded: String = form_urlencoded::byte_serialize(token.as_bytes()).collect();
+    let spaced = encoded.replace('+', "%20");
+    // The JSON string without its own quotes (one each side: an escaped quote is the token's).
+    let escaped = escaped.strip_prefix('"').and_then(|e| e.strip_suffix('"'));
+    let mut forms = vec![token.to_owned(), escaped.unwrap_or_default().to_owned()];
+    for form in [
+        encoded.clone(),
+        spaced.clone(),
+        lower_hex(&encoded),
+        lower_hex(&spaced),
+    ] {
+        if !forms.contains(&form) {
+            forms.push(form);
+        }
+    }
+    forms
+}
+
+/// `text` with the hex digits of its percent escapes in lower case.
+fn lower_hex(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut escape = 0;
+    for c in text.chars() {
+        if c == '%' {
+            escape = 2;
+            out.push(c);
+        } else if escape > 0 {
+            escape -= 1;
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn replace_token(text: &str, token: &str, whole_words_only: bool) -> String {
@@ -68,5 +113,26 @@ impl fmt::Debug for SecretToken {
 impl fmt::Display for SecretToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("***")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_echo_of_the_token_is_scrubbed() {
+        let token = SecretToken::new("s3cr3t+/=tok en\"");
+        for echo in [
+            "s3cr3t+/=tok en\"",
+            "s3cr3t+/=tok en\\\"",
+            "s3cr3t%2B%2F%3Dtok+en%22",
+            "s3cr3t%2B%2F%3Dtok%20en%22",
+            "s3cr3t%2b%2f%3dtok+en%22",
+            "s3cr3t%2b%2f%3dtok%20en%22",
+        ] {
+            let text = format!("echo: {echo}; end");
+            assert_eq!(token.scrub(&text), "echo: ***; end", "{echo}");
+        }
     }
 }

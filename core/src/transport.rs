@@ -13,8 +13,19 @@ use rustls::ClientConfig;
 ///
 /// Every HTTP client here (the API client, the contract suite's probe, the tests' own) starts from
 /// it: reqwest is built without a default provider, so a plain `reqwest::Client::new()` panics.
+///
+/// Proxies come from `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` as reqwest reads them, and
+/// `NO_PROXY=*` means no proxy for any host, as curl reads it.
 pub fn http_client_builder() -> Result<reqwest::ClientBuilder, String> {
-    Ok(reqwest::Client::builder().tls_backend_preconfigured(tls_config()?))
+    let builder = reqwest::Client::builder().tls_backend_preconfigured(tls_config()?);
+    let no_proxy = ["NO_PROXY", "no_proxy"]
+        .iter()
+        .any(|name| std::env::var(name).is_ok_and(|value| value.trim() == "*"));
+    Ok(if no_proxy {
+        builder.no_proxy()
+    } else {
+        builder
+    })
 }
 
 fn tls_config() -> Result<ClientConfig, String> {
@@ -46,8 +57,8 @@ pub fn authorization(token: &str) -> String {
 
 /// The endpoint's URL for a base URL, the one rule every tool here reads `UNPOD_BASE_URL` by: the
 /// base URL may carry a path prefix (`https://host/prefix` serves `https://host/prefix/api/v2/...`)
-/// or name the endpoint itself, and its query is dropped; a user name, a password or a scheme other
-/// than http(s) is refused, with a message that never shows credentials.
+/// or name the endpoint itself; a query, a user name, a password or a scheme other than http(s) is
+/// refused, with a message that never shows credentials.
 pub fn endpoint_url(base: &str) -> Result<reqwest::Url, String> {
     let mut base = reqwest::Url::parse(base).map_err(|e| {
         let shown = if base.contains('@') {
@@ -74,12 +85,16 @@ pub fn endpoint_url(base: &str) -> Result<reqwest::Url, String> {
         let path = format!("{}/", base.path());
         base.set_path(&path);
     }
+    if let Some(query) = base.query() {
+        return Err(format!(
+            "the base URL must not carry a query (got ?{query}): it would be dropped; send extra parameters with extra_query"
+        ));
+    }
     // A base URL that already names the endpoint is the endpoint (not a path prefix to double).
     if let Some(prefix) = base.path().strip_suffix(CALL_LOGS_PATH) {
         let prefix = prefix.to_owned();
         base.set_path(&prefix);
     }
-    base.set_query(None);
     base.join(CALL_LOGS_PATH)
         .map_err(|e| format!("base URL {base} cannot carry the endpoint path: {e}"))
 }

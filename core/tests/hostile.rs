@@ -1049,3 +1049,69 @@ async fn a_gzip_bomb_is_refused_at_the_decoded_limit() {
         "{error:?}"
     );
 }
+
+#[tokio::test]
+async fn a_gzip_header_on_a_plain_body_is_a_decode_error_not_retried() {
+    let server = Hostile::start(gzipped(PAGE.as_bytes())).await;
+    let error = server.list_error(2).await;
+    assert!(
+        matches!(&error, Error::Decode(decode) if decode.reason.contains("could not be decoded as sent")),
+        "{error:?}"
+    );
+    assert_eq!(
+        server.requests().len(),
+        1,
+        "the same answer would come again"
+    );
+}
+
+#[tokio::test]
+async fn a_retry_after_too_long_to_wait_is_handed_back_without_a_panic() {
+    let server = Hostile::start(http(
+        "429 Too Many Requests",
+        "retry-after: 1e300\r\n",
+        r#"{"status_code":429,"message":"later"}"#,
+    ))
+    .await;
+    let error = server.list_error(2).await;
+    assert!(
+        matches!(&error, Error::Api(api) if api.status == 429 && api.retry_after == Some(Duration::MAX)),
+        "{error:?}"
+    );
+    assert_eq!(server.requests().len(), 1, "no policy waits that long");
+}
+
+#[test]
+fn a_base_url_with_a_query_is_refused_not_dropped() {
+    let error = Client::builder()
+        .token(SECRET)
+        .org_handle("acme")
+        .base_url("https://unpod.dev/?tenant=7")
+        .build()
+        .unwrap_err();
+    assert!(
+        matches!(&error, Error::Config(message) if message.contains("must not carry a query (got ?tenant=7)")),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_percent_encoded_echo_of_the_token_never_reaches_an_error() {
+    let token = "tok/en+with=signs";
+    let server = Hostile::start(http(
+        "400 Bad Request",
+        "",
+        r#"{"status_code":400,"message":"bad token tok%2Fen%2Bwith%3Dsigns or tok%2fen%2bwith%3dsigns"}"#,
+    ))
+    .await;
+    let client = Client::builder()
+        .token(token)
+        .org_handle("acme")
+        .base_url(&server.url)
+        .max_retries(0)
+        .build()
+        .unwrap();
+    let error = first_error(&client).await;
+    let shown = format!("{error} {error:?}");
+    assert!(shown.contains("bad token *** or ***"), "{shown}");
+}
