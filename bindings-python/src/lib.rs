@@ -19,6 +19,14 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.py()
         .import("atexit")?
         .call_method1("register", (wrap_pyfunction!(runtime::_shutdown, m)?,))?;
+    let after_fork = pyo3::types::PyDict::new(m.py());
+    after_fork.set_item(
+        "after_in_child",
+        wrap_pyfunction!(runtime::_after_fork_in_child, m)?,
+    )?;
+    m.py()
+        .import("os")?
+        .call_method("register_at_fork", (), Some(&after_fork))?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     let json = m.py().import("json")?;
     for (name, value) in unpod_calllogs::binding::constants::constants() {

@@ -86,6 +86,14 @@ fn leave_while_exiting() {
     }
 }
 
+/// Registered with `os.register_at_fork(after_in_child=...)`: the threads a forked child inherits
+/// the count of are not in it (its one thread is the one that forked, in Python code), so its exit
+/// does not wait for them.
+#[pyfunction]
+pub fn _after_fork_in_child() {
+    WAITING.store(0, Ordering::SeqCst);
+}
+
 /// Whether the interpreter has begun to exit on another thread than this one.
 fn exiting_elsewhere() -> bool {
     EXITING

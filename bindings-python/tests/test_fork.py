@@ -145,6 +145,26 @@ def test_multiprocessing_fork_and_forkserver_pools(fork_server, tmp_path):
     assert "pools ok" in out
 
 
+def test_a_child_forked_while_another_thread_waits_on_a_request_exits_at_once(fork_server, tmp_path):
+    run(
+        fork_server,
+        """
+        from unpod_calllogs.testing import ReferenceServer
+        slow = ReferenceServer(records=5, latency=3.0)
+        waiting = threading.Thread(target=lambda: Client(slow.token, slow.org_handle, slow.url).call_logs.list())
+        waiting.start()
+        time.sleep(0.3)  # the thread is in its request
+        started = time.monotonic()
+        in_child(lambda: count(client()), exit=sys.exit)
+        took = time.monotonic() - started
+        assert took < 1.5, f"the child's exit waited for a thread it does not have: {took:.2f} s"
+        waiting.join(30)
+        slow.stop()
+        """,
+        tmp_path,
+    )
+
+
 def test_an_async_client_after_fork_in_a_new_event_loop(fork_server, tmp_path):
     run(
         fork_server,

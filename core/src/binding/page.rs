@@ -2,8 +2,6 @@
 //! carried it, from which it asks for the next page or walks on; and the query and walk options
 //! as a binding receives them.
 
-use std::time::Duration;
-
 use crate::binding::coerce::{limit_from, max_retries_from, prefetch_from, timeout_from_secs};
 use crate::client::Client;
 use crate::defaults::DEFAULT_PREFETCH;
@@ -104,11 +102,6 @@ impl HeldPage {
         client
             .call_logs()
             .pages_after(self.query.clone(), self.page.clone(), options)
-    }
-
-    /// The HTTP answer's elapsed time.
-    pub fn elapsed(&self) -> Duration {
-        self.response.elapsed
     }
 }
 
