@@ -92,6 +92,8 @@ export interface WalkOptions extends RequestOptions {
 export interface AllOptions extends RequestOptions {
   /** Pages fetched at once after the first (default 4, at most 64). */
   concurrency?: number
+  /** Stop after this many records (a bound on what a server claiming a huge `count` can cost). */
+  limit?: number
 }
 
 /** A text format of `export` and `stream`: CSV (RFC 4180, documented columns then `extra`) or NDJSON. */
@@ -128,6 +130,12 @@ export interface ClientOptions {
    * with `ServerContractError`. Turn off only for a server known to ignore a filter.
    */
   verifyFilters?: boolean
+  /**
+   * A PEM file of certificates to trust besides the system's (a private CA, or a server's own
+   * self-signed certificate); falls back to `UNPOD_CA_FILE`, `NODE_EXTRA_CA_CERTS`, `SSL_CERT_FILE`.
+   * A certificate the client does not trust rejects at once, unretried.
+   */
+  caFile?: string
 }
 
 /** The settings `withOptions` can change. */
@@ -207,6 +215,11 @@ export declare class Client {
   readonly callLogs: CallLogs
   /** The endpoint's URL. */
   readonly endpoint: string
+  /**
+   * Closes the connections of this client and its copies (idle ones now, those of a walk in
+   * progress when it ends); later calls reject with a `ConfigError`.
+   */
+  close(): void
   /** A copy with the settings given changed (`headers` are added); it shares the connections and listeners. */
   withOptions(options: CopyOptions): Client
   /** Calls `listener` on each event of this client and its copies. */

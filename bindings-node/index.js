@@ -42,7 +42,7 @@ const LIST_PARAMS = CORE.PARAMETERS
 const WALK_PARAMS = LIST_PARAMS.filter((name) => name !== 'page')
 const REQUEST_OPTIONS = ['signal', 'timeoutMs', 'maxRetries', 'extraQuery', 'extraHeaders']
 const WALK_OPTIONS = [...REQUEST_OPTIONS, 'limit', 'prefetch']
-const ALL_OPTIONS = [...REQUEST_OPTIONS, 'concurrency']
+const ALL_OPTIONS = [...REQUEST_OPTIONS, 'concurrency', 'limit']
 const EXPORT_OPTIONS = [...WALK_OPTIONS, 'format']
 const STREAM_OPTIONS = EXPORT_OPTIONS
 const EVENTS = ['request', 'response', 'retry']
@@ -239,12 +239,16 @@ class CallLogs {
     return walk(pager, signal)
   }
 
-  /** Every matching record in server order; pages after the first are fetched concurrently. */
+  /**
+   * Every matching record in server order, at most `limit`; pages after the first are fetched
+   * `concurrency` at a time, each checked as `iterate` checks it.
+   */
   async all (params = {}, options = {}) {
     const { concurrency = CORE.DEFAULT_CONCURRENCY, signal } = only('all', 'options', options, ALL_OPTIONS)
     typed('concurrency', concurrency, 'number')
+    const [limit] = walkSettings(options)
     const request = walkQuery('all', params, options)
-    return toRecords(await call(signal, (cancel) => this._client.all(request, concurrency, cancel)))
+    return toRecords(await call(signal, (cancel) => this._client.all(request, concurrency, limit, cancel)))
   }
 
   /**
@@ -308,7 +312,7 @@ function deliver (events, json) {
 
 /** The client settings of `options`, checked for their types (the core checks their ranges). */
 function clientSettings (options, names) {
-  const types = { token: 'string', orgHandle: 'string', baseUrl: 'string', timeoutMs: 'number', maxRetries: 'number', verifyFilters: 'boolean' }
+  const types = { token: 'string', orgHandle: 'string', baseUrl: 'string', timeoutMs: 'number', maxRetries: 'number', verifyFilters: 'boolean', caFile: 'string' }
   const settings = {}
   for (const name of names) {
     settings[name] = name === 'headers' ? record('headers', options.headers) : typed(name, options[name], types[name])
@@ -322,7 +326,7 @@ function clientSettings (options, names) {
  */
 class Client {
   constructor (options = {}) {
-    const names = ['token', 'orgHandle', 'baseUrl', 'timeoutMs', 'maxRetries', 'headers', 'verifyFilters']
+    const names = ['token', 'orgHandle', 'baseUrl', 'timeoutMs', 'maxRetries', 'headers', 'verifyFilters', 'caFile']
     const settings = clientSettings(only('Client', 'options', options, names), names)
     const events = new EventEmitter()
     this._adopt(mapped(() => new native.NativeClient(settings, (json) => deliver(events, json))), events)
@@ -337,6 +341,14 @@ class Client {
   /** The endpoint's URL. */
   get endpoint () {
     return this._native.endpoint
+  }
+
+  /**
+   * Closes the connections of this client and of its `withOptions` copies (idle ones now, those
+   * of a walk in progress when it ends); later calls reject with a `ConfigError`.
+   */
+  close () {
+    this._native.close()
   }
 
   /**

@@ -20,6 +20,8 @@ export declare class NativeClient {
   withOptions(options: NativeCopyOptions): NativeClient
   /** The endpoint's URL. */
   get endpoint(): string
+  /** Closes the connections this client shares with its copies. */
+  close(): void
   /** Fetches the page a query asks for. */
   list(query: NativeQuery, cancel?: NativeCancel | undefined | null): Promise<NativePage>
   /** The page after `after`, or `null` after the last. */
@@ -31,8 +33,11 @@ export declare class NativeClient {
   pager(query: NativeQuery, limit?: number | undefined | null, prefetch?: number | undefined | null, after?: NativePage | undefined | null): NativePager
   /** The records of a walk written out in `format`, or in the one `path`'s suffix names. */
   exporter(query: NativeQuery, limit?: number | undefined | null, prefetch?: number | undefined | null, format?: string | undefined | null, path?: string | undefined | null): NativeExporter
-  /** Every matching record, as UTF-8 JSON; pages after the first fetched `concurrency` at a time. */
-  all(query: NativeQuery, concurrency: number, cancel?: NativeCancel | undefined | null): Promise<Buffer>
+  /**
+   * Every matching record (at most `limit`), as UTF-8 JSON; pages after the first fetched
+   * `concurrency` at a time.
+   */
+  all(query: NativeQuery, concurrency: number, limit?: number | undefined | null, cancel?: NativeCancel | undefined | null): Promise<Buffer>
 }
 
 /** A walk written out as a file. */
@@ -118,6 +123,8 @@ export interface NativeClientOptions {
   headers?: Record<string, string>
   /** Check every record against the filters sent (default true). */
   verifyFilters?: boolean
+  /** A PEM file of certificates to trust besides the platform's roots. */
+  caFile?: string
 }
 
 /** Changes for a copy of a client; unset ones keep the original's. */

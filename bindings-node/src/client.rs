@@ -141,6 +141,8 @@ pub struct NativeClientOptions {
     pub headers: Option<HashMap<String, String>>,
     /// Check every record against the filters sent (default true).
     pub verify_filters: Option<bool>,
+    /// A PEM file of certificates to trust besides the platform's roots.
+    pub ca_file: Option<String>,
 }
 
 /// A configured client of the call-logs endpoint.
@@ -218,6 +220,7 @@ impl NativeClient {
             max_retries: options.max_retries,
             headers: options.headers.unwrap_or_default().into_iter().collect(),
             verify_filters: options.verify_filters,
+            ca_file: options.ca_file,
             binding: "node".to_owned(),
         };
         let mut builder = settings.builder().map_err(to_js)?;
@@ -248,6 +251,12 @@ impl NativeClient {
     #[napi(getter)]
     pub fn endpoint(&self) -> String {
         self.client.endpoint().to_owned()
+    }
+
+    /// Closes the connections this client shares with its copies.
+    #[napi]
+    pub fn close(&self) {
+        self.client.close();
     }
 
     /// Fetches the page a query asks for.
@@ -309,22 +318,24 @@ impl NativeClient {
         })
     }
 
-    /// Every matching record, as UTF-8 JSON; pages after the first fetched `concurrency` at a time.
+    /// Every matching record (at most `limit`), as UTF-8 JSON; pages after the first fetched
+    /// `concurrency` at a time.
     #[napi]
     pub async fn all(
         &self,
         query: NativeQuery,
         concurrency: f64,
+        limit: Option<f64>,
         cancel: Option<&NativeCancel>,
     ) -> Result<Buffer> {
         guarded(cancel, async move {
             let query = self::query(query)?;
-            let concurrency =
-                unpod_calllogs::binding::coerce::concurrency_from(concurrency).map_err(to_js)?;
+            let (concurrency, limit) =
+                unpod_calllogs::binding::page::all_options(concurrency, limit).map_err(to_js)?;
             let all = self
                 .client
                 .call_logs()
-                .collect_all(query, concurrency)
+                .collect_all_with(query, concurrency, limit)
                 .await
                 .map_err(to_js)?;
             Ok(records_json(&all))

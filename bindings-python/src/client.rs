@@ -110,7 +110,7 @@ impl NativeClient {
     // One argument per keyword of the Python constructor.
     #[allow(clippy::too_many_arguments)]
     #[new]
-    #[pyo3(signature = (token, org_handle, base_url, timeout, max_retries, headers, binding, verify_filters))]
+    #[pyo3(signature = (token, org_handle, base_url, timeout, max_retries, headers, binding, verify_filters, ca_file))]
     fn new(
         py: Python<'_>,
         token: Option<String>,
@@ -121,6 +121,7 @@ impl NativeClient {
         headers: Vec<(String, String)>,
         binding: String,
         verify_filters: bool,
+        ca_file: Option<String>,
     ) -> PyResult<Self> {
         let settings = ClientSettings {
             token,
@@ -130,6 +131,7 @@ impl NativeClient {
             max_retries: optional(py, "max_retries", max_retries)?,
             headers,
             verify_filters: Some(verify_filters),
+            ca_file,
             binding,
         };
         guarded(py, || {
@@ -142,6 +144,11 @@ impl NativeClient {
     #[getter]
     fn endpoint(&self) -> &str {
         self.client.endpoint()
+    }
+
+    /// Closes the connections this client shares with its copies.
+    fn close(&self) {
+        self.client.close();
     }
 
     fn __repr__(&self) -> String {
@@ -227,12 +234,16 @@ impl NativeClient {
         py: Python<'_>,
         query: PyQuery<'_>,
         concurrency: &Bound<'_, PyAny>,
+        limit: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Vec<PyCallLog>> {
-        let concurrency = convert::concurrency(py, concurrency)?;
+        let (concurrency, limit) = convert::all_options(py, concurrency, limit)?;
         let query = query.query(py)?;
         let client = self.client.clone();
         wait(py, async move {
-            let all = client.call_logs().collect_all(query, concurrency).await?;
+            let all = client
+                .call_logs()
+                .collect_all_with(query, concurrency, limit)
+                .await?;
             Ok(records(all))
         })
     }
@@ -242,13 +253,17 @@ impl NativeClient {
         py: Python<'_>,
         query: PyQuery<'_>,
         concurrency: &Bound<'_, PyAny>,
+        limit: Option<&Bound<'_, PyAny>>,
         settle: Py<PyAny>,
     ) -> PyResult<NativeTask> {
-        let concurrency = convert::concurrency(py, concurrency)?;
+        let (concurrency, limit) = convert::all_options(py, concurrency, limit)?;
         let client = self.client.clone();
         let query = query.query(py)?;
         Ok(awaitable(py, settle, async move {
-            let all = client.call_logs().collect_all(query, concurrency).await?;
+            let all = client
+                .call_logs()
+                .collect_all_with(query, concurrency, limit)
+                .await?;
             Ok(records(all))
         }))
     }
@@ -280,12 +295,16 @@ impl NativeClient {
         py: Python<'_>,
         query: PyQuery<'_>,
         concurrency: &Bound<'_, PyAny>,
+        limit: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<NativeTable> {
-        let concurrency = convert::concurrency(py, concurrency)?;
+        let (concurrency, limit) = convert::all_options(py, concurrency, limit)?;
         let query = query.query(py)?;
         let client = self.client.clone();
         wait(py, async move {
-            let all = client.call_logs().collect_all(query, concurrency).await?;
+            let all = client
+                .call_logs()
+                .collect_all_with(query, concurrency, limit)
+                .await?;
             table_of(&all)
         })
     }
@@ -295,13 +314,17 @@ impl NativeClient {
         py: Python<'_>,
         query: PyQuery<'_>,
         concurrency: &Bound<'_, PyAny>,
+        limit: Option<&Bound<'_, PyAny>>,
         settle: Py<PyAny>,
     ) -> PyResult<NativeTask> {
-        let concurrency = convert::concurrency(py, concurrency)?;
+        let (concurrency, limit) = convert::all_options(py, concurrency, limit)?;
         let client = self.client.clone();
         let query = query.query(py)?;
         Ok(awaitable(py, settle, async move {
-            let all = client.call_logs().collect_all(query, concurrency).await?;
+            let all = client
+                .call_logs()
+                .collect_all_with(query, concurrency, limit)
+                .await?;
             table_of(&all)
         }))
     }

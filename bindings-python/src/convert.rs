@@ -3,7 +3,6 @@
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyFloat, PyInt};
-use unpod_calllogs::binding::coerce;
 use unpod_calllogs::binding::page::{self, QueryArgs};
 use unpod_calllogs::{CallLogQuery, Error, PagerOptions};
 
@@ -76,8 +75,13 @@ pub fn walk_options(
     core(py, page::walk_options(limit, Some(prefetch)))
 }
 
-/// `all`'s `concurrency`.
-pub fn concurrency(py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<usize> {
-    let concurrency = number(py, "concurrency", value)?;
-    core(py, coerce::concurrency_from(concurrency))
+/// `all`'s `concurrency` and `limit`.
+pub fn all_options(
+    py: Python<'_>,
+    concurrency: &Bound<'_, PyAny>,
+    limit: Option<&Bound<'_, PyAny>>,
+) -> PyResult<(usize, Option<u64>)> {
+    let concurrency = number(py, "concurrency", concurrency)?;
+    let limit = optional(py, "limit", limit)?;
+    core(py, page::all_options(concurrency, limit))
 }

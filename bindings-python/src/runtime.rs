@@ -12,6 +12,7 @@ use pyo3::IntoPyObjectExt;
 use pyo3::prelude::*;
 use tokio::runtime::{Handle, Runtime};
 use unpod_calllogs::Error;
+use unpod_calllogs::binding::log_level;
 
 use crate::errors;
 
@@ -177,12 +178,18 @@ pub fn guarded<T>(py: Python<'_>, f: impl FnOnce() -> PyResult<T>) -> PyResult<T
 #[pyclass(frozen, module = "unpod_calllogs._native")]
 pub struct NativeTask {
     task: tokio::task::AbortHandle,
+    /// The process whose runtime runs the task.
+    pid: u32,
 }
 
 #[pymethods]
 impl NativeTask {
     fn cancel(&self) {
-        self.task.abort();
+        // In a forked child the task is the parent's, on a runtime with no threads here:
+        // scheduling its abort could wait on a lock a thread of the parent held at the fork.
+        if self.pid == std::process::id() {
+            self.task.abort();
+        }
     }
 }
 
@@ -212,6 +219,7 @@ where
     });
     NativeTask {
         task: task.abort_handle(),
+        pid: std::process::id(),
     }
 }
 
@@ -221,20 +229,37 @@ pub fn close_later<T: Send + 'static>(py: Python<'_>, slot: Arc<tokio::sync::Mut
     runtime(py).spawn(async move { slot.lock().await.take() });
 }
 
-/// Rust's log records, forwarded to Python's `logging`: except, once the interpreter has begun to
+/// Rust's log records, forwarded to Python's `logging` (a dependency's at `DEBUG`, see
+/// [`log_level`]): except, once the interpreter has begun to
 /// exit, from any other thread, where taking the GIL would end the thread inside native code (the
 /// interpreter ends such threads as they take it) and crash the process.
 struct Logger(pyo3_log::Logger);
 
 impl log::Log for Logger {
     fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
-        !exiting_elsewhere() && self.0.enabled(metadata)
+        let level = log_level(metadata.target(), metadata.level());
+        let metadata = log::Metadata::builder()
+            .level(level)
+            .target(metadata.target())
+            .build();
+        !exiting_elsewhere() && self.0.enabled(&metadata)
     }
 
     fn log(&self, record: &log::Record<'_>) {
-        if !exiting_elsewhere() {
-            self.0.log(record);
+        if exiting_elsewhere() {
+            return;
         }
+        let level = log_level(record.target(), record.level());
+        self.0.log(
+            &log::Record::builder()
+                .level(level)
+                .target(record.target())
+                .args(*record.args())
+                .module_path(record.module_path())
+                .file(record.file())
+                .line(record.line())
+                .build(),
+        );
     }
 
     fn flush(&self) {

@@ -343,3 +343,19 @@ def test_a_server_fault_is_caught_or_visible_through_the_client():
         trusting = Client(broken.token, broken.org_handle, broken.url, verify_filters=False)
         records = trusting.call_logs.list(call_type="inbound", page_size=100).data
         assert {r.call_type for r in records} == {CallType.INBOUND, CallType.OUTBOUND}
+
+
+def test_close_makes_the_client_and_its_copies_refuse_to_send(server):
+    with Client(server.token, server.org_handle, server.url) as client:
+        copy = client.with_options(timeout=5)
+        assert client.call_logs.list().count == 500
+    for closed in (client, copy):
+        with pytest.raises(ConfigError, match="closed"):
+            closed.call_logs.list()
+
+
+def test_all_and_to_arrow_take_a_limit(client):
+    assert len(client.call_logs.all(page_size=30, limit=75)) == 75
+    assert len(client.call_logs.to_arrow(page_size=30, limit=45)) == 45
+    with pytest.raises(ConfigError, match="limit"):
+        client.call_logs.all(limit=-1)

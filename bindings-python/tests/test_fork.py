@@ -217,3 +217,54 @@ def test_one_client_shared_by_32_threads(fork_server, tmp_path):
         """,
         tmp_path,
     )
+
+
+def test_an_async_call_in_flight_at_the_fork_is_a_typed_error_in_the_child(fork_server, tmp_path):
+    # Forked from inside the running loop: the child goes on running a copy of it. (Its copy shares
+    # the parent's epoll and wake-up pipe, so neither side may count on being woken by the other's
+    # thread-safe callbacks: both keep their loops turning with a heartbeat.)
+    run(
+        fork_server,
+        """
+        import signal
+        from unpod_calllogs import APIConnectionError
+        from unpod_calllogs.testing import ReferenceServer
+        slow = ReferenceServer(records=5, latency=2.0)
+
+        async def heartbeat():
+            while True:
+                await asyncio.sleep(0.02)
+
+        async def main():
+            beat = asyncio.ensure_future(heartbeat())
+            c = AsyncClient(slow.token, slow.org_handle, slow.url)
+            pending = asyncio.ensure_future(c.call_logs.all())
+            await asyncio.sleep(0.3)  # the request is on its way
+            pid = os.fork()
+            if pid == 0:
+                started = time.monotonic()
+                signal.alarm(10)
+                try:
+                    await pending
+                    code = 2
+                except APIConnectionError as error:
+                    code = 0 if "forked" in str(error) and time.monotonic() - started < 1 else 3
+                except BaseException as error:
+                    print("child:", repr(error), file=sys.stderr)
+                    code = 4
+                os._exit(code)
+            # The parent's own call finishes as if nothing happened.
+            assert len(await asyncio.wait_for(pending, 15)) == 5
+            deadline = time.monotonic() + 15
+            while not (done := os.waitpid(pid, os.WNOHANG))[0]:
+                assert time.monotonic() < deadline, "the child hung"
+                await asyncio.sleep(0.02)
+            assert os.waitstatus_to_exitcode(done[1]) == 0, os.waitstatus_to_exitcode(done[1])
+            beat.cancel()
+
+        asyncio.run(main())
+        slow.stop()
+        """,
+        tmp_path,
+        timeout=60,
+    )

@@ -213,7 +213,10 @@ impl Probe {
         target: Target,
         limits: Limits,
     ) -> Result<Self, String> {
-        let http = unpod_calllogs::transport::http_client_builder()?
+        let ca = unpod_calllogs::transport::ca_file_from_env("rust")
+            .map(|(variable, path)| unpod_calllogs::transport::CaBundle::read(variable, &path))
+            .transpose()?;
+        let http = unpod_calllogs::transport::http_client_builder(ca.as_ref())?
             .timeout(limits.timeout)
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!(

@@ -15,7 +15,7 @@ use crate::options::{Event, Observer};
 use crate::query::{ORG_HANDLE_HEADER, extra_header};
 use crate::retry::RetryPolicy;
 use crate::secret::SecretToken;
-use crate::transport::{HttpFactory, ProcessClient};
+use crate::transport::{CaBundle, HttpFactory, ProcessClient};
 
 /// Settings for a [`Client`]; see [`Client::builder`].
 #[derive(Clone, Debug)]
@@ -23,6 +23,8 @@ pub struct ClientBuilder {
     token: Option<SecretToken>,
     org_handle: Option<String>,
     base_url: Option<String>,
+    /// The CA file and the setting that named it.
+    ca_file: Option<(&'static str, String)>,
     headers: Vec<(String, String)>,
     connect_timeout: Duration,
     timeout: Duration,
@@ -40,6 +42,7 @@ impl Default for ClientBuilder {
             token: None,
             org_handle: None,
             base_url: None,
+            ca_file: None,
             headers: Vec::new(),
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             timeout: DEFAULT_TIMEOUT,
@@ -70,6 +73,15 @@ impl ClientBuilder {
     /// is kept: the endpoint is `<base_url>/api/v2/platform/call-logs/`.
     pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
         self.base_url = Some(base_url.into());
+        self
+    }
+
+    /// A PEM file of certificates to trust besides the platform's roots: a private CA's certificate
+    /// or bundle, or a server's own self-signed certificate (trusted for the names it holds). Read
+    /// when the client is built; a file that cannot be read or holds no certificate is an
+    /// [`Error::Config`].
+    pub fn ca_file(mut self, path: impl Into<String>) -> Self {
+        self.ca_file = Some(("ca_file", path.into()));
         self
     }
 
@@ -140,12 +152,17 @@ impl ClientBuilder {
     }
 
     /// Fills the token, org handle and base URL that are still unset from `UNPOD_PLATFORM_TOKEN`,
-    /// `UNPOD_ORG_HANDLE` and `UNPOD_BASE_URL`.
+    /// `UNPOD_ORG_HANDLE` and `UNPOD_BASE_URL`, and the CA file from the first of
+    /// [`crate::defaults::CA_FILE_ENV`] that is set for this client's binding.
     pub fn env_defaults(mut self) -> Self {
-        let var = |name| std::env::var(name).ok().filter(|v: &String| !v.is_empty());
-        self.token = self.token.or_else(|| var(TOKEN_ENV).map(SecretToken::new));
-        self.org_handle = self.org_handle.or_else(|| var(ORG_HANDLE_ENV));
-        self.base_url = self.base_url.or_else(|| var(BASE_URL_ENV));
+        self.token = self
+            .token
+            .or_else(|| env_var(TOKEN_ENV).map(SecretToken::new));
+        self.org_handle = self.org_handle.or_else(|| env_var(ORG_HANDLE_ENV));
+        self.base_url = self.base_url.or_else(|| env_var(BASE_URL_ENV));
+        self.ca_file = self
+            .ca_file
+            .or_else(|| crate::transport::ca_file_from_env(&self.binding));
         self
     }
 
@@ -198,9 +215,22 @@ impl ClientBuilder {
             user_agent.push_str(suffix);
         }
 
+        let ca = self
+            .ca_file
+            .as_ref()
+            .map(|(source, path)| {
+                // The setting in the caller's language's spelling, or the variable as named.
+                let setting = match *source {
+                    "ca_file" => crate::binding::spelled(&self.binding, source),
+                    variable => variable.to_owned(),
+                };
+                CaBundle::read(&setting, path)
+            })
+            .transpose()
+            .map_err(Error::Config)?;
         let (connect_timeout, timeout) = (self.connect_timeout, self.timeout);
         let factory: HttpFactory = Arc::new(move || {
-            crate::transport::http_client_builder()?
+            crate::transport::http_client_builder(ca.as_ref())?
                 .default_headers(headers.clone())
                 .user_agent(user_agent.clone())
                 .connect_timeout(connect_timeout)
@@ -227,6 +257,11 @@ impl ClientBuilder {
             observer: self.observer,
         }))
     }
+}
+
+/// A variable's value, when it is set and not empty (an unset CI secret is often an empty string).
+fn env_var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|value| !value.is_empty())
 }
 
 /// Redirects are followed only within the origin they start from, and at most [`MAX_REDIRECTS`]

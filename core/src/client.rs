@@ -127,6 +127,10 @@ impl From<Error> for Failed {
     }
 }
 
+/// Why a closed client sends nothing.
+const CLOSED: &str =
+    "the client was closed (close() closes it and every copy of it); make a new client";
+
 fn jitter() -> f64 {
     let random = std::collections::hash_map::RandomState::new()
         .build_hasher()
@@ -144,6 +148,15 @@ impl Client {
     /// The endpoint's full URL.
     pub fn endpoint(&self) -> &str {
         self.inner.endpoint.as_str()
+    }
+
+    /// Closes the connection pool, which this client shares with its copies
+    /// ([`Client::with_options`]): idle connections close now, those of requests in flight when
+    /// their requests end. Every request after it, from the client or a copy, is an
+    /// [`Error::Config`]. Dropping the last copy closes the pool too; `close` is for when the
+    /// client lives on (in a pool of objects, a module global).
+    pub fn close(&self) {
+        self.inner.http.close();
     }
 
     /// A copy of this client with some settings changed. The copy shares the connection pool (and
@@ -294,11 +307,16 @@ impl Client {
     ) -> Result<(CallLogPage, Answer), Failed> {
         log::debug!("GET {}", self.shown(url));
         let started = std::time::Instant::now();
-        let http = self.inner.http.get().map_err(|e| Failed {
-            error: Error::Config(e),
-            retry_after: None,
-            final_attempt: true,
-        })?;
+        let http = self
+            .inner
+            .http
+            .get()
+            .and_then(|http| http.ok_or_else(|| String::from(CLOSED)))
+            .map_err(|e| Failed {
+                error: Error::Config(e),
+                retry_after: None,
+                final_attempt: true,
+            })?;
         let mut response = http
             .get(url.clone())
             .headers(headers.clone())
@@ -406,11 +424,47 @@ impl Client {
             };
             return Error::Timeout(limit).into();
         }
+        if let Some(tls) = tls_failure(error) {
+            // The same certificate or handshake would fail the same way again: no retry.
+            return Failed {
+                error: Error::Connection(tls),
+                retry_after: None,
+                final_attempt: true,
+            };
+        }
         Failed {
             error: Error::Connection(chain(error)),
             retry_after: None,
             final_attempt: error.is_redirect(),
         }
+    }
+}
+
+/// What a failed TLS handshake says, when that is why the request failed: the server's
+/// certificate was not trusted, or the two sides have no protocol in common.
+fn tls_failure(error: &reqwest::Error) -> Option<String> {
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        match rustls_error(cause) {
+            Some(rustls::Error::InvalidCertificate(reason)) => {
+                return Some(format!(
+                    "TLS: the server's certificate is not trusted ({reason:?}); to trust a private CA or a self-signed certificate, name its PEM file with the client's CA file setting or UNPOD_CA_FILE"
+                ));
+            }
+            Some(other) => return Some(format!("TLS handshake failed: {other}")),
+            None => source = cause.source(),
+        }
+    }
+    None
+}
+
+/// The rustls error `cause` is or wraps in I/O errors (which hide what they wrap from `source`).
+fn rustls_error<'a>(mut cause: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+    loop {
+        if let Some(tls) = cause.downcast_ref::<rustls::Error>() {
+            return Some(tls);
+        }
+        cause = cause.downcast_ref::<std::io::Error>()?.get_ref()?;
     }
 }
 

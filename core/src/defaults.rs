@@ -9,6 +9,16 @@ pub const TOKEN_ENV: &str = "UNPOD_PLATFORM_TOKEN";
 pub const ORG_HANDLE_ENV: &str = "UNPOD_ORG_HANDLE";
 /// The environment variable holding the base URL.
 pub const BASE_URL_ENV: &str = "UNPOD_BASE_URL";
+/// The variables naming a PEM file of certificates to trust besides the platform's roots, read in
+/// this order when no `ca_file` is set: this crate's own, then the one each binding's ecosystem
+/// already uses (Python's `requests`, Node), then OpenSSL's. Each names the binding it applies to,
+/// or `None` for all of them.
+pub const CA_FILE_ENV: &[(&str, Option<&str>)] = &[
+    ("UNPOD_CA_FILE", None),
+    ("REQUESTS_CA_BUNDLE", Some("python")),
+    ("NODE_EXTRA_CA_CERTS", Some("node")),
+    ("SSL_CERT_FILE", None),
+];
 /// The base URL used when none is given.
 pub const DEFAULT_BASE_URL: &str = "https://unpod.dev";
 

@@ -43,12 +43,12 @@
 //! A walk that starts past page 1, or that has an `end_date` already, is not pinned (the user's
 //! window is kept as given); the overlap check still applies.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::VecDeque;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use futures_util::future::BoxFuture;
-use futures_util::stream::{self, Stream, StreamExt, TryStreamExt};
+use futures_util::stream::Stream;
 use tokio::task::JoinHandle;
 
 use crate::client::Client;
@@ -57,7 +57,7 @@ use crate::error::Error;
 use crate::model::{CallLog, CallLogPage};
 use crate::query::{CallLogQuery, FIRST_PAGE};
 pub use crate::walk::PagerOptions;
-use crate::walk::{Walk, digest, fingerprint};
+use crate::walk::Walk;
 pub use crate::walk::{has_next_page, next_page_query, served_page_size};
 
 /// A page requested ahead: its number and the request.
@@ -283,61 +283,16 @@ impl Stream for CallLogStream {
     }
 }
 
+/// Every record of a walk with `options` (`prefetch` pages in flight at a time).
 pub(crate) async fn collect_all(
     client: &Client,
     query: CallLogQuery,
-    concurrency: usize,
+    options: PagerOptions,
 ) -> Result<Vec<CallLog>, Error> {
-    let mut pager = Pager::new(client.clone(), query.clone(), PagerOptions::default());
-    let mut all = pager.next_page().await?.unwrap_or_default();
-    if concurrency > 1 && !pager.is_done() {
-        if let Some(rest) = fetch_rest_concurrently(client, &pager, concurrency).await? {
-            all.extend(rest);
-            return Ok(all);
-        }
-        log::debug!("pages changed while they were fetched concurrently; walking them in order");
-        pager = Pager::new(client.clone(), query, PagerOptions::default());
-        all.clear();
-    }
+    let mut pager = Pager::new(client.clone(), query, options);
+    let mut all = Vec::new();
     while let Some(records) = pager.next_page().await? {
         all.extend(records);
     }
     Ok(all)
-}
-
-/// The pages after the first, fetched concurrently; `None` when they are not the consistent
-/// continuation of the first (a page of another `count` or of the wrong length, or one that
-/// repeats another): the ordered walk then finds out what is wrong.
-async fn fetch_rest_concurrently(
-    client: &Client,
-    pager: &Pager,
-    concurrency: usize,
-) -> Result<Option<Vec<CallLog>>, Error> {
-    let (Some(count), next) = (pager.count(), pager.next_query()) else {
-        return Ok(None);
-    };
-    let page_size = u64::from(next.effective_page_size());
-    let first = next.page_number();
-    let last = count.div_ceil(page_size).min(u64::from(u32::MAX)) as u32;
-    let mut pages = stream::iter(first..=last)
-        .map(|number| {
-            let query = next.clone().page(number);
-            async move { client.fetch(&query).await.map(|page| (number, page)) }
-        })
-        .buffered(concurrency);
-    let mut records = Vec::new();
-    let mut seen = HashSet::from([digest(pager.walk.previous.as_slice())]);
-    while let Some((number, page)) = pages.try_next().await? {
-        let before = u64::from(number - 1) * page_size;
-        let expected = count.saturating_sub(before).min(page_size);
-        let fingerprints: Vec<u64> = page.data.iter().map(fingerprint).collect();
-        if page.count != count
-            || page.data.len() as u64 != expected
-            || !seen.insert(digest(&fingerprints))
-        {
-            return Ok(None);
-        }
-        records.extend(page.data);
-    }
-    Ok(Some(records))
 }

@@ -63,12 +63,25 @@ impl CallLogs<'_> {
     }
 
     /// Every matching record, in server order. Once the first page has told `count`, the remaining
-    /// pages are fetched `concurrency` at a time (at least 1).
+    /// pages are fetched `concurrency` at a time (at least 1), each checked by the walk's rules in
+    /// order, as [`CallLogs::stream`] checks them.
     pub async fn collect_all(
         &self,
         query: CallLogQuery,
         concurrency: usize,
     ) -> Result<Vec<CallLog>, Error> {
-        crate::pagination::collect_all(self.client, query, concurrency).await
+        self.collect_all_with(query, concurrency, None).await
+    }
+
+    /// [`CallLogs::collect_all`] of at most `limit` records: a bound on what a server claiming a
+    /// huge `count` can make the client fetch and hold.
+    pub async fn collect_all_with(
+        &self,
+        query: CallLogQuery,
+        concurrency: usize,
+        limit: Option<u64>,
+    ) -> Result<Vec<CallLog>, Error> {
+        let options = PagerOptions::new().limit(limit).prefetch(concurrency);
+        crate::pagination::collect_all(self.client, query, options).await
     }
 }

@@ -1115,3 +1115,90 @@ async fn a_percent_encoded_echo_of_the_token_never_reaches_an_error() {
     let shown = format!("{error} {error:?}");
     assert!(shown.contains("bad token *** or ***"), "{shown}");
 }
+
+/// A keep-alive server that answers every request on a connection with a page, and counts the
+/// connections the client has closed.
+async fn keep_alive_server() -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let closed = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = closed.clone();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let counted = counted.clone();
+            tokio::spawn(async move {
+                let body = page_of(3, 0..3);
+                let answer = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+                    body.len()
+                );
+                let mut buffer = [0u8; 4096];
+                loop {
+                    match socket.read(&mut buffer).await {
+                        Ok(0) | Err(_) => break,
+                        Ok(_) => {
+                            if socket.write_all(answer.as_bytes()).await.is_err() {
+                                break;
+                            }
+                        }
+                    }
+                }
+                counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            });
+        }
+    });
+    (url, closed)
+}
+
+#[tokio::test]
+async fn close_closes_the_connections_and_every_copy_refuses_to_send() {
+    let (url, closed) = keep_alive_server().await;
+    let client = unretried_client(url);
+    let copy = client
+        .with_options(unpod_calllogs::ClientOptions::new())
+        .unwrap();
+    for _ in 0..2 {
+        client.call_logs().list(&CallLogQuery::new()).await.unwrap();
+    }
+    copy.call_logs().list(&CallLogQuery::new()).await.unwrap();
+    assert_eq!(closed.load(std::sync::atomic::Ordering::SeqCst), 0);
+
+    client.close();
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while closed.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the idle connection stayed open after close()"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    for closed_client in [&client, &copy] {
+        let error = closed_client
+            .call_logs()
+            .list(&CallLogQuery::new())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&error, Error::Config(m) if m.contains("closed")),
+            "{error:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_limit_bounds_what_a_huge_claimed_count_can_make_all_fetch() {
+    let server = Hostile::start(pages(|number, _| {
+        let first = u64::from(number - 1) * 100;
+        page_of(1_000_000_000_000, first..first + 100)
+    }))
+    .await;
+    let records = server
+        .client(0)
+        .call_logs()
+        .collect_all_with(CallLogQuery::new().page_size(100), 8, Some(250))
+        .await
+        .unwrap();
+    assert_eq!(records.len(), 250);
+    let asked = server.requests().len();
+    assert!(asked <= 3, "{asked} requests for 250 records of 100 a page");
+}

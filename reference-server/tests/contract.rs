@@ -712,7 +712,7 @@ async fn history_can_end_now_so_that_the_last_week_holds_calls() {
 
 /// The raw answer to `page_size=100` with this `Accept-Encoding` (none: the header is not sent).
 async fn raw_page(server: &ServerHandle, encoding: Option<&str>) -> (Option<String>, Vec<u8>) {
-    let http = unpod_calllogs::transport::http_client_builder()
+    let http = unpod_calllogs::transport::http_client_builder(None)
         .unwrap()
         .no_gzip()
         .build()

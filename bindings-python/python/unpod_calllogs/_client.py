@@ -256,10 +256,12 @@ class CallLogs:
         *,
         concurrency: int = _native.DEFAULT_CONCURRENCY,
         page_size: int = _native.DEFAULT_WALK_PAGE_SIZE,
+        limit: Optional[int] = None,
         **params: Unpack[CallLogParams],
     ) -> List[CallLog]:
-        """Every matching record in server order; pages after the first are fetched concurrently."""
-        return self._client.all(_query("all", None, page_size, params), concurrency)
+        """Every matching record in server order, at most `limit`; pages after the first are fetched
+        `concurrency` at a time, each checked as `iter` checks it."""
+        return self._client.all(_query("all", None, page_size, params), concurrency, limit)
 
     def export(
         self,
@@ -284,11 +286,12 @@ class CallLogs:
         *,
         concurrency: int = _native.DEFAULT_CONCURRENCY,
         page_size: int = _native.DEFAULT_WALK_PAGE_SIZE,
+        limit: Optional[int] = None,
         **params: Unpack[CallLogParams],
     ) -> CallLogTable:
         """Every matching record (fetched as `all` does) as Arrow columns: `.to_pandas()`,
         `.to_polars()`, `.to_pyarrow()`, or any reader of the Arrow PyCapsule interface."""
-        return CallLogTable(self._client.table(_query("to_arrow", None, page_size, params), concurrency))
+        return CallLogTable(self._client.table(_query("to_arrow", None, page_size, params), concurrency, limit))
 
 
 def _walk(pager: _native.NativePager) -> Iterator[CallLog]:
@@ -346,11 +349,12 @@ class AsyncCallLogs:
         *,
         concurrency: int = _native.DEFAULT_CONCURRENCY,
         page_size: int = _native.DEFAULT_WALK_PAGE_SIZE,
+        limit: Optional[int] = None,
         **params: Unpack[CallLogParams],
     ) -> List[CallLog]:
-        """Every matching record in server order; pages after the first are fetched concurrently."""
+        """`CallLogs.all`, awaited."""
         query = _query("all", None, page_size, params)
-        records: List[CallLog] = await _call(lambda settle: self._client.all_async(query, concurrency, settle))
+        records: List[CallLog] = await _call(lambda settle: self._client.all_async(query, concurrency, limit, settle))
         return records
 
     async def export(
@@ -373,11 +377,12 @@ class AsyncCallLogs:
         *,
         concurrency: int = _native.DEFAULT_CONCURRENCY,
         page_size: int = _native.DEFAULT_WALK_PAGE_SIZE,
+        limit: Optional[int] = None,
         **params: Unpack[CallLogParams],
     ) -> CallLogTable:
         """`CallLogs.to_arrow`, awaited."""
         query = _query("to_arrow", None, page_size, params)
-        native = await _call(lambda settle: self._client.table_async(query, concurrency, settle))
+        native = await _call(lambda settle: self._client.table_async(query, concurrency, limit, settle))
         return CallLogTable(native)
 
 
@@ -399,10 +404,19 @@ class _BaseClient(Generic[_Resources]):
         max_retries: int = _native.DEFAULT_MAX_RETRIES,
         headers: Optional[Mapping[str, str]] = None,
         verify_filters: bool = True,
+        ca_file: Optional[Union[str, os.PathLike[str]]] = None,
     ) -> None:
         self._adopt(
             _native.NativeClient(
-                token, org_handle, base_url, timeout, max_retries, _items("headers", headers), "python", verify_filters
+                token,
+                org_handle,
+                base_url,
+                timeout,
+                max_retries,
+                _items("headers", headers),
+                "python",
+                verify_filters,
+                None if ca_file is None else os.fspath(ca_file),
             )
         )
 
@@ -444,12 +458,18 @@ class Client(_BaseClient[CallLogs]):
     Every record received is checked against the filters sent; a record outside them raises
     `ServerContractError` naming the filter the server did not apply. `verify_filters=False` turns
     that off (and says so once on the `unpod_calllogs` logger), for a server known to ignore one.
+
+    `ca_file` names a PEM file of certificates to trust besides the system's (a private CA, or a
+    server's own self-signed certificate); unset, `UNPOD_CA_FILE`, `REQUESTS_CA_BUNDLE` or
+    `SSL_CERT_FILE` name one. A certificate the client does not trust fails at once, unretried.
     """
 
     _resources = CallLogs
 
     def close(self) -> None:
-        """Nothing to release eagerly: connections close when the client is collected."""
+        """Closes the connections of this client and of its `with_options` copies (idle ones now,
+        those of a walk in progress when it ends); later calls raise `ConfigError`."""
+        self._native.close()
 
     def __enter__(self) -> Client:
         return self
@@ -464,7 +484,8 @@ class AsyncClient(_BaseClient[AsyncCallLogs]):
     _resources = AsyncCallLogs
 
     async def close(self) -> None:
-        """Nothing to release eagerly: connections close when the client is collected."""
+        """`Client.close`."""
+        self._native.close()
 
     async def __aenter__(self) -> AsyncClient:
         return self

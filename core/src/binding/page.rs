@@ -2,7 +2,9 @@
 //! carried it, from which it asks for the next page or walks on; and the query and walk options
 //! as a binding receives them.
 
-use crate::binding::coerce::{limit_from, max_retries_from, prefetch_from, timeout_from_secs};
+use crate::binding::coerce::{
+    concurrency_from, limit_from, max_retries_from, prefetch_from, timeout_from_secs,
+};
 use crate::client::Client;
 use crate::defaults::DEFAULT_PREFETCH;
 use crate::error::Error;
@@ -45,6 +47,14 @@ pub fn walk_options(limit: Option<f64>, prefetch: Option<f64>) -> Result<PagerOp
     Ok(PagerOptions::new()
         .limit(limit.map(limit_from).transpose()?)
         .prefetch(prefetch.map_or(Ok(DEFAULT_PREFETCH), prefetch_from)?))
+}
+
+/// `all`'s `concurrency` (pages in flight) and `limit` (records).
+pub fn all_options(concurrency: f64, limit: Option<f64>) -> Result<(usize, Option<u64>), Error> {
+    Ok((
+        concurrency_from(concurrency)?,
+        limit.map(limit_from).transpose()?,
+    ))
 }
 
 /// One page as a binding hands it out.

@@ -24,6 +24,8 @@ pub struct ClientSettings {
     pub headers: Vec<(String, String)>,
     /// Check every record against the filters sent (default on).
     pub verify_filters: Option<bool>,
+    /// A PEM file of certificates to trust besides the platform's roots.
+    pub ca_file: Option<String>,
     /// The language named in the `User-Agent`.
     pub binding: String,
 }
@@ -43,6 +45,9 @@ impl ClientSettings {
         }
         if let Some(base_url) = self.base_url {
             builder = builder.base_url(base_url);
+        }
+        if let Some(ca_file) = self.ca_file {
+            builder = builder.ca_file(ca_file);
         }
         if let Some(timeout) = self.timeout_secs {
             builder = builder.timeout(timeout_from_secs(timeout)?);

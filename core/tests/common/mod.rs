@@ -16,6 +16,10 @@ pub fn builder(server: &ServerHandle) -> ClientBuilder {
 }
 
 /// [`builder`], built.
+#[allow(
+    dead_code,
+    reason = "not every test binary that shares this module builds its clients so"
+)]
 pub fn client(server: &ServerHandle) -> Client {
     builder(server).build().unwrap()
 }
