@@ -82,6 +82,8 @@ class ServerContractError extends CallLogsError {
     this.parameter = details.parameter ?? null
     this.value = details.value ?? null
     this.record = details.record == null ? null : JSON.parse(details.record)
+    this.previousRecord = details.previousRecord == null ? null : JSON.parse(details.previousRecord)
+    this.page = details.page ?? null
   }
 }
 
@@ -102,6 +104,11 @@ const BY_KIND = {
   server_contract: ServerContractError
 }
 
+/** A name of the core (snake_case) as JavaScript spells it: `request_id` is `requestId`. */
+function camelCase (name) {
+  return name.replace(/_([a-z])/g, (_, letter) => letter.toUpperCase())
+}
+
 /**
  * The package's error for an error of the native addon (others pass through unchanged). `site`, an
  * Error made where the caller called the library, lends its stack so that it points at their code.
@@ -112,7 +119,7 @@ function fromNative (error, site) {
   // The core's details, keys in camelCase (`request_id` is `requestId`).
   const detail = {}
   for (const [key, value] of Object.entries(JSON.parse(text.slice(ERROR_MARK.length)))) {
-    detail[key.replace(/_([a-z])/g, (_, letter) => letter.toUpperCase())] = value
+    detail[camelCase(key)] = value
   }
   const { message, kind } = detail
   const Class = BY_KIND[kind] ?? CallLogsError
@@ -132,6 +139,7 @@ function mapped (fn) {
 }
 
 module.exports = {
+  camelCase,
   CallLogsError,
   ConfigError,
   APIError,

@@ -136,6 +136,12 @@ export interface ClientOptions {
    * A certificate the client does not trust rejects at once, unretried.
    */
   caFile?: string
+  /**
+   * How to speak to a server known to differ from the contract (falls back to `UNPOD_DIALECT`):
+   * `'unpod-v2'`, the real Unpod v2 server, which ignores `start_date`/`end_date` (walks apply
+   * them, reading the newest records down to `start_date`) and requires `Product-Id`.
+   */
+  dialect?: 'contract' | 'unpod-v2'
 }
 
 /** The settings `withOptions` can change. */
@@ -163,6 +169,8 @@ export interface ClientEvents {
   response: { url: string, status: number, requestId: string | null, elapsedMs: number }
   /** An attempt failed and retry number `attempt` follows after `delayMs`. */
   retry: { url: string, attempt: number, delayMs: number, error: string }
+  /** The client learned something about the server and worked around it (a page size it imposes, ties it regathered); also logged. */
+  warning: { message: string }
 }
 
 /** One page. `for await` walks every record from this page to the last one. */
@@ -285,13 +293,17 @@ export declare class DecodeError extends APIError {
 /** The server broke the API's contract: a filter not applied, pages that do not fit together. */
 export declare class ServerContractError extends CallLogsError {
   /** What it broke. */
-  violation: 'filter_not_applied' | 'page_mismatch' | 'repeated_page' | 'unbounded'
+  violation: 'filter_not_applied' | 'page_mismatch' | 'repeated_page' | 'unbounded' | 'order' | 'repeated_record' | 'count_changed'
   /** The filter not applied, for `filter_not_applied`. */
   parameter: string | null
   /** Its value. */
   value: string | null
   /** The record that showed it, as sent. */
   record: Record<string, unknown> | null
+  /** The record before it, for `order`: the two that break newest-first order. */
+  previousRecord: Record<string, unknown> | null
+  /** The number of the page where the walk found it. */
+  page: number | null
 }
 /** A parameter breaks the API's rules; thrown before any request. */
 export declare class InvalidQueryError extends CallLogsError {

@@ -45,10 +45,12 @@ const WALK_OPTIONS = [...REQUEST_OPTIONS, 'limit', 'prefetch']
 const ALL_OPTIONS = [...REQUEST_OPTIONS, 'concurrency', 'limit']
 const EXPORT_OPTIONS = [...WALK_OPTIONS, 'format']
 const STREAM_OPTIONS = EXPORT_OPTIONS
-const EVENTS = ['request', 'response', 'retry']
+const EVENTS = CORE.EVENTS
 
 function text (value) {
-  return value instanceof Date ? value.toISOString() : String(value)
+  // An invalid Date has no ISO form: its text ('Invalid Date') goes to the core, whose rule for
+  // dates refuses it with an InvalidQueryError naming the parameter.
+  return value instanceof Date && !Number.isNaN(value.getTime()) ? value.toISOString() : String(value)
 }
 
 function entries (object) {
@@ -302,7 +304,13 @@ class CallLogs {
 /** Hands an event from the addon to the client's listeners; a listener that throws is reported as uncaught. */
 function deliver (events, json) {
   if (events.eventNames().length === 0) return
-  const { name, detail } = JSON.parse(json)
+  const { name, ...fields } = JSON.parse(json)
+  // The core's details in JavaScript's spelling: camelCase, durations in milliseconds as `...Ms`.
+  const detail = {}
+  for (const [key, value] of Object.entries(fields)) {
+    if (CORE.EVENT_DURATION_KEYS.includes(key)) detail[`${errors.camelCase(key)}Ms`] = value * 1000
+    else detail[errors.camelCase(key)] = value
+  }
   try {
     events.emit(name, detail)
   } catch (error) {
@@ -312,7 +320,7 @@ function deliver (events, json) {
 
 /** The client settings of `options`, checked for their types (the core checks their ranges). */
 function clientSettings (options, names) {
-  const types = { token: 'string', orgHandle: 'string', baseUrl: 'string', timeoutMs: 'number', maxRetries: 'number', verifyFilters: 'boolean', caFile: 'string' }
+  const types = { token: 'string', orgHandle: 'string', baseUrl: 'string', timeoutMs: 'number', maxRetries: 'number', verifyFilters: 'boolean', caFile: 'string', dialect: 'string' }
   const settings = {}
   for (const name of names) {
     settings[name] = name === 'headers' ? record('headers', options.headers) : typed(name, options[name], types[name])
@@ -326,7 +334,7 @@ function clientSettings (options, names) {
  */
 class Client {
   constructor (options = {}) {
-    const names = ['token', 'orgHandle', 'baseUrl', 'timeoutMs', 'maxRetries', 'headers', 'verifyFilters', 'caFile']
+    const names = ['token', 'orgHandle', 'baseUrl', 'timeoutMs', 'maxRetries', 'headers', 'verifyFilters', 'caFile', 'dialect']
     const settings = clientSettings(only('Client', 'options', options, names), names)
     const events = new EventEmitter()
     this._adopt(mapped(() => new native.NativeClient(settings, (json) => deliver(events, json))), events)

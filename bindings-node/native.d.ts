@@ -125,6 +125,8 @@ export interface NativeClientOptions {
   verifyFilters?: boolean
   /** A PEM file of certificates to trust besides the platform's roots. */
   caFile?: string
+  /** How to speak to a server known to differ from the contract (`unpod-v2`). */
+  dialect?: string
 }
 
 /** Changes for a copy of a client; unset ones keep the original's. */

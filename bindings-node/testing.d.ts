@@ -18,6 +18,8 @@ export interface ReferenceServerOptions {
   liveInserts?: number
   /** A named contract violation (`calllogs-contract serve --list-faults`). */
   fault?: string
+  /** A real server to behave like, over the other options: `'unpod-v2'` or `'drf-pagination'` (`calllogs-contract serve --emulate`). */
+  emulate?: 'unpod-v2' | 'drf-pagination'
   /** Serve at most this many records a page, silently (Django REST framework's `max_page_size`). */
   pageSizeCap?: number
   /** The page size when none is sent (the API's is 20). */

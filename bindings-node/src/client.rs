@@ -57,33 +57,7 @@ fn query(native: NativeQuery) -> Result<CallLogQuery> {
 }
 
 fn event_json(event: &Event) -> String {
-    let detail = match event {
-        Event::Request { url, attempt } => serde_json::json!({"url": url, "attempt": attempt}),
-        Event::Response {
-            url,
-            status,
-            request_id,
-            elapsed,
-        } => serde_json::json!({
-            "url": url,
-            "status": status,
-            "requestId": request_id,
-            "elapsedMs": elapsed.as_secs_f64() * 1000.0,
-        }),
-        Event::Retry {
-            url,
-            attempt,
-            delay,
-            error,
-        } => serde_json::json!({
-            "url": url,
-            "attempt": attempt,
-            "delayMs": delay.as_secs_f64() * 1000.0,
-            "error": error,
-        }),
-        _ => serde_json::json!({}),
-    };
-    serde_json::json!({"name": event.name(), "detail": detail}).to_string()
+    serde_json::Value::Object(unpod_calllogs::binding::events::details(event)).to_string()
 }
 
 /// Changes for a copy of a client; unset ones keep the original's.
@@ -143,6 +117,8 @@ pub struct NativeClientOptions {
     pub verify_filters: Option<bool>,
     /// A PEM file of certificates to trust besides the platform's roots.
     pub ca_file: Option<String>,
+    /// How to speak to a server known to differ from the contract (`unpod-v2`).
+    pub dialect: Option<String>,
 }
 
 /// A configured client of the call-logs endpoint.
@@ -221,6 +197,7 @@ impl NativeClient {
             headers: options.headers.unwrap_or_default().into_iter().collect(),
             verify_filters: options.verify_filters,
             ca_file: options.ca_file,
+            dialect: options.dialect,
             binding: "node".to_owned(),
         };
         let mut builder = settings.builder().map_err(to_js)?;

@@ -105,12 +105,26 @@ impl<'py> IntoPyObject<'py> for Bytes {
     }
 }
 
+/// Hands an event to the client's Python listeners (`events`, called with the event's details as
+/// JSON), from the runtime's thread; never while the interpreter exits elsewhere.
+fn deliver(events: &Py<PyAny>, event: &unpod_calllogs::Event) {
+    if crate::runtime::exiting_elsewhere() {
+        return;
+    }
+    let details = serde_json::Value::Object(unpod_calllogs::binding::events::details(event));
+    Python::attach(|py| {
+        if let Err(error) = events.call1(py, (details.to_string(),)) {
+            error.write_unraisable(py, None);
+        }
+    });
+}
+
 #[pymethods]
 impl NativeClient {
     // One argument per keyword of the Python constructor.
     #[allow(clippy::too_many_arguments)]
     #[new]
-    #[pyo3(signature = (token, org_handle, base_url, timeout, max_retries, headers, binding, verify_filters, ca_file))]
+    #[pyo3(signature = (token, org_handle, base_url, timeout, max_retries, headers, binding, verify_filters, ca_file, dialect, events))]
     fn new(
         py: Python<'_>,
         token: Option<String>,
@@ -122,6 +136,8 @@ impl NativeClient {
         binding: String,
         verify_filters: bool,
         ca_file: Option<String>,
+        dialect: Option<String>,
+        events: Py<PyAny>,
     ) -> PyResult<Self> {
         let settings = ClientSettings {
             token,
@@ -132,10 +148,13 @@ impl NativeClient {
             headers,
             verify_filters: Some(verify_filters),
             ca_file,
+            dialect,
             binding,
         };
         guarded(py, || {
-            let client = core(py, settings.builder().and_then(|b| b.build()))?;
+            let builder =
+                core(py, settings.builder())?.on_event(move |event| deliver(&events, event));
+            let client = core(py, builder.build())?;
             Ok(Self { client })
         })
     }

@@ -96,7 +96,7 @@ pub fn _after_fork_in_child() {
 }
 
 /// Whether the interpreter has begun to exit on another thread than this one.
-fn exiting_elsewhere() -> bool {
+pub fn exiting_elsewhere() -> bool {
     EXITING
         .get()
         .is_some_and(|exiting| *exiting != std::thread::current().id())

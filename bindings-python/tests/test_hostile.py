@@ -134,7 +134,7 @@ def test_pages_that_never_end_raise_instead_of_looping():
         client = Client(SECRET, "acme", server.url)
         with pytest.raises(ServerContractError) as raised:
             client.call_logs.all(page_size=20, end_date="2030-01-01")
-        assert raised.value.kind == "repeated_page"
+        assert raised.value.violation == "repeated_page"
         with pytest.raises(ServerContractError):
             list(client.call_logs.iter(page_size=20, end_date="2030-01-01"))
 
@@ -184,7 +184,15 @@ def test_enum_values_error_kinds_and_defaults_come_from_the_core():
     assert iter_defaults["page_size"].default == _native.DEFAULT_WALK_PAGE_SIZE == 100
     assert inspect.signature(Client).parameters["max_retries"].default == _native.DEFAULT_MAX_RETRIES
     assert all(hasattr(_native.CallLog, name) for name in _native.RECORD_FIELDS)
-    assert _native.VIOLATION_KINDS == ["filter_not_applied", "page_mismatch", "repeated_page", "unbounded"]
+    assert _native.VIOLATION_KINDS == [
+        "filter_not_applied", "page_mismatch", "repeated_page", "unbounded", "order", "repeated_record", "count_changed"
+    ]
+    import typing
+
+    from unpod_calllogs._client import Dialect, EventName
+
+    assert list(typing.get_args(Dialect)) == _native.DIALECTS
+    assert list(typing.get_args(EventName)) == _native.EVENTS
 
 
 @pytest.mark.parametrize(

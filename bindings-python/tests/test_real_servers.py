@@ -75,7 +75,7 @@ def test_a_record_outside_the_filters_raises(ignored, filters, parameter, value,
             for record in client.call_logs.iter(page_size=50, **filters):
                 yielded.append(record)
         error = raised.value
-        assert (error.kind, error.parameter, error.value) == ("filter_not_applied", parameter, value)
+        assert (error.violation, error.parameter, error.value) == ("filter_not_applied", parameter, value)
         assert f"`{parameter}={value}`" in str(error)
         assert isinstance(error.record, dict) and "creation_time" in error.record
         assert server.token not in str(error)

@@ -64,7 +64,12 @@ fn meant_check(fault: Fault) -> &'static str {
         Fault::EndDateExcludesDay | Fault::StartDateExclusive | Fault::CountOffByOne => {
             "filters.complete"
         }
-        Fault::PageWindowOverlap | Fault::OldestFirst | Fault::PageSizeCapped => "pagination.walk",
+        Fault::PageWindowOverlap
+        | Fault::PageWindowGap
+        | Fault::LastPageRepeat
+        | Fault::CountDrifts
+        | Fault::OldestFirst
+        | Fault::PageSizeCapped => "pagination.walk",
         Fault::UnstableTies => "pagination.repeatable",
         Fault::PastLastPageRepeats => "pagination.past-last",
         Fault::DurationAsString => "schema.page",

@@ -5,11 +5,13 @@ use std::time::Duration;
 
 use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};
 
+use crate::binding::spelled;
 use crate::client::{Client, Inner, check_request_options};
 use crate::defaults::{
     BASE_URL_ENV, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_BYTES,
-    DEFAULT_TIMEOUT, MAX_REDIRECTS, ORG_HANDLE_ENV, TOKEN_ENV,
+    DEFAULT_TIMEOUT, DIALECT_ENV, MAX_REDIRECTS, ORG_HANDLE_ENV, TOKEN_ENV,
 };
+use crate::dialect::Dialect;
 use crate::error::Error;
 use crate::options::{Event, Observer};
 use crate::query::{ORG_HANDLE_HEADER, extra_header};
@@ -33,6 +35,7 @@ pub struct ClientBuilder {
     user_agent_suffix: Option<String>,
     max_body_bytes: usize,
     verify_filters: bool,
+    dialect: Option<Result<Dialect, String>>,
     observer: Option<Observer>,
 }
 
@@ -51,6 +54,7 @@ impl Default for ClientBuilder {
             user_agent_suffix: None,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             verify_filters: true,
+            dialect: None,
             observer: None,
         }
     }
@@ -144,6 +148,20 @@ impl ClientBuilder {
         self
     }
 
+    /// How to speak to a server known to differ from the contract ([`Dialect`]; the contract
+    /// unless set, then `UNPOD_DIALECT`).
+    pub fn dialect(mut self, dialect: Dialect) -> Self {
+        self.dialect = Some(Ok(dialect));
+        self
+    }
+
+    /// [`ClientBuilder::dialect`] by name (`unpod-v2`), as bindings and the environment give it;
+    /// an unknown name fails [`ClientBuilder::build`], naming the known ones.
+    pub fn dialect_named(mut self, name: &str) -> Self {
+        self.dialect = Some(name.parse());
+        self
+    }
+
     /// A function told of every request sent, answer received and retry scheduled (see [`Event`]),
     /// for metrics and tracing. It runs on the client's tasks: keep it quick.
     pub fn on_event(mut self, observer: impl Fn(&Event) + Send + Sync + 'static) -> Self {
@@ -163,6 +181,9 @@ impl ClientBuilder {
         self.ca_file = self
             .ca_file
             .or_else(|| crate::transport::ca_file_from_env(&self.binding));
+        if self.dialect.is_none() {
+            self.dialect = env_var(DIALECT_ENV).map(|name| name.parse());
+        }
         self
     }
 
@@ -179,6 +200,12 @@ impl ClientBuilder {
             self.timeout.min(self.connect_timeout),
             self.retry.max_retries,
         )?;
+        let dialect = self
+            .dialect
+            .clone()
+            .transpose()
+            .map_err(|e| Error::config(format!("{}: {e}", spelled(&self.binding, "dialect"))))?
+            .unwrap_or_default();
         let base = self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL);
         let endpoint = crate::transport::endpoint_url(base).map_err(Error::Config)?;
 
@@ -195,6 +222,10 @@ impl ClientBuilder {
             })?,
         );
         headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
+        if let Some((name, value)) = dialect.required_header() {
+            let (name, value) = extra_header(name, value).map_err(Error::config)?;
+            headers.insert(name, value);
+        }
         for (name, value) in &self.headers {
             let (name, value) = extra_header(name, value).map_err(Error::config)?;
             headers.insert(name, value);
@@ -221,7 +252,7 @@ impl ClientBuilder {
             .map(|(source, path)| {
                 // The setting in the caller's language's spelling, or the variable as named.
                 let setting = match *source {
-                    "ca_file" => crate::binding::spelled(&self.binding, source),
+                    "ca_file" => spelled(&self.binding, source),
                     variable => variable.to_owned(),
                 };
                 CaBundle::read(&setting, path)
@@ -253,6 +284,8 @@ impl ClientBuilder {
             timeout: self.timeout,
             max_body_bytes: self.max_body_bytes,
             verify_filters: self.verify_filters,
+            dialect,
+            binding: self.binding,
             headers: HeaderMap::new(),
             observer: self.observer,
         }))

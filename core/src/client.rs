@@ -8,6 +8,7 @@ use std::time::{Duration, SystemTime};
 use reqwest::header::{self, HeaderMap, HeaderValue};
 
 use crate::defaults::MAX_RETRIES;
+use crate::dialect::Dialect;
 use crate::error::{ApiError, ContractViolation, DecodeError, Error, ViolationKind, body_snippet};
 use crate::model::{CallLogPage, ErrorBody};
 use crate::options::{ClientOptions, Event, Observer, ResponseInfo};
@@ -68,6 +69,9 @@ pub(crate) struct Inner {
     pub(crate) timeout: Duration,
     pub(crate) max_body_bytes: usize,
     pub(crate) verify_filters: bool,
+    pub(crate) dialect: Dialect,
+    /// The language the client is used from, for hints in its spelling.
+    pub(crate) binding: String,
     /// Headers of a copy made by [`Client::with_options`], sent with every request.
     pub(crate) headers: HeaderMap,
     pub(crate) observer: Option<Observer>,
@@ -145,6 +149,11 @@ impl Client {
         }
     }
 
+    /// The dialect the client speaks.
+    pub fn dialect(&self) -> Dialect {
+        self.inner.dialect
+    }
+
     /// The endpoint's full URL.
     pub fn endpoint(&self) -> &str {
         self.inner.endpoint.as_str()
@@ -188,6 +197,8 @@ impl Client {
             timeout,
             max_body_bytes: inner.max_body_bytes,
             verify_filters,
+            dialect: inner.dialect,
+            binding: inner.binding.clone(),
             headers,
             observer: inner.observer.clone(),
         }))
@@ -234,6 +245,12 @@ impl Client {
     /// A URL as it may be shown: in a log line or an event.
     fn shown(&self, url: &reqwest::Url) -> String {
         self.inner.token.scrub(url.as_str())
+    }
+
+    /// Logs a warning and tells the observer of it.
+    pub(crate) fn warn(&self, message: String) {
+        log::warn!("{message}");
+        self.notify(|| Event::Warning { message });
     }
 
     fn notify(&self, event: impl FnOnce() -> Event) {
@@ -294,7 +311,7 @@ impl Client {
         };
         answer.retries = attempt;
         if self.inner.verify_filters {
-            verify_filters(query, &page)?;
+            verify_filters(query, &page, &self.inner.binding)?;
         }
         Ok((page, answer))
     }
@@ -534,7 +551,7 @@ fn redirected(status: u16, location: Option<&HeaderValue>) -> Failed {
 }
 
 /// Checks every record of a page against the filters sent; the first one outside them is an error.
-fn verify_filters(query: &CallLogQuery, page: &CallLogPage) -> Result<(), Error> {
+fn verify_filters(query: &CallLogQuery, page: &CallLogPage, binding: &str) -> Result<(), Error> {
     let filters = query.filters();
     let Some((record, (parameter, value))) = page
         .data
@@ -554,7 +571,8 @@ fn verify_filters(query: &CallLogQuery, page: &CallLogPage) -> Result<(), Error>
     let mut violation = ContractViolation::new(
         ViolationKind::FilterNotApplied,
         format!(
-            "it did not apply `{parameter}={value}`: a record with {field} {actual} came back; nothing from that page on is handed back (verify_filters turns this check off)"
+            "it did not apply `{parameter}={value}`: a record with {field} {actual} came back; nothing from that page on is handed back ({})",
+            crate::binding::filter_hint(binding, parameter)
         ),
     );
     violation.parameter = Some(parameter);

@@ -19,6 +19,8 @@ pub const CA_FILE_ENV: &[(&str, Option<&str>)] = &[
     ("NODE_EXTRA_CA_CERTS", Some("node")),
     ("SSL_CERT_FILE", None),
 ];
+/// The environment variable naming the client's [`crate::Dialect`] (`unpod-v2`).
+pub const DIALECT_ENV: &str = "UNPOD_DIALECT";
 /// The base URL used when none is given.
 pub const DEFAULT_BASE_URL: &str = "https://unpod.dev";
 

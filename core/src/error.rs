@@ -109,6 +109,7 @@ impl Error {
                 scrub(&mut violation.message);
                 scrub_opt(&mut violation.value);
                 scrub_opt(&mut violation.record);
+                scrub_opt(&mut violation.previous_record);
             }
             Self::Timeout(_) => {}
         }
@@ -215,6 +216,12 @@ pub enum ViolationKind {
     RepeatedPage,
     /// The walk took more pages than the first `count` (and the growth inserts explain) can need.
     Unbounded,
+    /// A record is newer than the one before it: the server does not list newest first.
+    Order,
+    /// A record already handed on came again on a later page of the walk.
+    RepeatedRecord,
+    /// `count` fell between two pages of a walk: records left its window, so pages moved.
+    CountChanged,
 }
 
 impl ViolationKind {
@@ -224,6 +231,9 @@ impl ViolationKind {
         Self::PageMismatch,
         Self::RepeatedPage,
         Self::Unbounded,
+        Self::Order,
+        Self::RepeatedRecord,
+        Self::CountChanged,
     ];
 
     /// The kind's name, as the bindings expose it.
@@ -233,6 +243,9 @@ impl ViolationKind {
             Self::PageMismatch => "page_mismatch",
             Self::RepeatedPage => "repeated_page",
             Self::Unbounded => "unbounded",
+            Self::Order => "order",
+            Self::RepeatedRecord => "repeated_record",
+            Self::CountChanged => "count_changed",
         }
     }
 }
@@ -251,6 +264,10 @@ pub struct ContractViolation {
     pub value: Option<String>,
     /// One offending record, as JSON.
     pub record: Option<String>,
+    /// The record before it, as JSON, when the two together break the rule ([`ViolationKind::Order`]).
+    pub previous_record: Option<String>,
+    /// The number of the page where the walk found the violation.
+    pub page: Option<u32>,
 }
 
 impl ContractViolation {
@@ -262,6 +279,8 @@ impl ContractViolation {
             parameter: None,
             value: None,
             record: None,
+            previous_record: None,
+            page: None,
         }
     }
 }

@@ -42,6 +42,7 @@ pub mod binding;
 mod builder;
 mod client;
 pub mod defaults;
+pub mod dialect;
 pub mod error;
 pub mod export;
 pub mod fields;
@@ -62,6 +63,7 @@ pub use defaults::{
     DEFAULT_MAX_BODY_BYTES, DEFAULT_PREFETCH, DEFAULT_TIMEOUT, DEFAULT_WALK_PAGE_SIZE,
     MAX_CONCURRENCY, MAX_REDIRECTS, MAX_RETRIES, ORG_HANDLE_ENV, TOKEN_ENV,
 };
+pub use dialect::Dialect;
 pub use error::{ApiError, ContractViolation, DecodeError, Error, ViolationKind};
 pub use model::{CallLog, CallLogPage, CallStatus, CallType, ErrorBody};
 pub use options::{ClientOptions, Event, ResponseInfo};

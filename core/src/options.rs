@@ -124,15 +124,26 @@ pub enum Event {
         /// What went wrong.
         error: String,
     },
+    /// Something the client learned about the server and worked around, which the caller may
+    /// want to know (a page size the server imposes, dates a dialect applies itself). Also logged
+    /// as a warning.
+    Warning {
+        /// What it learned, in one sentence.
+        message: String,
+    },
 }
 
 impl Event {
-    /// The event's name: `request`, `response` or `retry`.
+    /// Every event's name, as [`Event::name`] gives it.
+    pub const NAMES: &'static [&'static str] = &["request", "response", "retry", "warning"];
+
+    /// The event's name: `request`, `response`, `retry` or `warning`.
     pub fn name(&self) -> &'static str {
         match self {
             Self::Request { .. } => "request",
             Self::Response { .. } => "response",
             Self::Retry { .. } => "retry",
+            Self::Warning { .. } => "warning",
         }
     }
 }

@@ -92,9 +92,14 @@ impl Drop for Pager {
 impl Pager {
     /// A walk of `query` from its page (default 1) on.
     pub fn new(client: Client, query: CallLogQuery, options: PagerOptions) -> Self {
+        let mut walk = Walk::new(query, options);
+        if client.dialect().applies_dates() {
+            walk.apply_dates_locally();
+        }
+        walk.regather = client.dialect().unstable_ties();
         Self {
             client,
-            walk: Walk::new(query, options),
+            walk,
             in_flight: VecDeque::new(),
             pid: std::process::id(),
         }
@@ -138,7 +143,13 @@ impl Pager {
                 }
             };
             let page = page.inspect_err(|e| self.walk.end_on_violation(e))?;
-            let records = self.accept(page)?;
+            let mut records = self.accept(page)?;
+            if let Some(regather) = self.walk.pending.take() {
+                let covering = self.client.fetch(&regather.query).await;
+                let covering = covering.inspect_err(|e| self.walk.end_on_violation(e))?;
+                records = self.walk.regathered(regather, &covering)?;
+                self.tell_warnings();
+            }
             self.fill_window();
             if !records.is_empty() {
                 return Ok(Some(records));
@@ -200,7 +211,15 @@ impl Pager {
     /// `list`), applies the walk's rules to it, and returns the records to hand on. It sends
     /// nothing: read-ahead starts with the next [`Pager::next_page`].
     pub fn accept(&mut self, page: CallLogPage) -> Result<Vec<CallLog>, Error> {
-        self.walk.accept(page)
+        let records = self.walk.accept(page);
+        self.tell_warnings();
+        records
+    }
+
+    fn tell_warnings(&mut self) {
+        for warning in std::mem::take(&mut self.walk.warnings) {
+            self.client.warn(warning);
+        }
     }
 }
 

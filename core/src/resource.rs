@@ -23,6 +23,7 @@ pub struct CallLogs<'a> {
 impl CallLogs<'_> {
     /// Fetches the one page the query asks for. The query is validated before anything is sent.
     pub async fn list(&self, query: &CallLogQuery) -> Result<CallLogPage, Error> {
+        self.single_page(query)?;
         self.client.fetch(query).await
     }
 
@@ -31,7 +32,20 @@ impl CallLogs<'_> {
         &self,
         query: &CallLogQuery,
     ) -> Result<(CallLogPage, ResponseInfo), Error> {
+        self.single_page(query)?;
         self.client.fetch_with_response(query).await
+    }
+
+    /// Refuses a single page of a date window from a server whose dialect applies the window on
+    /// the client: such a server has no page numbers of it.
+    fn single_page(&self, query: &CallLogQuery) -> Result<(), Error> {
+        let dialect = self.client.dialect();
+        if dialect.applies_dates() && (query.start_date.is_some() || query.end_date.is_some()) {
+            return Err(Error::Config(format!(
+                "with the {dialect} dialect, start_date and end_date are applied by walks (iterating, reading all, exporting), which read the newest records down to start_date; a single page of a date window does not exist on that server"
+            )));
+        }
+        Ok(())
     }
 
     /// Every matching record from the query's page on, page after page, in constant memory.

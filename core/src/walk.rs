@@ -7,6 +7,7 @@
 use std::collections::HashSet;
 use std::hash::{Hash, Hasher};
 
+use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use crate::error::{ContractViolation, Error, ViolationKind};
@@ -70,6 +71,46 @@ pub(crate) struct Walk {
     pub(crate) held: bool,
     pub(crate) emitted: u64,
     pub(crate) done: bool,
+    /// The last record handed on (or held by the caller), and the fingerprints of the records
+    /// handed on before this page that share its `creation_time`: with newest-first order
+    /// verified, a record can come back only among those.
+    last: Option<CallLog>,
+    ties: HashSet<u64>,
+    /// How many records handed on share the last one's `creation_time`.
+    tie_run: u64,
+    /// Gather a group of records that share a `creation_time` again when a page boundary splits
+    /// it and one of them comes twice (a server whose ties come in no stable order), instead of
+    /// ending the walk.
+    pub(crate) regather: bool,
+    /// The group to gather again before the page in hand can be accepted.
+    pub(crate) pending: Option<Regather>,
+    /// The `creation_time` window applied here instead of by the server (a dialect whose server
+    /// ignores `start_date`/`end_date`).
+    pub(crate) local: Option<LocalWindow>,
+    /// What the walk learned that the caller should hear of (a page size the server imposes).
+    pub(crate) warnings: Vec<String>,
+}
+
+/// A `creation_time` window a walk applies itself: records newer than `through` are skipped, and
+/// the first one older than `from` ends the walk (the order is verified newest first).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct LocalWindow {
+    pub(crate) from: Option<DateTime<Utc>>,
+    pub(crate) through: Option<DateTime<Utc>>,
+}
+
+/// A group of records sharing a `creation_time` that a page boundary split: the page that showed
+/// one of its records again, and the records at offsets `from..from + len`, which one page of
+/// `query` holds.
+#[derive(Debug)]
+pub(crate) struct Regather {
+    page: Option<CallLogPage>,
+    pub(crate) query: CallLogQuery,
+    from: u64,
+    len: u64,
+    /// How many of the group open `page`, after any shift's repeats.
+    on_page: usize,
+    repeated: usize,
 }
 
 /// Where a page puts the walk: how many of its records to hand on, and what comes next.
@@ -78,6 +119,8 @@ enum Step {
     Records { repeated: usize },
     /// The page was served at another offset than asked; fetch the walk's next query instead.
     Rebased,
+    /// A group of records sharing a `creation_time` must be fetched whole first.
+    Regather(Box<Regather>),
 }
 
 impl Walk {
@@ -94,7 +137,24 @@ impl Walk {
             held: false,
             emitted: 0,
             done: false,
+            last: None,
+            ties: HashSet::new(),
+            tie_run: 0,
+            regather: false,
+            pending: None,
+            local: None,
+            warnings: Vec::new(),
         }
+    }
+
+    /// Takes the query's date filters out of what is sent and applies them to the records here
+    /// (for a server that ignores them). Such a walk is never pinned: the server would ignore the
+    /// pin too, and the shifts it would prevent are undone by the overlap rule.
+    pub(crate) fn apply_dates_locally(&mut self) {
+        self.local = Some(LocalWindow {
+            from: self.query.start_date.take().map(|b| b.first_instant()),
+            through: self.query.end_date.take().map(|b| b.last_instant()),
+        });
     }
 
     pub(crate) fn end_on_violation(&mut self, error: &Error) {
@@ -107,12 +167,30 @@ impl Walk {
     /// records to hand on.
     pub(crate) fn accept(&mut self, page: CallLogPage) -> Result<Vec<CallLog>, Error> {
         let step = self.step(&page);
-        let step = step.inspect_err(|e| self.end_on_violation(e))?;
-        let Step::Records { repeated } = step else {
-            return Ok(Vec::new());
+        let repeated = match step.inspect_err(|e| self.end_on_violation(e))? {
+            Step::Records { repeated } => repeated,
+            Step::Rebased => return Ok(Vec::new()),
+            Step::Regather(mut regather) => {
+                regather.page = Some(page);
+                self.pending = Some(*regather);
+                return Ok(Vec::new());
+            }
         };
         let mut records = page.data;
         records.drain(..repeated);
+        if let Some(window) = self.local {
+            if let Some(through) = window.through {
+                let newer = records.partition_point(|r| r.creation_time > through);
+                records.drain(..newer);
+            }
+            if let Some(from) = window.from {
+                let inside = records.partition_point(|r| r.creation_time >= from);
+                if inside < records.len() {
+                    records.truncate(inside);
+                    self.done = true;
+                }
+            }
+        }
         if let Some(limit) = self.options.limit {
             let room = limit.saturating_sub(self.emitted);
             if records.len() as u64 >= room {
@@ -146,9 +224,9 @@ impl Walk {
         if first {
             let served = served_page_size(&self.query, page);
             if served != asked {
-                log::warn!(
+                self.warnings.push(format!(
                     "the server serves {served} records a page although {asked} were asked for; walking on with page_size={served}"
-                );
+                ));
                 let offset = u64::from(number.saturating_sub(FIRST_PAGE)) * u64::from(asked);
                 self.query.page_size = Some(served);
                 if number != FIRST_PAGE {
@@ -168,6 +246,9 @@ impl Walk {
                 .div_ceil(size)
                 .saturating_mul(2)
                 .saturating_add(crate::defaults::SPARE_PAGES);
+        }
+        if let Some(before) = self.count.filter(|before| page.count < *before) {
+            return Err(count_fell(number, before, page.count));
         }
         let size = u64::from(self.query.effective_page_size());
         let offset = u64::from(number.saturating_sub(FIRST_PAGE)) * size;
@@ -193,10 +274,14 @@ impl Walk {
             )
             .into());
         }
-        if first && number == FIRST_PAGE && self.query.end_date.is_none() {
+        if first && number == FIRST_PAGE && self.query.end_date.is_none() && self.local.is_none() {
             self.query.end_date = Some(DateBound::DateTime(page.data[0].creation_time));
         }
         let repeated = overlap(&self.previous, &fingerprints, growth);
+        let after_shift = (&page.data[repeated..], &fingerprints[repeated..]);
+        if let Err(error) = self.check_order_and_repeats(number, after_shift.0, after_shift.1) {
+            return self.regather_for(error, offset, repeated, after_shift.0);
+        }
         self.count = Some(page.count);
         self.done = !has_next_page(number, size, page.count, page.data.len());
         self.previous = fingerprints;
@@ -204,6 +289,145 @@ impl Walk {
             self.query.page = Some(number + 1);
         }
         Ok(Step::Records { repeated })
+    }
+
+    /// Checks that `records` (a page's, past any shift's repeats) go on newest first from the last
+    /// record handed on, and that none of them is one already handed on; then remembers the last
+    /// and the records that share its `creation_time`.
+    fn check_order_and_repeats(
+        &mut self,
+        number: u32,
+        records: &[CallLog],
+        fingerprints: &[u64],
+    ) -> Result<(), Error> {
+        let mut before = self.last.as_ref();
+        for (place, record) in records.iter().enumerate() {
+            if let Some(previous) = before.filter(|p| record.creation_time > p.creation_time) {
+                return Err(out_of_order(number, place, previous, record));
+            }
+            before = Some(record);
+        }
+        let tie = self.last.as_ref().map(|last| last.creation_time);
+        for (place, (record, fingerprint)) in records.iter().zip(fingerprints).enumerate() {
+            if Some(record.creation_time) != tie {
+                break;
+            }
+            if self.ties.contains(fingerprint) {
+                return Err(repeated_record(number, place, record));
+            }
+        }
+        let Some(newest_last) = records.last() else {
+            return Ok(());
+        };
+        if tie != Some(newest_last.creation_time) {
+            self.ties.clear();
+            self.tie_run = 0;
+        }
+        let time = newest_last.creation_time;
+        let trailing = records.iter().rev().take_while(|r| r.creation_time == time);
+        self.tie_run += trailing.count() as u64;
+        self.ties.extend(
+            records
+                .iter()
+                .zip(fingerprints)
+                .rev()
+                .take_while(|(r, _)| r.creation_time == time)
+                .map(|(_, f)| *f),
+        );
+        self.last = Some(newest_last.clone());
+        Ok(())
+    }
+
+    /// The page that gathers again the group of records whose repeat `error` reports, when the
+    /// walk may ([`Walk::regather`]) and the group ends on this page; otherwise `error`.
+    fn regather_for(
+        &self,
+        error: Error,
+        offset: u64,
+        repeated: usize,
+        records: &[CallLog],
+    ) -> Result<Step, Error> {
+        let is_repeat =
+            matches!(&error, Error::ServerContract(v) if v.kind == ViolationKind::RepeatedRecord);
+        let Some(time) = self.last.as_ref().map(|last| last.creation_time) else {
+            return Err(error);
+        };
+        let on_page = records
+            .iter()
+            .take_while(|r| r.creation_time == time)
+            .count();
+        if !self.regather || !is_repeat || on_page == records.len() {
+            return Err(error);
+        }
+        let Some(from) = (offset + repeated as u64).checked_sub(self.tie_run) else {
+            return Err(error);
+        };
+        let len = self.tie_run + on_page as u64;
+        let Some((page, size)) = covering_page(from, len) else {
+            return Err(error);
+        };
+        let query = self.query.clone().page(page).page_size(size);
+        Ok(Step::Regather(Box::new(Regather {
+            page: None,
+            query,
+            from,
+            len,
+            on_page,
+            repeated,
+        })))
+    }
+
+    /// Accepts the page a [`Regather`] held back, the records of its group that were not handed on
+    /// yet (from `covering`, the page of `regather.query`) in place of those it showed.
+    pub(crate) fn regathered(
+        &mut self,
+        regather: Regather,
+        covering: &CallLogPage,
+    ) -> Result<Vec<CallLog>, Error> {
+        let Regather {
+            page,
+            query,
+            from,
+            len,
+            on_page,
+            repeated,
+        } = regather;
+        let Some(mut page) = page else {
+            return Ok(Vec::new());
+        };
+        let time = self.last.as_ref().map(|last| last.creation_time);
+        let start = from
+            - u64::from(query.page_number() - FIRST_PAGE) * u64::from(query.effective_page_size());
+        let group: Vec<&CallLog> = covering
+            .data
+            .iter()
+            .skip(start as usize)
+            .take(len as usize)
+            .collect();
+        let missing: Vec<CallLog> = group
+            .iter()
+            .filter(|r| !self.ties.contains(&fingerprint(r)))
+            .map(|r| (*r).clone())
+            .collect();
+        let whole =
+            group.len() as u64 == len && group.iter().all(|r| Some(r.creation_time) == time);
+        if !whole || missing.len() != on_page {
+            let number = self.query.page_number();
+            let first = &page.data[repeated];
+            self.done = true;
+            return Err(repeated_record(number, 0, first));
+        }
+        let message = format!(
+            "page {}: the {len} records created at {} came in another order than on the page before it; the walk read them again in one page and hands on the {on_page} it had not (a server whose equal creation_times have no stable order)",
+            self.query.page_number(),
+            time.map(|t| crate::model::format_timestamp(&t))
+                .unwrap_or_default(),
+        );
+        page.data.splice(repeated..repeated + on_page, missing);
+        self.pages -= 1;
+        let records = self.accept(page)?;
+        self.warnings.push(message);
+        Ok(records)
     }
 
     /// Moves a walk that started at `offset` onto pages of the served size, when `offset` falls on
@@ -227,28 +451,92 @@ impl Walk {
     }
 }
 
+/// A page number and size whose page holds the offsets `from..from + len` (a page of at least
+/// `len` records whose boundaries fall outside them), at most [`MAX_REGATHER_PAGE`] records.
+fn covering_page(from: u64, len: u64) -> Option<(u32, u32)> {
+    (len..=MAX_REGATHER_PAGE.min(from + len))
+        .find(|size| from / size == (from + len - 1) / size)
+        .and_then(|size| {
+            Some((
+                u32::try_from(from / size + 1).ok()?,
+                u32::try_from(size).ok()?,
+            ))
+        })
+}
+
+/// The largest page a walk asks for to gather a split group again.
+const MAX_REGATHER_PAGE: u64 = 10_000;
+
+fn out_of_order(number: u32, place: usize, previous: &CallLog, record: &CallLog) -> Error {
+    let mut violation = ContractViolation::new(
+        ViolationKind::Order,
+        format!(
+            "page {number}, record {}: creation_time {} comes after {}, which is older: the server does not list records newest first, and the walk's pages and window rest on that order",
+            place + 1,
+            crate::model::format_timestamp(&record.creation_time),
+            crate::model::format_timestamp(&previous.creation_time),
+        ),
+    );
+    violation.page = Some(number);
+    violation.record = serde_json::to_string(record).ok();
+    violation.previous_record = serde_json::to_string(previous).ok();
+    violation.into()
+}
+
+fn repeated_record(number: u32, place: usize, record: &CallLog) -> Error {
+    let mut violation = ContractViolation::new(
+        ViolationKind::RepeatedRecord,
+        format!(
+            "page {number}, record {}: the same record (creation_time {}) was already handed on from an earlier page of this walk; a record it hides is missing (records that share a creation_time in no stable order, or a page window off by one; exact duplicates in the data look the same when a page boundary falls between them)",
+            place + 1,
+            crate::model::format_timestamp(&record.creation_time),
+        ),
+    );
+    violation.page = Some(number);
+    violation.record = serde_json::to_string(record).ok();
+    violation.into()
+}
+
+fn count_fell(number: u32, before: u64, now: u64) -> Error {
+    let mut violation = ContractViolation::new(
+        ViolationKind::CountChanged,
+        format!(
+            "page {number} counts {now} records where the page before it counted {before}: records left the walk's window while it ran, so the pages moved and records would be skipped"
+        ),
+    );
+    violation.page = Some(number);
+    violation.into()
+}
+
 fn mismatch(number: u32, size: u64, len: u64, count: u64, expected: u64) -> Error {
-    ContractViolation::new(
+    let mut violation = ContractViolation::new(
         ViolationKind::PageMismatch,
         format!(
             "page {number} of size {size} holds {len} records where count {count} calls for {expected}; walking on would {} records",
-            if len < expected { "lose" } else { "repeat or invent" }
+            if len < expected {
+                "lose"
+            } else {
+                "repeat or invent"
+            }
         ),
-    )
-    .into()
+    );
+    violation.page = Some(number);
+    violation.into()
 }
 
 /// The page size a server served for `page`, which `query` asked for: the size asked, or the
 /// page's length when it is shorter although `count` says records remain beyond it (a server that
-/// caps `page_size` or has another default).
+/// caps `page_size` or has another default), or longer when no `page_size` was sent (a server
+/// whose default is larger than the contract's).
 pub fn served_page_size(query: &CallLogQuery, page: &CallLogPage) -> u32 {
     let asked = query.effective_page_size();
     let len = page.data.len() as u64;
     let offset = u64::from(query.page_number().saturating_sub(FIRST_PAGE)) * u64::from(asked);
-    if len > 0 && len < u64::from(asked) && offset.saturating_add(len) < page.count {
-        len as u32
-    } else {
-        asked
+    let capped = len > 0 && len < u64::from(asked) && offset.saturating_add(len) < page.count;
+    let larger_default = query.page_size.is_none() && len > u64::from(asked);
+    match u32::try_from(len) {
+        Ok(served) if capped || larger_default => served,
+        _ => asked,
     }
 }
 

@@ -627,18 +627,22 @@ async fn pages_that_repeat_or_cycle_are_an_error_not_a_loop() {
         page_of(1000, first..first + 20)
     }))
     .await;
-    for (server, requests) in [(same, 2), (cycling, 3)] {
+    // Page 2 of the cycle goes back to newer records: that breaks the order before it repeats.
+    for (server, kind) in [
+        (same, ViolationKind::RepeatedPage),
+        (cycling, ViolationKind::Order),
+    ] {
         let client = server.client(0);
         // An end_date of its own: no pinned window, whose check would stop the cycle first.
         let end = chrono::NaiveDate::from_ymd_opt(2030, 1, 1).unwrap();
         let query = CallLogQuery::new().page_size(20).end_date(end);
         let (records, error) = walk(&client, query.clone()).await;
-        assert_eq!(violation_kind(error), ViolationKind::RepeatedPage);
-        assert_eq!(records.len(), 20 * (requests - 1));
-        assert_eq!(server.requests().len(), requests);
+        assert_eq!(violation_kind(error), kind);
+        assert_eq!(records.len(), 20);
+        assert_eq!(server.requests().len(), 2);
         let error = client.call_logs().collect_all(query, 4).await.unwrap_err();
         assert!(
-            matches!(&error, Error::ServerContract(v) if v.kind == ViolationKind::RepeatedPage),
+            matches!(&error, Error::ServerContract(v) if v.kind == kind),
             "{error:?}"
         );
     }

@@ -322,19 +322,26 @@ impl ServerConfig {
 }
 
 /// The options of [`ServerConfig::from_options`] besides the knobs.
-pub const SERVER_OPTIONS: &[&str] = &["records", "seed", "fault", "end_at"];
+pub const SERVER_OPTIONS: &[&str] = &["records", "seed", "fault", "end_at", "emulate"];
 
 impl ServerConfig {
     /// A configuration from options as the bindings pass them, a JSON object: `records`, `seed`,
-    /// `fault` (a name), `end_at` (`now` or an ISO 8601 date or date-time), and every knob by
+    /// `fault` (a name), `end_at` (`now` or an ISO 8601 date or date-time), `emulate` (a real
+    /// server to behave like, over the knobs and besides the fault given), and every knob by
     /// its field name ([`Knobs::names`]). Anything unset keeps its default; an unknown name or a
     /// value of the wrong type is an error that names it.
     pub fn from_options(json: &str) -> Result<Self, String> {
         let mut options: serde_json::Map<String, serde_json::Value> =
             serde_json::from_str(json).map_err(|e| format!("server options: {e}"))?;
         let mut take = |name: &str| options.remove(name).filter(|v| !v.is_null());
-        let (records, seed, fault, end_at) =
-            (take("records"), take("seed"), take("fault"), take("end_at"));
+        let (records, seed, fault, end_at, emulate) = (
+            take("records"),
+            take("seed"),
+            take("fault"),
+            take("end_at"),
+            take("emulate"),
+        );
+        let emulate: Option<String> = option(emulate, "emulate")?;
         let records = option(records, "records")?.unwrap_or(DEFAULT_RECORDS);
         let seed = option(seed, "seed")?.unwrap_or(DEFAULT_SEED);
         let fault: Option<String> = option(fault, "fault")?;
@@ -351,6 +358,10 @@ impl ServerConfig {
             .map(crate::data::parse_history_end)
             .transpose()
             .map_err(|e| format!("end_at: {e}"))?;
+        if let Some(name) = emulate {
+            let emulation: crate::Emulation = name.parse().map_err(|e| format!("emulate: {e}"))?;
+            config = emulation.apply(config);
+        }
         Ok(config)
     }
 }

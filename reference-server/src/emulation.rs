@@ -32,9 +32,11 @@ impl Emulation {
         }
     }
 
-    /// `config` behaving like this server.
+    /// `config` behaving like this server: its knobs over `config`'s, its faults besides
+    /// `config`'s.
     pub fn apply(self, config: ServerConfig) -> ServerConfig {
         let knobs = config.knobs;
+        let mut faults = config.faults;
         match self {
             Self::UnpodV2 => ServerConfig {
                 knobs: Knobs {
@@ -46,12 +48,15 @@ impl Emulation {
                     real_world_records: true,
                     ..knobs
                 },
-                faults: vec![
-                    Fault::UnknownOrgEmpty,
-                    Fault::ForeignOrgReadable,
-                    Fault::InvalidFilterIgnored,
-                    Fault::UnstableTies,
-                ],
+                faults: {
+                    faults.extend([
+                        Fault::UnknownOrgEmpty,
+                        Fault::ForeignOrgReadable,
+                        Fault::InvalidFilterIgnored,
+                        Fault::UnstableTies,
+                    ]);
+                    faults
+                },
                 ..config
             },
             Self::DrfPagination => ServerConfig {
@@ -61,6 +66,7 @@ impl Emulation {
                     past_last: PastLast::BadRequest,
                     ..knobs
                 },
+                faults,
                 ..config
             },
         }

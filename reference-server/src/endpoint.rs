@@ -207,13 +207,27 @@ impl App {
                 PastLast::NotFound => return self.fail(StatusCode::NOT_FOUND, "Invalid page."),
             }
         }
+        let mut take = take;
         if self.has(Fault::PageWindowOverlap) && page > 1 {
+            skip -= 1;
+        }
+        if self.has(Fault::PageWindowGap) && page > 1 {
+            skip += 1;
+        }
+        if self.has(Fault::LastPageRepeat)
+            && page > 1
+            && skip < matches.len()
+            && skip + size >= matches.len()
+        {
+            // As long as the page asked for, one record early.
+            take = take.min(matches.len() - skip);
             skip -= 1;
         }
         if self.has(Fault::PastLastPageRepeats) && skip >= matches.len() && !matches.is_empty() {
             skip = (matches.len() - 1) / size * size;
         }
-        let count = matches.len() as u64 + u64::from(self.has(Fault::CountOffByOne));
+        let count = matches.len() as u64 + u64::from(self.has(Fault::CountOffByOne))
+            - u64::from(self.has(Fault::CountDrifts) && page > 1 && !matches.is_empty());
         let records: Vec<&CallLog> = if self.has(Fault::OldestFirst) {
             matches.oldest_first(skip, take).collect()
         } else if self.has(Fault::UnstableTies) {

@@ -45,6 +45,12 @@ faults! {
     StartDateExclusive = "start-date-exclusive": "start_date excludes records exactly on the bound",
     /// Each page after the first starts one record early.
     PageWindowOverlap = "page-window-overlap": "each page after the first starts one record early, so pages overlap",
+    /// Each page after the first starts one record late, so a record between pages is never served.
+    PageWindowGap = "page-window-gap": "each page after the first starts one record late, so one record between pages is never served",
+    /// The last page starts with the last record of the page before it, and so never serves its own last record.
+    LastPageRepeat = "last-page-repeat": "the last page starts with the last record of the page before it, so that record comes twice and the last one never",
+    /// `count` on pages after the first is one less than on the first.
+    CountDrifts = "count-drifts": "pages after the first count one record fewer than the first",
     /// `count` is one more than the number of matching records.
     CountOffByOne = "count-off-by-one": "count is one more than the number of matching records",
     /// Records with equal `creation_time` come in a different order on every request.

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime
 import enum
+import json
 import os
+import threading
 from dataclasses import dataclass
 from typing import (
     IO,
@@ -33,6 +35,12 @@ from ._exceptions import ConfigError
 
 if TYPE_CHECKING:
     from typing_extensions import Self, Unpack
+
+Dialect = Literal["contract", "unpod-v2"]
+"""How to speak to a server known to differ from the contract (`_native.DIALECTS`)."""
+
+EventName = Literal["request", "response", "retry", "warning"]
+"""The events a client tells its listeners of (`_native.EVENTS`)."""
 
 DateLike = Union[datetime.date, datetime.datetime, str]
 """A `date` (a whole UTC day), a `datetime` (naive means UTC) or an ISO 8601 string."""
@@ -389,6 +397,41 @@ class AsyncCallLogs:
 _Resources = TypeVar("_Resources", "CallLogs", "AsyncCallLogs")
 
 
+class _Listeners:
+    """The listeners of a client and its copies, by event; the native client hands each event to
+    `deliver` as JSON."""
+
+    def __init__(self) -> None:
+        self._by_event: Dict[str, List[Callable[[Dict[str, Any]], object]]] = {}
+        self._lock = threading.Lock()
+
+    def _check(self, event: str) -> str:
+        if event not in _native.EVENTS:
+            raise ConfigError(f"a client has no event named {event!r} (it has {', '.join(_native.EVENTS)})")
+        return event
+
+    def add(self, event: str, listener: Callable[[Dict[str, Any]], object]) -> None:
+        if not callable(listener):
+            raise ConfigError(f"an event listener must be callable (got {type(listener).__name__})")
+        with self._lock:
+            self._by_event.setdefault(self._check(event), []).append(listener)
+
+    def remove(self, event: str, listener: Callable[[Dict[str, Any]], object]) -> None:
+        with self._lock:
+            listeners = self._by_event.get(self._check(event), [])
+            if listener in listeners:
+                listeners.remove(listener)
+
+    def deliver(self, details_json: str) -> None:
+        if not self._by_event:
+            return
+        details = json.loads(details_json)
+        with self._lock:
+            listeners = list(self._by_event.get(details.pop("name"), ()))
+        for listener in listeners:
+            listener(details)
+
+
 class _BaseClient(Generic[_Resources]):
     _resources: Callable[[_native.NativeClient], _Resources]
     call_logs: _Resources
@@ -405,7 +448,9 @@ class _BaseClient(Generic[_Resources]):
         headers: Optional[Mapping[str, str]] = None,
         verify_filters: bool = True,
         ca_file: Optional[Union[str, os.PathLike[str]]] = None,
+        dialect: Optional[Dialect] = None,
     ) -> None:
+        listeners = _Listeners()
         self._adopt(
             _native.NativeClient(
                 token,
@@ -417,12 +462,31 @@ class _BaseClient(Generic[_Resources]):
                 "python",
                 verify_filters,
                 None if ca_file is None else os.fspath(ca_file),
-            )
+                dialect,
+                listeners.deliver,
+            ),
+            listeners,
         )
 
-    def _adopt(self, native: _native.NativeClient) -> None:
+    def _adopt(self, native: _native.NativeClient, listeners: _Listeners) -> None:
         self._native: _native.NativeClient = native
+        self._listeners = listeners
         self.call_logs = type(self)._resources(native)
+
+    def on(self, event: EventName, listener: Callable[[Dict[str, Any]], object]) -> Self:
+        """Calls `listener(details)` on each `request`, `response`, `retry` or `warning` of this
+        client and of its `with_options` copies. The details are a dict (`url`, `attempt`,
+        `status`, `request_id`, `elapsed` and `delay` in seconds, `error`, `message`), never holding
+        the token. Listeners run on the library's own thread, for metrics and tracing: keep them
+        quick (an `AsyncClient`'s hand over with `loop.call_soon_threadsafe`); an exception from
+        one is reported by `sys.unraisablehook`."""
+        self._listeners.add(event, listener)
+        return self
+
+    def off(self, event: EventName, listener: Callable[[Dict[str, Any]], object]) -> Self:
+        """Removes a listener added with `on`."""
+        self._listeners.remove(event, listener)
+        return self
 
     def with_options(
         self,
@@ -435,7 +499,8 @@ class _BaseClient(Generic[_Resources]):
         """A copy of this client with the settings given changed (`headers` are added); it shares
         this client's connections. E.g. `client.with_options(timeout=300).call_logs.all()`."""
         copy = object.__new__(type(self))
-        copy._adopt(self._native.with_options(timeout, max_retries, _items("headers", headers), verify_filters))
+        native = self._native.with_options(timeout, max_retries, _items("headers", headers), verify_filters)
+        copy._adopt(native, self._listeners)
         return copy
 
     @property
@@ -458,6 +523,10 @@ class Client(_BaseClient[CallLogs]):
     Every record received is checked against the filters sent; a record outside them raises
     `ServerContractError` naming the filter the server did not apply. `verify_filters=False` turns
     that off (and says so once on the `unpod_calllogs` logger), for a server known to ignore one.
+
+    `dialect="unpod-v2"` (or `UNPOD_DIALECT`) reads the real Unpod v2 server correctly: it ignores
+    `start_date`/`end_date`, so walks (`iter`, `all`, `export`, `to_arrow`) apply them, reading the
+    newest records down to `start_date`, and `Product-Id: unpod.ai` is sent unless set.
 
     `ca_file` names a PEM file of certificates to trust besides the system's (a private CA, or a
     server's own self-signed certificate); unset, `UNPOD_CA_FILE`, `REQUESTS_CA_BUNDLE` or
@@ -495,6 +564,8 @@ class AsyncClient(_BaseClient[AsyncCallLogs]):
 
 
 __all__ = [
+    "Dialect",
+    "EventName",
     "AsyncCallLogPage",
     "AsyncClient",
     "CallLog",

@@ -96,10 +96,13 @@ class InvalidQueryError(CallLogsError, ValueError):
 class ServerContractError(CallLogsError):
     """The server answered in a way the API rules out, so the records cannot be trusted.
 
-    `kind` says how: `filter_not_applied` (a record outside the filters sent: `parameter` and
-    `value` name the filter, `record` is the offending record as a dict), `page_mismatch` (a page's
-    length contradicts `count`: records would be lost), `repeated_page` (the server ignores `page`)
-    or `unbounded` (the walk would never end). Nothing after the offending page is returned.
+    `violation` says how (`_native.VIOLATION_KINDS`): `filter_not_applied` (a record outside the
+    filters sent: `parameter` and `value` name the filter), `page_mismatch` (a page's length
+    contradicts `count`: records would be lost), `repeated_page` (the server ignores `page`),
+    `unbounded` (the walk would never end), `order` (a record newer than the one before it:
+    `previous_record` is that one), `repeated_record` (a record already handed on came again) or
+    `count_changed` (`count` fell during the walk). `record` is the offending record as a dict,
+    `page` the page's number. The records before the offending page were handed on; nothing after.
     """
 
     def __init__(
@@ -110,12 +113,18 @@ class ServerContractError(CallLogsError):
         parameter: Optional[str] = None,
         value: Optional[str] = None,
         record: Optional[str] = None,
+        previous_record: Optional[str] = None,
+        page: Optional[int] = None,
     ) -> None:
         super().__init__(message)
-        self.kind = violation
+        self.violation = violation
         self.parameter = parameter
         self.value = value
         self.record: Optional[Dict[str, Any]] = None if record is None else json.loads(record)
+        self.previous_record: Optional[Dict[str, Any]] = (
+            None if previous_record is None else json.loads(previous_record)
+        )
+        self.page = page
 
 
 BY_KIND: Dict[str, Type[CallLogsError]] = {

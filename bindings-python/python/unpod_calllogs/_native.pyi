@@ -26,6 +26,9 @@ __all__ = [
     "ERROR_KINDS",
     "VIOLATION_KINDS",
     "PARAMETERS",
+    "DIALECTS",
+    "EVENTS",
+    "EVENT_DURATION_KEYS",
     "RECORD_FIELDS",
     "RECORD_FIELD_KINDS",
     "REFERENCE_OPTIONS",
@@ -55,6 +58,9 @@ CALL_STATUSES: List[str]
 ERROR_KINDS: List[str]
 VIOLATION_KINDS: List[str]
 PARAMETERS: List[str]
+DIALECTS: List[str]
+EVENTS: List[str]
+EVENT_DURATION_KEYS: List[str]
 RECORD_FIELDS: List[str]
 RECORD_FIELD_KINDS: Dict[str, str]
 REFERENCE_OPTIONS: List[str]
@@ -154,6 +160,8 @@ class NativeClient:
         binding: str,
         verify_filters: bool,
         ca_file: Optional[str],
+        dialect: Optional[str],
+        events: Callable[[str], None],
     ) -> NativeClient: ...
     @property
     def endpoint(self) -> str: ...

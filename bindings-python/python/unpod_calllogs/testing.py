@@ -22,7 +22,9 @@ class ReferenceServer:
     to that list). For error handling: `latency` (seconds added to every answer), `error_rate` and
     `throttle_rate` (shares of 500/503 and 429 answers), `retry_after_secs` (on 429), `script`
     (statuses of the first answers, e.g. `[503, 429]`), `live_inserts` (new calls before each
-    answer), `fault` (a named contract violation, see `calllogs-contract serve --list-faults`).
+    answer), `fault` (a named contract violation, see `calllogs-contract serve --list-faults`),
+    `emulate` (a real server to behave like, over the other keywords: `"unpod-v2"`, the real
+    Unpod v2 server, or `"drf-pagination"`).
 
     The ways real servers paginate and filter: `page_size_cap` (serve at most that many records a
     page, silently), `default_page_size` (when none is sent; the API's is 20), `past_last` (the
@@ -45,6 +47,7 @@ class ReferenceServer:
         *,
         fault: Optional[str] = None,
         end_at: Union[str, datetime.datetime, None] = None,
+        emulate: Optional[str] = None,
         latency: Optional[float] = None,
         error_rate: Optional[float] = None,
         throttle_rate: Optional[float] = None,

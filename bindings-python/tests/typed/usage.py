@@ -53,7 +53,7 @@ def read(client: Client) -> None:
     except InvalidQueryError as error:
         print(error.parameter, error.rule)
     except ServerContractError as error:
-        print(error.kind, error.parameter)
+        print(error.violation, error.parameter, error.page)
     except ConfigError as error:
         print(error)
 

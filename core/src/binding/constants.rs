@@ -7,9 +7,11 @@ use crate::defaults::{
     DEFAULT_CONCURRENCY, DEFAULT_MAX_RETRIES, DEFAULT_PREFETCH, DEFAULT_TIMEOUT,
     DEFAULT_WALK_PAGE_SIZE, MAX_CONCURRENCY, MAX_RETRIES,
 };
+use crate::dialect::Dialect;
 use crate::error::{Error, ViolationKind};
 use crate::fields;
 use crate::model::{CallStatus, CallType};
+use crate::options::Event;
 use crate::query::{MAX_PAGE_SIZE, PARAMETERS};
 
 /// Every constant a binding exports: `(NAME, value)`.
@@ -52,6 +54,15 @@ pub fn constants() -> Vec<(&'static str, Value)> {
             ),
         ),
         ("PARAMETERS", json!(PARAMETERS)),
+        (
+            "DIALECTS",
+            json!(Dialect::ALL.iter().map(|d| d.name()).collect::<Vec<_>>()),
+        ),
+        ("EVENTS", json!(Event::NAMES)),
+        (
+            "EVENT_DURATION_KEYS",
+            json!(crate::binding::events::DURATION_KEYS),
+        ),
         ("RECORD_FIELDS", json!(fields::names().collect::<Vec<_>>())),
         (
             "RECORD_FIELD_KINDS",

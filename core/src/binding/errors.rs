@@ -38,6 +38,8 @@ pub fn details(error: &Error) -> Map<String, Value> {
             set("parameter", json!(violation.parameter));
             set("value", json!(violation.value));
             set("record", json!(violation.record));
+            set("previous_record", json!(violation.previous_record));
+            set("page", json!(violation.page));
         }
         _ => {}
     }

@@ -8,6 +8,7 @@
 pub mod coerce;
 pub mod constants;
 pub mod errors;
+pub mod events;
 pub mod page;
 pub mod settings;
 
@@ -27,6 +28,30 @@ pub fn spelled(binding: &str, setting: &str) -> String {
         }
     }
     name
+}
+
+/// What to do about a filter the server did not apply, in the caller's language: for a date
+/// filter, the dialect that applies it on the client (the real Unpod v2 server ignores both); for
+/// another, the switch that stops checking it.
+pub fn filter_hint(binding: &str, parameter: &str) -> String {
+    let dialect = crate::Dialect::UnpodV2;
+    if matches!(parameter, "start_date" | "end_date") {
+        let setting = match binding {
+            "python" => format!("dialect=\"{dialect}\""),
+            "node" => format!("dialect: '{dialect}'"),
+            _ => String::from(".dialect(Dialect::UnpodV2)"),
+        };
+        return format!(
+            "a server that ignores start_date and end_date, as the real Unpod v2 server does, is read correctly with {setting} or {}={dialect}",
+            crate::defaults::DIALECT_ENV
+        );
+    }
+    let switch = match binding {
+        "python" => "verify_filters=False",
+        "node" => "verifyFilters: false",
+        _ => ".verify_filters(false)",
+    };
+    format!("{switch} turns this check off, for a server known to ignore {parameter}")
 }
 
 /// The level a binding logs a Rust log record at: this workspace's own at their level, any

@@ -11,6 +11,7 @@ use crate::error::Error;
 use crate::options::ResponseInfo;
 use crate::pagination::{Pager, PagerOptions, next_page_query, served_page_size};
 use crate::query::CallLogQuery;
+use crate::walk::Walk;
 use crate::{CallLog, CallLogPage};
 
 /// A query as a binding receives it: the contract's parameters as text, parameters the contract
@@ -79,12 +80,24 @@ impl HeldPage {
         })
     }
 
-    /// Fetches the page after this one, or `None` after the last.
+    /// Fetches the page after this one, or `None` after the last, checked against this one by
+    /// the walk's rules (its length against `count`, `count` not falling, newest-first order
+    /// across the two, no record of this page again); the records of an insertion's shift are
+    /// left out of it, as a walk leaves them out.
+    ///
+    /// After a first page that had no `end_date`, the next one is asked for with the `end_date`
+    /// a walk pins (the newest record's `creation_time`), so that calls created meanwhile do not
+    /// push the pages along; the pages after it keep that query.
     pub async fn fetch_next(&self, client: &Client) -> Result<Option<Self>, Error> {
-        match self.next_query() {
-            Some(query) => Self::fetch(client, query).await.map(Some),
-            None => Ok(None),
+        let mut walk = Walk::new(self.query.clone(), PagerOptions::new());
+        walk.held = true;
+        walk.accept(self.page.clone())?;
+        if walk.done {
+            return Ok(None);
         }
+        let mut next = Self::fetch(client, walk.query.clone()).await?;
+        next.page.data = walk.accept(next.page.clone())?;
+        Ok(Some(next))
     }
 
     /// The query of the next page, or `None` when this is the last.

@@ -26,6 +26,8 @@ pub struct ClientSettings {
     pub verify_filters: Option<bool>,
     /// A PEM file of certificates to trust besides the platform's roots.
     pub ca_file: Option<String>,
+    /// The dialect's name ([`crate::Dialect`]).
+    pub dialect: Option<String>,
     /// The language named in the `User-Agent`.
     pub binding: String,
 }
@@ -48,6 +50,9 @@ impl ClientSettings {
         }
         if let Some(ca_file) = self.ca_file {
             builder = builder.ca_file(ca_file);
+        }
+        if let Some(dialect) = self.dialect {
+            builder = builder.dialect_named(&dialect);
         }
         if let Some(timeout) = self.timeout_secs {
             builder = builder.timeout(timeout_from_secs(timeout)?);
