@@ -132,7 +132,7 @@ export interface ClientOptions {
   verifyFilters?: boolean
   /**
    * A PEM file of certificates to trust besides the system's (a private CA, or a server's own
-   * self-signed certificate); falls back to `UNPOD_CA_FILE`, `NODE_EXTRA_CA_CERTS`, `SSL_CERT_FILE`.
+   * self-signed certificate); falls back to `UNPOD_CA_FILE`, then `NODE_EXTRA_CA_CERTS`.
    * A certificate the client does not trust rejects at once, unretried.
    */
   caFile?: string

@@ -1,6 +1,7 @@
 //! `NativeClient` and what it hands out: pages, walks and exports.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use pyo3::prelude::*;
 use unpod_calllogs::binding::page::HeldPage;
@@ -21,6 +22,9 @@ pub fn records(records: Vec<CallLog>) -> Vec<PyCallLog> {
 #[pyclass(frozen, module = "unpod_calllogs._native")]
 pub struct NativeClient {
     client: Client,
+    /// Whether any Python listener is registered: shared with `with_options` copies, so an event
+    /// nobody listens to never takes the interpreter's lock.
+    listening: Arc<AtomicBool>,
 }
 
 /// One page as received, with the query that asked for it and the answer that carried it.
@@ -151,11 +155,16 @@ impl NativeClient {
             dialect,
             binding,
         };
+        let listening = Arc::new(AtomicBool::new(false));
+        let heard = Arc::clone(&listening);
         guarded(py, || {
-            let builder =
-                core(py, settings.builder())?.on_event(move |event| deliver(&events, event));
+            let builder = core(py, settings.builder())?.on_event(move |event| {
+                if heard.load(Ordering::Relaxed) {
+                    deliver(&events, event);
+                }
+            });
             let client = core(py, builder.build())?;
-            Ok(Self { client })
+            Ok(Self { client, listening })
         })
     }
 
@@ -163,6 +172,11 @@ impl NativeClient {
     #[getter]
     fn endpoint(&self) -> &str {
         self.client.endpoint()
+    }
+
+    /// Whether events reach the Python listeners (set as they are added and removed).
+    fn listen(&self, listening: bool) {
+        self.listening.store(listening, Ordering::Relaxed);
     }
 
     /// Closes the connections this client shares with its copies.
@@ -192,7 +206,10 @@ impl NativeClient {
         };
         let options = core(py, changes.options())?;
         let client = core(py, self.client.with_options(options))?;
-        Ok(Self { client })
+        Ok(Self {
+            client,
+            listening: Arc::clone(&self.listening),
+        })
     }
 
     fn list(&self, py: Python<'_>, query: PyQuery<'_>) -> PyResult<NativePage> {

@@ -132,6 +132,26 @@ def test_event_hooks_hear_requests_answers_retries_and_warnings():
             client.on("answer", print)
 
 
+def test_a_listener_removed_hears_nothing_more_and_the_others_still_hear():
+    with ReferenceServer(records=30, seed=2) as server:
+        client = client_of(server)
+        first, second = [], []
+        hear_first, hear_second = first.append, second.append
+        client.on("request", hear_first).on("request", hear_second)
+        copy = client.with_options(timeout=30)
+        assert len(copy.call_logs.all(page_size=10)) == 30
+        assert len(first) == len(second) == 3
+        client.off("request", hear_first)
+        assert len(copy.call_logs.all(page_size=10)) == 30
+        assert len(first) == 3 and len(second) == 6
+        copy.off("request", hear_second)
+        assert len(client.call_logs.all(page_size=10)) == 30
+        assert len(first) == 3 and len(second) == 6
+        client.on("request", hear_first)
+        assert len(client.call_logs.all(page_size=10)) == 30
+        assert len(first) == 6 and len(second) == 6
+
+
 def test_a_listener_that_raises_is_reported_and_the_walk_goes_on(monkeypatch):
     import sys
 

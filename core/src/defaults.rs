@@ -11,13 +11,12 @@ pub const ORG_HANDLE_ENV: &str = "UNPOD_ORG_HANDLE";
 pub const BASE_URL_ENV: &str = "UNPOD_BASE_URL";
 /// The variables naming a PEM file of certificates to trust besides the platform's roots, read in
 /// this order when no `ca_file` is set: this crate's own, then the one each binding's ecosystem
-/// already uses (Python's `requests`, Node), then OpenSSL's. Each names the binding it applies to,
-/// or `None` for all of them.
+/// already uses (Python's `requests`, Node). Each names the binding it applies to, or `None` for
+/// all of them. OpenSSL's `SSL_CERT_FILE` is not among them: the platform's roots already honour it.
 pub const CA_FILE_ENV: &[(&str, Option<&str>)] = &[
     ("UNPOD_CA_FILE", None),
     ("REQUESTS_CA_BUNDLE", Some("python")),
     ("NODE_EXTRA_CA_CERTS", Some("node")),
-    ("SSL_CERT_FILE", None),
 ];
 /// The environment variable naming the client's [`crate::Dialect`] (`unpod-v2`).
 pub const DIALECT_ENV: &str = "UNPOD_DIALECT";

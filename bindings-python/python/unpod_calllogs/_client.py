@@ -422,9 +422,11 @@ class _Listeners:
             if listener in listeners:
                 listeners.remove(listener)
 
+    def any(self) -> bool:
+        with self._lock:
+            return any(self._by_event.values())
+
     def deliver(self, details_json: str) -> None:
-        if not self._by_event:
-            return
         details = json.loads(details_json)
         with self._lock:
             listeners = list(self._by_event.get(details.pop("name"), ()))
@@ -481,11 +483,13 @@ class _BaseClient(Generic[_Resources]):
         quick (an `AsyncClient`'s hand over with `loop.call_soon_threadsafe`); an exception from
         one is reported by `sys.unraisablehook`."""
         self._listeners.add(event, listener)
+        self._native.listen(True)
         return self
 
     def off(self, event: EventName, listener: Callable[[Dict[str, Any]], object]) -> Self:
         """Removes a listener added with `on`."""
         self._listeners.remove(event, listener)
+        self._native.listen(self._listeners.any())
         return self
 
     def with_options(
@@ -529,8 +533,8 @@ class Client(_BaseClient[CallLogs]):
     newest records down to `start_date`, and `Product-Id: unpod.ai` is sent unless set.
 
     `ca_file` names a PEM file of certificates to trust besides the system's (a private CA, or a
-    server's own self-signed certificate); unset, `UNPOD_CA_FILE`, `REQUESTS_CA_BUNDLE` or
-    `SSL_CERT_FILE` name one. A certificate the client does not trust fails at once, unretried.
+    server's own self-signed certificate); unset, `UNPOD_CA_FILE` or `REQUESTS_CA_BUNDLE` name
+    one. A certificate the client does not trust fails at once, unretried.
     """
 
     _resources = CallLogs
