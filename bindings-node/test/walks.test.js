@@ -105,3 +105,15 @@ test('an invalid Date is an InvalidQueryError naming the parameter', async () =>
     await server.stop()
   }
 })
+
+test('an emulated server keeps the fault it is given', async () => {
+  const real = await ReferenceServer.start({ records: RECORDS, seed: 9, emulate: 'unpod-v2', fault: 'oldest-first' })
+  try {
+    await assert.rejects(clientOf(real, { dialect: 'unpod-v2' }).callLogs.all({ page_size: 100 }), (error) => {
+      assert.equal(error.violation, 'order')
+      return true
+    })
+  } finally {
+    await real.stop()
+  }
+})

@@ -168,3 +168,11 @@ def test_an_invalid_date_filter_is_refused_before_any_request():
         with pytest.raises(InvalidQueryError) as raised:
             client_of(server).call_logs.all(start_date="garbage")
         assert raised.value.parameter == "start_date"
+
+
+def test_an_emulated_server_keeps_the_fault_it_is_given():
+    with ReferenceServer(records=RECORDS, seed=9, emulate="unpod-v2", fault="oldest-first") as real:
+        client = client_of(real, dialect="unpod-v2")
+        with pytest.raises(ServerContractError) as raised:
+            client.call_logs.all(page_size=100)
+        assert raised.value.violation == "order"

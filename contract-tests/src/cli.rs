@@ -30,6 +30,8 @@ enum Command {
     Run(Box<run::RunArgs>),
     /// List the checks with their ids.
     Checks,
+    /// List the deviations the diagnosis can name, with their ids (for `run --accept`).
+    Deviations,
     /// Write the JSON Schemas and the OpenAPI document.
     Schema(SchemaArgs),
     /// Serve the reference implementation of the contract until interrupted.
@@ -166,6 +168,17 @@ fn dispatch(cli: Cli) -> u8 {
         Command::Checks => {
             for check in suite::CHECKS {
                 println!("{:<22} {}", check.id, check.description);
+            }
+            0
+        }
+        Command::Deviations => {
+            for (id, title, informational) in suite::diagnosis::catalogue() {
+                let note = if informational {
+                    " (informational)"
+                } else {
+                    ""
+                };
+                println!("{id:<32} {title}{note}");
             }
             0
         }

@@ -8,7 +8,7 @@ use std::path::Path;
 use schemars::schema_for;
 use serde_json::{Value, json};
 use unpod_calllogs::fields::{self, FIELDS, FieldKind};
-use unpod_calllogs::query::{DEFAULT_PAGE_SIZE, FIRST_PAGE, MAX_PAGE_SIZE};
+use unpod_calllogs::query::{DEFAULT_PAGE_SIZE, FIRST_PAGE, MAX_PAGE, MAX_PAGE_SIZE};
 use unpod_calllogs::{CALL_LOGS_PATH, CallLogPage, CallStatus, CallType, ErrorBody};
 
 const DRAFT: &str = "https://json-schema.org/draft/2020-12/schema";
@@ -138,7 +138,7 @@ fn query_properties() -> Value {
         "Upper bound on creation_time, inclusive; a date means the whole UTC day. Not before start_date."
     );
     json!({
-        "page": {"type": "integer", "minimum": FIRST_PAGE, "default": FIRST_PAGE},
+        "page": {"type": "integer", "minimum": FIRST_PAGE, "maximum": MAX_PAGE, "default": FIRST_PAGE},
         "page_size": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": DEFAULT_PAGE_SIZE},
         "start_date": start,
         "end_date": end,

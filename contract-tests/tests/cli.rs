@@ -65,7 +65,7 @@ fn a_faithful_server_exits_0_and_a_violation_exits_1() {
     assert_eq!(clean.status.code(), Some(0), "{}", stdout(&clean));
     assert_eq!(
         stdout(&clean).lines().last(),
-        Some("18 passed, 0 failed, 0 incomplete, 0 skipped")
+        Some("18 passed, 0 failed, 0 accepted, 0 incomplete, 0 skipped")
     );
 
     let broken = cli(&["run", "--fault", "oldest-first", "--only", "pagination"]);
@@ -500,7 +500,7 @@ fn replay_lines_run_the_check_again() {
     let text = stdout(&again);
     assert!(text.contains("FAIL  pagination.walk"), "{text}");
     assert!(
-        text.contains("1 failed, 0 incomplete, 17 skipped"),
+        text.contains("1 failed, 0 accepted, 0 incomplete, 17 skipped"),
         "{text}"
     );
 }
@@ -518,4 +518,215 @@ fn help_lists_the_exit_statuses() {
         assert!(help.contains(line), "{help}");
     }
     assert!(help.contains("UNPOD_BASE_URL"));
+}
+
+#[test]
+fn a_set_but_empty_variable_is_a_usage_error_naming_it() {
+    let variables = ["UNPOD_BASE_URL", "UNPOD_PLATFORM_TOKEN", "UNPOD_ORG_HANDLE"];
+    for empty in variables {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_calllogs-contract"));
+        command.args(["run", "--only", "auth"]);
+        for variable in variables {
+            let value = match variable {
+                _ if variable == empty => "",
+                "UNPOD_BASE_URL" => "http://127.0.0.1:1",
+                _ => "set",
+            };
+            command.env(variable, value);
+        }
+        let output = command.output().unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{empty}: {}",
+            stdout(&output)
+        );
+        assert!(
+            stderr(&output).contains(&format!("{empty} is set but empty")),
+            "{empty}: {}",
+            stderr(&output)
+        );
+    }
+    let flag = cli(&[
+        "run",
+        "--base-url",
+        " ",
+        "--token",
+        "t",
+        "--org-handle",
+        "o",
+    ]);
+    assert_eq!(flag.status.code(), Some(2));
+    assert!(
+        stderr(&flag).contains("--base-url is set but empty"),
+        "{}",
+        stderr(&flag)
+    );
+}
+
+#[test]
+fn a_base_url_without_a_scheme_gets_the_clients_config_error() {
+    let base = "127.0.0.1:8000";
+    let output = cli(&[
+        "run",
+        "--base-url",
+        base,
+        "--token",
+        "t",
+        "--org-handle",
+        "o",
+    ]);
+    let client_error = unpod_calllogs::Client::builder()
+        .base_url(base)
+        .token("t")
+        .org_handle("o")
+        .build()
+        .err()
+        .unwrap();
+    let unpod_calllogs::Error::Config(rule) = client_error else {
+        panic!("not a config error: {client_error}");
+    };
+    assert!(rule.contains("give the scheme"), "{rule}");
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(stderr(&output).trim(), format!("error: {rule}"));
+}
+
+/// `run` against the embedded server emulating the real Unpod v2 server, with these arguments.
+fn run_real(args: &[&str]) -> Output {
+    cli(&[
+        &[
+            "run",
+            "--emulate",
+            "unpod-v2",
+            "--header",
+            "Product-Id: unpod.ai",
+        ],
+        args,
+    ]
+    .concat())
+}
+
+/// The counts a JUnit `<testsuite>` states, and those of its test cases.
+fn junit_counts(xml: &str) -> ([usize; 3], [usize; 3]) {
+    let head = xml.lines().find(|l| l.starts_with("<testsuite ")).unwrap();
+    let attribute = |name: &str| -> usize {
+        let rest = head.split(&format!(" {name}=\"")).nth(1).unwrap();
+        rest[..rest.find('"').unwrap()].parse().unwrap()
+    };
+    let stated = [
+        attribute("tests"),
+        attribute("failures"),
+        attribute("skipped"),
+    ];
+    let cases = [
+        xml.matches("<testcase ").count(),
+        xml.matches("<failure ").count(),
+        xml.matches("<skipped ").count(),
+    ];
+    (stated, cases)
+}
+
+#[test]
+fn a_baseline_accepts_the_known_deviations_and_fails_on_a_new_one() {
+    let baseline = temp_file("baseline.json");
+    let baseline = baseline.to_str().unwrap();
+    let first = run_real(&["--format", "json", "--output", baseline]);
+    assert_eq!(
+        first.status.code(),
+        Some(1),
+        "the known deviations fail a run that accepts none"
+    );
+
+    let accepted = run_real(&["--baseline", baseline, "--format", "junit"]);
+    let xml = stdout(&accepted);
+    assert_eq!(accepted.status.code(), Some(0), "{xml}");
+    let (stated, cases) = junit_counts(&xml);
+    assert_eq!(stated, cases, "{xml}");
+    assert_eq!(cases[1], 0, "{xml}");
+    // Each deviation is a test case of its own, skipped as accepted, with its evidence.
+    assert!(
+        xml.contains("<testcase classname=\"diagnosis\" name=\"ignores-start_date\" time=\"0.000\"><skipped message=\"accepted: the start_date filter is accepted and ignored: "),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("name=\"filters.match\"")
+            && xml.contains("<skipped message=\"accepted: ignores-"),
+        "{xml}"
+    );
+
+    // One new fault on top: the run fails, naming the new finding and no deviation for it.
+    let new_fault = run_real(&["--baseline", baseline, "--fault", "oldest-first"]);
+    let text = stdout(&new_fault);
+    assert_eq!(new_fault.status.code(), Some(1), "{text}");
+    assert!(text.contains("FAIL  pagination.walk"), "{text}");
+    assert!(text.contains("records are not newest first"), "{text}");
+    assert!(
+        text.contains("unexplained: 1 failed check that no deviation named explains"),
+        "{text}"
+    );
+    let _ = std::fs::remove_file(baseline);
+}
+
+#[test]
+fn an_accepted_deviation_that_no_longer_occurs_is_reported_and_can_fail_the_run() {
+    let args = [
+        "run",
+        "--records",
+        "300",
+        "--accept",
+        "ignores-start_date",
+        "--only",
+        "filters",
+    ];
+    let fixed = cli(&args);
+    let text = stdout(&fixed);
+    assert_eq!(fixed.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains(
+            "baseline: 1 accepted, 0 still seen, 1 no longer seen (ignores-start_date: fixed"
+        ),
+        "{text}"
+    );
+    let strict = cli(&[&args[..], &["--fail-on-fixed", "--format", "junit"]].concat());
+    let xml = stdout(&strict);
+    assert_eq!(strict.status.code(), Some(1), "{xml}");
+    assert!(
+        xml.contains("<testcase classname=\"baseline\" name=\"ignores-start_date\" time=\"0.000\"><failure message=\"ignores-start_date is accepted but no longer occurs"),
+        "{xml}"
+    );
+    let (stated, cases) = junit_counts(&xml);
+    assert_eq!(stated, cases, "{xml}");
+
+    let unknown = cli(&["run", "--accept", "ignores-everything"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(
+        stderr(&unknown)
+            .contains("unknown deviations: ignores-everything (known: ignores-call_type")
+    );
+    let not_a_report = temp_file("not-a-report.json");
+    std::fs::write(&not_a_report, "{\"checks\": []}").unwrap();
+    let bad = cli(&["run", "--baseline", not_a_report.to_str().unwrap()]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        stderr(&bad).contains("has no \"diagnosis\" list"),
+        "{}",
+        stderr(&bad)
+    );
+    let _ = std::fs::remove_file(not_a_report);
+}
+
+#[test]
+fn an_emulated_server_keeps_the_faults_it_is_given() {
+    let (mut server, _url, lines) =
+        serve(&["--emulate", "unpod-v2", "--fault", "count-off-by-one"]);
+    let banner: Vec<String> = lines
+        .map(Result::unwrap)
+        .take_while(|l| !l.starts_with("try: "))
+        .collect();
+    let _ = server.kill();
+    let _ = server.wait();
+    let banner = banner.join("\n");
+    assert!(banner.contains("EMULATES:   unpod-v2"), "{banner}");
+    assert!(banner.contains("FAULT:      count-off-by-one"), "{banner}");
+    assert!(banner.contains("FAULT:      unstable-ties"), "{banner}");
 }

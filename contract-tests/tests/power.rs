@@ -9,6 +9,7 @@ mod common;
 use std::collections::BTreeSet;
 
 use calllogs_contract::probe::{Limits, Probe, Target};
+use calllogs_contract::report::Policy;
 use calllogs_contract::suite::{self, Options, Outcome, Report};
 use calllogs_reference::{
     Emulation, FOREIGN_ORG_HANDLE, Fault, Filter, Knobs, PastLast, Records, ServerConfig,
@@ -20,6 +21,15 @@ fn run_against(config: ServerConfig, seed: u64) -> Report {
 }
 
 fn run_with_headers(config: ServerConfig, seed: u64, headers: Vec<(String, String)>) -> Report {
+    run_accepting(config, seed, headers, &[])
+}
+
+fn run_accepting(
+    config: ServerConfig,
+    seed: u64,
+    headers: Vec<(String, String)>,
+    accept: &[&str],
+) -> Report {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let server = runtime.block_on(calllogs_reference::start(config)).unwrap();
     let target = Target::new(
@@ -31,7 +41,9 @@ fn run_with_headers(config: ServerConfig, seed: u64, headers: Vec<(String, Strin
     .headers(headers);
     let limits = Limits::default().max_requests(5000);
     let probe = Probe::new(runtime.handle().clone(), target, limits).unwrap();
-    let options = Options::default().seed(seed);
+    let options = Options::default()
+        .seed(seed)
+        .accept(accept.iter().map(|id| (*id).to_owned()).collect::<Vec<_>>());
     suite::run(&probe, &options).unwrap()
 }
 
@@ -143,7 +155,7 @@ fn the_token_never_appears_in_a_report() {
     for text in [
         calllogs_contract::report::text(&report),
         calllogs_contract::report::json(&report),
-        calllogs_contract::report::junit(&report, false),
+        calllogs_contract::report::junit(&report, Policy::default()),
     ] {
         assert!(!text.contains(calllogs_reference::DEFAULT_TOKEN), "{text}");
         assert!(text.contains("$UNPOD_PLATFORM_TOKEN"));
@@ -164,11 +176,93 @@ fn reports_render_in_every_format() {
     let walk = common::check(&json, "pagination.walk");
     assert_eq!(walk["outcome"]["status"], "failed");
     assert!(walk["requests"].as_u64().unwrap() > 0);
-    let junit = calllogs_contract::report::junit(&report, false);
+    let junit = calllogs_contract::report::junit(&report, Policy::default());
     assert!(junit.starts_with("<?xml"));
     assert_eq!(junit.matches("<testcase ").count(), suite::CHECKS.len());
     assert!(junit.contains("name=\"pagination.walk\"") && junit.contains("<failure message="));
     assert!(junit.contains("<system-out>requests: "));
+}
+
+/// The deviations of the real Unpod v2 server (its emulation), as a CI baseline accepts them.
+const UNPOD_V2: &[&str] = &[
+    "ignores-start_date",
+    "ignores-end_date",
+    "reads-start_time-end_time",
+    "unknown-org-200",
+    "orgs-not-isolated",
+    "unknown-enum-200",
+    "case-insensitive-enums",
+    "page-size-out-of-range-accepted",
+    "unordered-ties",
+    "requires-header",
+    "extra-fields",
+    "fractional-durations",
+];
+
+fn product_id() -> Headers {
+    vec![("Product-Id".to_owned(), "unpod.ai".to_owned())]
+}
+
+/// With the real server's deviations accepted the run passes; every fault added on top that can
+/// be seen through them fails it, by a finding no accepted deviation explains or by a deviation
+/// not accepted.
+#[test]
+fn a_baseline_passes_and_every_fault_on_top_of_it_fails_the_run() {
+    let real = |faults: &[Fault]| {
+        Emulation::UnpodV2.apply(ServerConfig::seeded(400, 42).faults(faults.to_vec()))
+    };
+    let baseline = run_accepting(real(&[]), 42, product_id(), UNPOD_V2);
+    assert!(
+        baseline.passed() && baseline.complete(),
+        "{}",
+        calllogs_contract::report::text(&baseline)
+    );
+    assert!(baseline.fixed().next().is_none());
+    // What a baseline could do before: --skip every check the deviations make fail.
+    let skipped: BTreeSet<&str> = failed(&run_with_headers(real(&[]), 42, product_id()))
+        .into_iter()
+        .collect();
+    let already = real(&[]).faults;
+    println!(
+        "| fault on top of unpod-v2 | caught by | caught with `--skip` of the {} checks the deviations fail |",
+        skipped.len()
+    );
+    println!("|---|---|---|");
+    let mut missed = Vec::new();
+    let (mut faults, mut caught_by_skipping) = (0, 0);
+    for &fault in Fault::ALL {
+        // Faults the real server has already, and date faults its ignored dates cannot show.
+        if already.contains(&fault)
+            || matches!(fault, Fault::EndDateExcludesDay | Fault::StartDateExclusive)
+        {
+            continue;
+        }
+        let report = run_accepting(real(&[fault]), 42, product_id(), UNPOD_V2);
+        let caught: Vec<String> = failed(&report)
+            .into_iter()
+            .map(str::to_owned)
+            .chain(report.unaccepted().map(|d| format!("deviation {}", d.id)))
+            .collect();
+        if report.passed() {
+            missed.push(fault);
+        }
+        let outside: Vec<&str> = failed(&report)
+            .into_iter()
+            .filter(|id| !skipped.contains(id))
+            .collect();
+        faults += 1;
+        caught_by_skipping += usize::from(!outside.is_empty());
+        println!(
+            "| `{fault}` | {} | {} |",
+            caught.join(", "),
+            outside.join(", ")
+        );
+    }
+    println!(
+        "caught: {} of {faults} with the baseline, {caught_by_skipping} of {faults} by skipping checks",
+        faults - missed.len()
+    );
+    assert!(missed.is_empty(), "faults the baseline hides: {missed:?}");
 }
 
 fn knobs(knobs: Knobs) -> ServerConfig {
@@ -194,7 +288,7 @@ fn named(report: &Report) -> BTreeSet<&'static str> {
 
 #[test]
 fn the_diagnosis_names_each_deviation_present_and_none_absent() {
-    let product_id = vec![("Product-Id".to_owned(), "unpod.ai".to_owned())];
+    let product_id = product_id();
     let mut cases: Vec<Case> = vec![
         (
             "faithful".into(),
@@ -317,20 +411,7 @@ fn the_diagnosis_names_each_deviation_present_and_none_absent() {
         "emulate unpod-v2".into(),
         Emulation::UnpodV2.apply(ServerConfig::seeded(1000, 42)),
         product_id.clone(),
-        vec![
-            "ignores-start_date",
-            "ignores-end_date",
-            "reads-start_time-end_time",
-            "unknown-org-200",
-            "orgs-not-isolated",
-            "unknown-enum-200",
-            "case-insensitive-enums",
-            "page-size-out-of-range-accepted",
-            "unordered-ties",
-            "requires-header",
-            "extra-fields",
-            "fractional-durations",
-        ],
+        UNPOD_V2.to_vec(),
     ));
     cases.push((
         "emulate drf-pagination".into(),

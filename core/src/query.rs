@@ -10,6 +10,9 @@ use crate::model::{CallStatus, CallType, format_timestamp, parse_timestamp};
 
 /// The first page number.
 pub const FIRST_PAGE: u32 = 1;
+/// The largest page number a query can carry, the bound of its type (the schema's `page` maximum;
+/// a larger one is refused before it is sent, and the reference server answers it 400).
+pub const MAX_PAGE: u32 = u32::MAX;
 /// The page size a server uses when none is sent.
 pub const DEFAULT_PAGE_SIZE: u32 = 20;
 /// The largest page size the contract allows.
@@ -480,10 +483,11 @@ fn parse_page_number(parameter: &'static str, text: &str) -> Result<u32, Invalid
             text,
         ));
     }
+    // MAX_PAGE is the bound of the page number's type: what does not fit is too large.
     u32::try_from(number).map_err(|_| {
         InvalidQuery::new(
             parameter,
-            format!("must be an integer no larger than {}", u32::MAX),
+            format!("must be an integer no larger than {MAX_PAGE}"),
             text,
         )
     })

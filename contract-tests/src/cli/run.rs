@@ -9,12 +9,15 @@ use crate::report::{self, Format};
 use crate::suite::{self, Event, Outcome, Report};
 use calllogs_reference::{Emulation, Fault, ServerConfig};
 use clap::Args;
-use unpod_calllogs::{BASE_URL_ENV, SecretToken, TOKEN_ENV};
+use unpod_calllogs::{BASE_URL_ENV, ORG_HANDLE_ENV, SecretToken, TOKEN_ENV};
 
 /// Exit statuses of `run`, as `--help` lists them.
 pub const EXIT_CODES: &str = "Exit status:
-  0  every selected check ran to its end and passed
-  1  a check found a violation of the contract
+  0  every selected check ran to its end and passed, or failed only in ways accepted deviations
+     explain (--accept, --baseline)
+  1  a check found a violation of the contract that no accepted deviation explains, or the
+     diagnosis named a deviation that is not accepted (informational ones aside); with
+     --fail-on-fixed, also an accepted deviation that no longer occurs
   2  usage error, or the endpoint could not be read at all (no answer, or no page for a plain request)
   3  no violation found, but a check could not run to its end (its share of --max-requests ran out);
      --allow-incomplete makes this 0
@@ -26,11 +29,11 @@ pub struct RunArgs {
     /// the embedded reference server is started and tested.
     #[arg(long)]
     base_url: Option<String>,
-    /// The API token.
-    #[arg(long, env = "UNPOD_PLATFORM_TOKEN", hide_env_values = true)]
+    /// The API token [env: UNPOD_PLATFORM_TOKEN].
+    #[arg(long)]
     token: Option<String>,
-    /// The organization the token reads.
-    #[arg(long, env = "UNPOD_ORG_HANDLE")]
+    /// The organization the token reads [env: UNPOD_ORG_HANDLE].
+    #[arg(long)]
     org_handle: Option<String>,
     /// An extra header for every request, `Name: value` (repeatable), e.g. 'Product-Id: unpod.ai'.
     #[arg(long = "header", value_name = "NAME: VALUE")]
@@ -62,6 +65,18 @@ pub struct RunArgs {
     /// Exit 0 rather than 3 when no violation was found but a check could not run to its end.
     #[arg(long)]
     allow_incomplete: bool,
+    /// Accept this known deviation (repeatable; ids as the diagnosis names them, see
+    /// `calllogs-contract deviations`): the findings it explains are reported as accepted, not
+    /// failed. Only findings it explains: anything else in the same check still fails.
+    #[arg(long, value_name = "DEVIATION")]
+    accept: Vec<String>,
+    /// Accept every deviation named in this JSON report of an earlier run (`--format json`).
+    #[arg(long, value_name = "REPORT.json")]
+    baseline: Option<PathBuf>,
+    /// Exit 1 when an accepted deviation no longer occurs (the server got fixed: the baseline is
+    /// stale).
+    #[arg(long)]
+    fail_on_fixed: bool,
     /// Report format.
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
@@ -116,11 +131,64 @@ enum Source {
     Embedded,
 }
 
-/// What `run` was given, checked: the target and the headers.
+/// What `run` was given, checked: the target, its credentials and the headers.
 struct Plan {
     base_url: Option<String>,
     source: Source,
+    /// The token and organization, when a target is set.
+    credentials: Option<(SecretToken, String)>,
     headers: Vec<(String, String)>,
+    /// The accepted deviations: `--accept` and the baseline's, each once.
+    accept: Vec<String>,
+}
+
+/// The deviations a JSON report names.
+fn baseline_deviations(path: &std::path::Path) -> Result<Vec<String>, String> {
+    let shown = path.display();
+    let text = std::fs::read_to_string(path).map_err(|e| format!("--baseline {shown}: {e}"))?;
+    let report: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| format!("--baseline {shown} is not a JSON report (--format json): {e}"))?;
+    if let Some(error) = report.get("error").and_then(|e| e.as_str()) {
+        return Err(format!(
+            "--baseline {shown} is the report of a run that could not test anything: {error}"
+        ));
+    }
+    let Some(deviations) = report.get("diagnosis").and_then(|d| d.as_array()) else {
+        return Err(format!(
+            "--baseline {shown} has no \"diagnosis\" list: it is not a report of `run --format json`"
+        ));
+    };
+    deviations
+        .iter()
+        .map(|d| {
+            d.get("id")
+                .and_then(|id| id.as_str())
+                .map(str::to_owned)
+                .ok_or_else(|| format!("--baseline {shown}: a deviation without an id: {d}"))
+        })
+        .collect()
+}
+
+/// An option's value: the flag's, else the variable's. Set but empty, either is a usage error
+/// naming it: an unset CI secret is often an empty string, and reading it as unset would test
+/// something else (the embedded server instead of the target) and pass.
+fn given(flag: &Option<String>, name: &str, variable: &str) -> Result<Option<String>, String> {
+    let (value, from) = match flag {
+        Some(value) => (Some(value.clone()), format!("--{name}")),
+        None => match std::env::var(variable) {
+            Ok(value) => (Some(value), variable.to_owned()),
+            Err(std::env::VarError::NotPresent) => (None, String::new()),
+            Err(std::env::VarError::NotUnicode(_)) => {
+                return Err(format!("{variable} is not valid UTF-8"));
+            }
+        },
+    };
+    match value {
+        Some(value) if value.trim().is_empty() => Err(format!(
+            "{from} is set but empty (an unset CI secret?): give it a value, or unset it"
+        )),
+        value => Ok(value),
+    }
 }
 
 /// Ends a run that cannot test anything: the message on stderr, and the report file (when asked
@@ -145,6 +213,20 @@ fn plan(args: &RunArgs) -> Result<Plan, String> {
             unknown.join(", ")
         ));
     }
+    let mut accept = args.accept.clone();
+    if let Some(path) = &args.baseline {
+        accept.extend(baseline_deviations(path)?);
+    }
+    let mut seen = std::collections::HashSet::new();
+    accept.retain(|id| seen.insert(id.clone()));
+    let unknown = suite::diagnosis::unknown_deviations(&accept);
+    if !unknown.is_empty() {
+        return Err(format!(
+            "unknown deviations: {} (known: {})",
+            unknown.join(", "),
+            suite::diagnosis::deviation_ids().join(", ")
+        ));
+    }
     let mut headers = Vec::new();
     for header in &args.headers {
         let Some((name, value)) = header.split_once(':') else {
@@ -158,11 +240,15 @@ fn plan(args: &RunArgs) -> Result<Plan, String> {
         }
         headers.push((name.to_owned(), value.to_owned()));
     }
-    let from_env = std::env::var(BASE_URL_ENV).ok().filter(|v| !v.is_empty());
-    let (base_url, source) = match (&args.base_url, from_env) {
-        (Some(url), _) => (Some(url.clone()), Source::Flag),
-        (None, Some(url)) => (Some(url), Source::Env),
-        (None, None) => (None, Source::Embedded),
+    let base_url = given(&args.base_url, "base-url", BASE_URL_ENV)?;
+    if let Some(url) = &base_url {
+        // The clients' rule and message, before anything else is said about the target.
+        unpod_calllogs::transport::endpoint_url(url)?;
+    }
+    let source = match (&args.base_url, &base_url) {
+        (Some(_), _) => Source::Flag,
+        (None, Some(_)) => Source::Env,
+        (None, None) => Source::Embedded,
     };
     let embedded_only = args.records.is_some() || args.fault.is_some() || args.emulate.is_some();
     if base_url.is_some() && embedded_only {
@@ -171,10 +257,25 @@ fn plan(args: &RunArgs) -> Result<Plan, String> {
             base_url.as_deref().unwrap_or_default()
         ));
     }
+    let credentials = match &base_url {
+        None => None,
+        Some(_) => {
+            let token = given(&args.token, "token", TOKEN_ENV)?;
+            let org_handle = given(&args.org_handle, "org-handle", ORG_HANDLE_ENV)?;
+            let (Some(token), Some(org_handle)) = (token, org_handle) else {
+                return Err(format!(
+                    "a target needs --token (or {TOKEN_ENV}) and --org-handle (or {ORG_HANDLE_ENV})"
+                ));
+            };
+            Some((SecretToken::new(token), org_handle))
+        }
+    };
     Ok(Plan {
         base_url,
         source,
+        credentials,
         headers,
+        accept,
     })
 }
 
@@ -235,6 +336,9 @@ fn replay_command(args: &RunArgs, plan: &Plan, target: &Target) -> String {
     if let Some(rps) = args.rps {
         option("--rps", &rps.to_string());
     }
+    for deviation in &plan.accept {
+        option("--accept", deviation);
+    }
     let command = words.join(" ");
     if plan.base_url.is_some() {
         format!("{command} --token \"${TOKEN_ENV}\"")
@@ -250,19 +354,13 @@ fn target(
     args: &RunArgs,
     plan: &Plan,
 ) -> Result<(Target, Option<calllogs_reference::ServerHandle>), String> {
-    let target = match &plan.base_url {
-        Some(base_url) => {
-            let (Some(token), Some(org_handle)) = (args.token.clone(), args.org_handle.clone())
-            else {
-                return Err(format!(
-                    "a target needs --token (or {TOKEN_ENV}) and --org-handle (or UNPOD_ORG_HANDLE)"
-                ));
-            };
-            Target::new(base_url.clone(), SecretToken::new(token), org_handle)
+    let target = match (&plan.base_url, &plan.credentials) {
+        (Some(base_url), Some((token, org_handle))) => {
+            Target::new(base_url.clone(), token.clone(), org_handle.clone())
                 .foreign_org_handle(args.foreign_org_handle.clone())
                 .headers(plan.headers.clone())
         }
-        None => {
+        _ => {
             let config = ServerConfig::seeded(
                 args.records.unwrap_or(calllogs_reference::DEFAULT_RECORDS),
                 args.seed,
@@ -327,6 +425,7 @@ pub fn run(runtime: &tokio::runtime::Runtime, args: RunArgs) -> u8 {
         .seed(args.seed)
         .only(args.only.clone())
         .skip(args.skip.clone())
+        .accept(plan.accept.clone())
         .replay(replay_command(&args, &plan, &target));
     // Whatever the server echoed, the token never reaches a report, in any format.
     let token = target.token.clone();
@@ -338,7 +437,11 @@ pub fn run(runtime: &tokio::runtime::Runtime, args: RunArgs) -> u8 {
         Ok(report) => report,
         Err(fatal) => return fail(&args, Some(&token), &fatal.to_string()),
     };
-    let rendered = token.scrub(&report::render(args.format, &report, args.allow_incomplete));
+    let policy = report::Policy {
+        allow_incomplete: args.allow_incomplete,
+        fail_on_fixed: args.fail_on_fixed,
+    };
+    let rendered = token.scrub(&report::render(args.format, &report, policy));
     match &args.output {
         Some(path) => {
             if let Err(error) = std::fs::write(path, &rendered) {
@@ -348,13 +451,13 @@ pub fn run(runtime: &tokio::runtime::Runtime, args: RunArgs) -> u8 {
         }
         None => print!("{rendered}"),
     }
-    exit_status(&report, args.allow_incomplete)
+    exit_status(&report, policy)
 }
 
-fn exit_status(report: &Report, allow_incomplete: bool) -> u8 {
-    if !report.passed() {
+fn exit_status(report: &Report, policy: report::Policy) -> u8 {
+    if !report.passed() || (policy.fail_on_fixed && report.fixed().next().is_some()) {
         1
-    } else if !report.complete() && !allow_incomplete {
+    } else if !report.complete() && !policy.allow_incomplete {
         3
     } else {
         0

@@ -56,23 +56,67 @@ pub(super) fn complete(run: &Run<'_>) -> Checked {
                     .take(2)
                     .map(|r| brief(r))
                     .collect();
-                return Err(found(Finding {
-                    summary: format!(
-                        "the answer to {} is not the set of matching records",
-                        describe(query)
-                    ),
+                let same_records = missing.is_empty()
+                    && extra.is_empty()
+                    && got.len() == expected.len()
+                    && page.count == expected.len() as u64;
+                let (summary, actual) = if same_records {
+                    // Only the order differs: say where, not "nothing missing, nothing extra".
+                    let at = got
+                        .iter()
+                        .zip(&expected)
+                        .position(|(a, b)| a != b)
+                        .unwrap_or(0);
+                    (
+                        format!(
+                            "the answer to {} holds the matching records in another order",
+                            describe(query)
+                        ),
+                        format!(
+                            "count {}, the same records; at place {at}: {} where {} belongs",
+                            page.count,
+                            brief(got[at]),
+                            brief(expected[at])
+                        ),
+                    )
+                } else {
+                    (
+                        format!(
+                            "the answer to {} is not the set of matching records",
+                            describe(query)
+                        ),
+                        format!(
+                            "count {}, {} records; missing {}; unexpected {}",
+                            page.count,
+                            got.len(),
+                            listed(&missing),
+                            listed(&extra)
+                        ),
+                    )
+                };
+                let finding = found(Finding {
+                    summary,
                     expected: format!("count {} and those records, newest first", expected.len()),
-                    actual: format!(
-                        "count {}, {} records; missing {missing:?}; unexpected {extra:?}",
-                        page.count,
-                        got.len()
-                    ),
+                    actual,
                     requests: vec![exchange.curl.clone()],
-                }));
+                });
+                if page.count != expected.len() as u64 {
+                    return Err(finding);
+                }
+                return Err(tie_marked(finding, &got, &expected));
             }
             Ok(())
         },
     )
+}
+
+/// Records in a finding: `none`, or each in braces.
+fn listed(records: &[String]) -> String {
+    if records.is_empty() {
+        "none".to_owned()
+    } else {
+        records.join(", ")
+    }
 }
 
 pub(super) fn partition(run: &Run<'_>) -> Checked {

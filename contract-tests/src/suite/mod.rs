@@ -13,6 +13,7 @@
 //! hypotheses about the server and names the deviations it finds, each with the failed checks it
 //! explains.
 
+use std::cell::Cell;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -57,6 +58,45 @@ pub struct Finding {
     pub requests: Vec<String>,
 }
 
+/// A finding that an accepted deviation explains.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub struct AcceptedFinding {
+    /// The deviation's id.
+    pub deviation: &'static str,
+    /// The finding.
+    #[serde(flatten)]
+    pub finding: Finding,
+}
+
+/// How a finding's summary ends when the answers it compares differ only among records that
+/// share a `creation_time` (their instants, in order, are the same): what unstable ties do.
+pub(crate) const TIES_ONLY: &str = " (only records sharing a creation_time differ)";
+
+/// Whether two lists of records hold the same instants in the same order.
+fn same_instants(a: &[&unpod_calllogs::CallLog], b: &[&unpod_calllogs::CallLog]) -> bool {
+    a.len() == b.len()
+        && a.iter()
+            .zip(b)
+            .all(|(a, b)| a.creation_time == b.creation_time)
+}
+
+/// `stop`, its finding marked [`TIES_ONLY`] when `got` and `expected` hold the same instants in
+/// the same order.
+fn tie_marked(
+    stop: Stop,
+    got: &[&unpod_calllogs::CallLog],
+    expected: &[&unpod_calllogs::CallLog],
+) -> Stop {
+    match stop {
+        Stop::Found(mut finding) if same_instants(got, expected) => {
+            finding.summary.push_str(TIES_ONLY);
+            Stop::Found(finding)
+        }
+        other => other,
+    }
+}
+
 /// How a check ended.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case", tag = "status", content = "reason")]
@@ -64,8 +104,10 @@ pub struct Finding {
 pub enum Outcome {
     /// No violation found.
     Passed,
-    /// At least one violation.
+    /// At least one violation that no accepted deviation explains.
     Failed,
+    /// Violations, each explained by an accepted deviation (`--accept`, `--baseline`).
+    Accepted,
     /// Not run, for this reason.
     Skipped(String),
     /// Stopped early (request budget), no violation found until then.
@@ -84,8 +126,10 @@ pub struct CheckResult {
     pub description: &'static str,
     /// How it ended.
     pub outcome: Outcome,
-    /// Its violations.
+    /// Its violations that no accepted deviation explains.
     pub findings: Vec<Finding>,
+    /// Its violations that an accepted deviation explains.
+    pub accepted: Vec<AcceptedFinding>,
     /// Requests it sent.
     pub requests: u64,
     /// Seconds it took.
@@ -106,6 +150,9 @@ pub struct Options {
     pub only: Vec<String>,
     /// Do not run these checks.
     pub skip: Vec<String>,
+    /// Deviations known and accepted (ids of [`diagnosis::deviation_ids`]): their findings are
+    /// reported as accepted, not failed.
+    pub accept: Vec<String>,
     /// The command line that replays this run, without `--only` (the token as
     /// `$UNPOD_PLATFORM_TOKEN`); `--only <check>` is appended for each check's replay line.
     pub replay: String,
@@ -123,6 +170,7 @@ impl Default for Options {
             seed: DEFAULT_SEED,
             only: Vec::new(),
             skip: Vec::new(),
+            accept: Vec::new(),
             replay: format!("calllogs-contract run --seed {DEFAULT_SEED}"),
         }
     }
@@ -134,6 +182,7 @@ impl Options {
         seed: u64,
         only: Vec<String> => into,
         skip: Vec<String> => into,
+        accept: Vec<String> => into,
         replay: String => into,
     }
 }
@@ -152,6 +201,8 @@ pub struct Report {
     pub diagnosis: Vec<diagnosis::Deviation>,
     /// Why the diagnosis could not test every hypothesis, when it could not.
     pub diagnosis_incomplete: Option<String>,
+    /// What became of each accepted deviation.
+    pub baseline: Vec<diagnosis::Baseline>,
     /// Requests sent in all.
     pub requests: u64,
     /// Seconds the run took.
@@ -159,9 +210,23 @@ pub struct Report {
 }
 
 impl Report {
-    /// Whether no check failed.
+    /// Whether no check failed and every deviation named is accepted or informational.
     pub fn passed(&self) -> bool {
-        self.count(|o| *o == Outcome::Failed) == 0
+        self.count(|o| *o == Outcome::Failed) == 0 && self.unaccepted().next().is_none()
+    }
+
+    /// The deviations named that are neither accepted nor informational.
+    pub fn unaccepted(&self) -> impl Iterator<Item = &diagnosis::Deviation> {
+        self.diagnosis
+            .iter()
+            .filter(|d| !d.accepted && !d.informational)
+    }
+
+    /// The accepted deviations that were tested and no longer occur.
+    pub fn fixed(&self) -> impl Iterator<Item = &diagnosis::Baseline> {
+        self.baseline
+            .iter()
+            .filter(|b| b.status == diagnosis::BaselineStatus::Gone)
     }
 
     /// Whether every selected check ran to its end.
@@ -239,12 +304,54 @@ struct Run<'a> {
     probe: &'a Probe,
     options: &'a Options,
     sample: Sample,
+    /// The accepted deviations that hold, with their evidence.
+    accepted: Vec<diagnosis::Confirmed>,
+    /// The check running.
+    check: Cell<&'static str>,
+}
+
+impl Run<'_> {
+    /// The accepted deviation that explains `finding` of the running check, if any.
+    fn accepting(&self, finding: &Finding) -> Option<&'static str> {
+        if self.accepted.is_empty() {
+            return None;
+        }
+        // The requests behind the finding, found in the log by the lines that show them.
+        let log = self.probe.log();
+        let requests: Vec<&Request> = finding
+            .requests
+            .iter()
+            .filter_map(|curl| log.iter().find(|e| &e.curl == curl))
+            .map(|e| &e.request)
+            .collect();
+        let check = self.check.get();
+        self.accepted
+            .iter()
+            .find(|c| c.explains(check, finding, &requests))
+            .map(|c| c.id())
+    }
+
+    /// `checked` with each finding an accepted deviation explains moved to `accepted`.
+    fn sort_out(&self, mut checked: Checked) -> Checked {
+        let (accepted, unexplained): (Vec<_>, Vec<_>) = std::mem::take(&mut checked.findings)
+            .into_iter()
+            .map(|finding| (self.accepting(&finding), finding))
+            .partition(|(deviation, _)| deviation.is_some());
+        checked.findings = unexplained.into_iter().map(|(_, f)| f).collect();
+        checked
+            .accepted
+            .extend(accepted.into_iter().filter_map(|(deviation, finding)| {
+                deviation.map(|deviation| AcceptedFinding { deviation, finding })
+            }));
+        checked
+    }
 }
 
 /// What a check function found, and whether it had to stop early.
 #[derive(Default)]
 struct Checked {
     findings: Vec<Finding>,
+    accepted: Vec<AcceptedFinding>,
     incomplete: Option<String>,
     skipped: Option<String>,
 }
@@ -287,11 +394,16 @@ pub fn run_with(
     mut progress: impl FnMut(Event<'_>),
 ) -> Result<Report, Fatal> {
     let started = Instant::now();
-    let run = Run {
+    let mut run = Run {
         probe,
         options,
         sample: Sample::take(probe)?,
+        accepted: Vec::new(),
+        check: Cell::new(""),
     };
+    // Accepted deviations are tested first: only those that hold explain findings.
+    let (confirmed, baseline) = diagnosis::confirm(&run, &options.accept);
+    run.accepted = confirmed;
     let reserve = DIAGNOSIS_RESERVE.min(probe.remaining() / 4);
     let mut active_left = CHECKS
         .iter()
@@ -302,6 +414,7 @@ pub fn run_with(
         let sent = probe.sent();
         progress(Event::Started { check, index, sent });
         let clock = Instant::now();
+        run.check.set(check.id);
         let checked = if !selected(options, check) {
             Checked::skipped("not selected")
         } else {
@@ -326,6 +439,7 @@ pub fn run_with(
                 },
             }
         };
+        let checked = run.sort_out(checked);
         let result = result_of(check, checked, probe.sent() - sent, clock, options);
         progress(Event::Finished(&result));
         results.push(result);
@@ -338,6 +452,7 @@ pub fn run_with(
         checks: results,
         diagnosis,
         diagnosis_incomplete,
+        baseline,
         requests: probe.sent(),
         seconds: started.elapsed().as_secs_f64(),
     })
@@ -354,22 +469,28 @@ fn result_of(
         checked.skipped,
         checked.findings.is_empty(),
         checked.incomplete,
+        checked.accepted.is_empty(),
     ) {
-        (Some(reason), _, _) => Outcome::Skipped(reason),
-        (None, false, _) => Outcome::Failed,
-        (None, true, Some(reason)) => Outcome::Incomplete(reason),
-        (None, true, None) => Outcome::Passed,
+        (Some(reason), ..) => Outcome::Skipped(reason),
+        (None, false, ..) => Outcome::Failed,
+        (None, true, Some(reason), _) => Outcome::Incomplete(reason),
+        (None, true, None, false) => Outcome::Accepted,
+        (None, true, None, true) => Outcome::Passed,
     };
     let replay = matches!(outcome, Outcome::Failed | Outcome::Incomplete(_))
         .then(|| format!("{} --only {}", options.replay, check.id));
     let mut findings = checked.findings;
     findings.truncate(MAX_FINDINGS);
+    let mut accepted = checked.accepted;
+    accepted.dedup_by(|a, b| a.deviation == b.deviation && a.finding.summary == b.finding.summary);
+    accepted.truncate(MAX_FINDINGS);
     CheckResult {
         id: check.id,
         group: check.group,
         description: check.description,
         outcome,
         findings,
+        accepted,
         requests,
         seconds: clock.elapsed().as_secs_f64(),
         replay,

@@ -36,6 +36,19 @@ pub(super) fn walk_windows(sample: &Sample) -> Vec<(CallLogQuery, Vec<&CallLog>)
     windows
 }
 
+/// Records of the unfiltered walk when the sample does not hold them all: the newest ones, whose
+/// order the sample knows. It is walked beside the date windows so that an accepted date-filter
+/// deviation leaves a walk that tests pagination alone.
+const PREFIX: usize = 120;
+
+/// What a walk reads: the window's every page, or (`whole` false) the pages of the unfiltered
+/// query that hold the sample's newest records.
+struct Window<'s> {
+    query: CallLogQuery,
+    expected: Vec<&'s CallLog>,
+    whole: bool,
+}
+
 pub(super) fn walk(run: &Run<'_>) -> Checked {
     walk_pages(run, false)
 }
@@ -64,7 +77,28 @@ fn walk_pages(run: &Run<'_>, compare_order: bool) -> Checked {
             ..Checked::default()
         };
     }
-    let windows = walk_windows(sample);
+    let mut windows: Vec<Window<'_>> = walk_windows(sample)
+        .into_iter()
+        .map(|(query, expected)| Window {
+            query,
+            expected,
+            whole: true,
+        })
+        .collect();
+    if windows.iter().all(|w| w.query.start_date.is_some()) && sample.records.len() >= 2 {
+        // Every record when the sample holds them all (so the last page is walked too), else the
+        // newest ones.
+        let whole = sample.records.len() as u64 == sample.count;
+        windows.push(Window {
+            query: CallLogQuery::new(),
+            expected: sample
+                .records
+                .iter()
+                .take(if whole { usize::MAX } else { PREFIX })
+                .collect(),
+            whole,
+        });
+    }
     if windows.is_empty() {
         return Checked {
             skipped: Some("the sample holds no window to walk".to_owned()),
@@ -85,7 +119,10 @@ fn walk_pages(run: &Run<'_>, compare_order: bool) -> Checked {
         sizes.retain(|s| (1..=1000).contains(s) && len / s <= 60);
         sizes
     };
-    let sizes: Vec<Vec<u32>> = windows.iter().map(|(_, e)| sizes_for(e.len())).collect();
+    let sizes: Vec<Vec<u32>> = windows
+        .iter()
+        .map(|w| sizes_for(w.expected.len()))
+        .collect();
     let strategy = (0..windows.len())
         .prop_flat_map(move |w| (Just(w), proptest::sample::select(sizes[w].clone())));
     let cases = (run.options.cases / 4).clamp(3, 8);
@@ -94,26 +131,29 @@ fn walk_pages(run: &Run<'_>, compare_order: bool) -> Checked {
         cases,
         if compare_order { 4 } else { 3 },
         strategy,
-        |(w, size)| {
-            let (query, expected) = &windows[*w];
-            walk_once(run, query, *size, expected, compare_order)
-        },
+        |(w, size)| walk_once(run, &windows[*w], *size, compare_order),
     )
 }
 
-pub(super) fn walk_once(
+fn walk_once(
     run: &Run<'_>,
-    window: &CallLogQuery,
+    window: &Window<'_>,
     size: u32,
-    expected: &[&CallLog],
     compare_order: bool,
 ) -> Result<(), Stop> {
     let walked = read_pages(run, window, size, !compare_order)?;
-    if compare_order {
-        same_sequence(&walked, expected, size)
+    let known = window.expected.len().max(walked.records().len());
+    let expected: Vec<&CallLog> = if window.whole {
+        window.expected.clone()
     } else {
-        disjoint_complete_newest_first(&walked, size)
-    }
+        run.sample.records.iter().take(known).collect()
+    };
+    let checked = if compare_order {
+        same_sequence(&walked, &expected, size)
+    } else {
+        disjoint_complete_newest_first(&walked, size, window.whole)
+    };
+    checked.map_err(|stop| tie_marked(stop, &walked.records(), &expected))
 }
 
 /// The pages of one walk, in order, with their requests and the `count` they agreed on.
@@ -139,11 +179,12 @@ impl Walked {
     }
 }
 
-/// Reads every page of `window` at `size` (at most 200): `count` must stay the same, and with
+/// Reads every page of `window` at `size` (at most 200; of a window that is not `whole`, those
+/// that hold its records): `count` must be the window's and stay the same, and with
 /// `check_lengths` each page must hold exactly what `count` calls for.
 fn read_pages(
     run: &Run<'_>,
-    window: &CallLogQuery,
+    window: &Window<'_>,
     size: u32,
     check_lengths: bool,
 ) -> Result<Walked, Stop> {
@@ -153,10 +194,27 @@ fn read_pages(
         count: 0,
     };
     for page_number in 1..=200u32 {
-        let query = window.clone().page(page_number).page_size(size);
+        let query = window.query.clone().page(page_number).page_size(size);
         let (page, exchange) = page_of(run, &query)?;
         walked.curls.push(exchange.curl.clone());
         let recent = |curls: &[String]| curls.iter().rev().take(3).rev().cloned().collect();
+        let known = if window.whole {
+            window.expected.len() as u64
+        } else {
+            run.sample.count
+        };
+        if page_number == 1 && page.count != known {
+            // Known at once: the walk stops here rather than read pages of another answer.
+            return Err(found(Finding {
+                summary: format!(
+                    "the count of {} is not its number of records",
+                    describe(&query)
+                ),
+                expected: format!("count {known}"),
+                actual: format!("count {}", page.count),
+                requests: recent(&walked.curls),
+            }));
+        }
         if page_number == 1 {
             walked.count = page.count;
         } else if page.count != walked.count {
@@ -185,7 +243,9 @@ fn read_pages(
             }));
         }
         walked.pages.push(page);
-        if last {
+        let read_enough = !window.whole
+            && u64::from(page_number) * u64::from(size) >= window.expected.len() as u64;
+        if last || read_enough {
             break;
         }
     }
@@ -207,7 +267,8 @@ fn same_sequence(walked: &Walked, expected: &[&CallLog], size: u32) -> Result<()
         format!(
             "{} records; at place {at}: {}",
             list.len(),
-            list.get(at).map(|r| brief(r)).unwrap_or_default()
+            list.get(at)
+                .map_or_else(|| "nothing (the sequence ends)".to_owned(), |r| brief(r))
         )
     };
     Err(walked.finding(
@@ -217,8 +278,9 @@ fn same_sequence(walked: &Walked, expected: &[&CallLog], size: u32) -> Result<()
     ))
 }
 
-/// The pages are disjoint, hold `count` records together, and run newest first.
-fn disjoint_complete_newest_first(walked: &Walked, size: u32) -> Result<(), Stop> {
+/// The pages are disjoint, hold `count` records together (when the walk read them all), and run
+/// newest first.
+fn disjoint_complete_newest_first(walked: &Walked, size: u32, whole: bool) -> Result<(), Stop> {
     let records = walked.records();
     let mut seen = HashSet::new();
     if let Some(repeat) = records
@@ -231,7 +293,7 @@ fn disjoint_complete_newest_first(walked: &Walked, size: u32) -> Result<(), Stop
             brief(repeat),
         ));
     }
-    if records.len() as u64 != walked.count {
+    if whole && records.len() as u64 != walked.count {
         return Err(walked.finding(
             format!("the pages of size {size} hold another number of records than count"),
             format!("{} records", walked.count),
@@ -328,17 +390,24 @@ pub(super) fn repeatable(run: &Run<'_>) -> Checked {
                 break;
             }
         };
-        let first = answers[0].records();
-        let mut differs = answers[1].records() != first;
+        let [first, second] = [0, 1].map(|i| answers[i].records().iter().collect::<Vec<_>>());
+        let mut differs = first != second;
+        let mut ties_only = same_instants(&first, &second);
         if query.page_size == Some(SAMPLE_SIZE) && query.page.is_none() {
-            differs |= first != *records;
+            let sampled: Vec<&CallLog> = records.iter().collect();
+            differs |= first != sampled;
+            ties_only &= same_instants(&first, &sampled);
         }
         if differs {
+            let mut summary = format!(
+                "the same request ({}) gave different pages",
+                describe(&query)
+            );
+            if ties_only {
+                summary.push_str(TIES_ONLY);
+            }
             checked.findings.push(Finding {
-                summary: format!(
-                    "the same request ({}) gave different pages",
-                    describe(&query)
-                ),
+                summary,
                 expected: "the same records in the same order every time".to_owned(),
                 actual: "records or their order differ between answers".to_owned(),
                 requests: vec![answers[0].curl.clone()],

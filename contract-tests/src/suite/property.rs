@@ -38,7 +38,9 @@ pub(super) fn found(finding: Finding) -> Stop {
 }
 
 /// Runs a property; a failure is shrunk and reported by the finding its last (minimal) failing
-/// case recorded. A spent budget ends the property as incomplete.
+/// case recorded. A spent budget ends the property as incomplete. A case whose finding an
+/// accepted deviation explains is noted as accepted and passes, so that the search (and the
+/// shrinking) goes on for findings that nothing accepted explains.
 pub(super) fn property<S: Strategy>(
     run: &Run<'_>,
     cases: u32,
@@ -50,6 +52,7 @@ where
     S::Value: std::fmt::Debug,
 {
     let last_failure: RefCell<Option<Finding>> = RefCell::new(None);
+    let accepted: RefCell<Vec<AcceptedFinding>> = RefCell::new(Vec::new());
     let budget_spent = RefCell::new(None);
     let result = runner(run.options, cases, salt).run(&strategy, |value| {
         if budget_spent.borrow().is_some() {
@@ -62,6 +65,16 @@ where
                 Ok(())
             }
             Err(Stop::Found(finding)) => {
+                if let Some(deviation) = run.accepting(&finding) {
+                    let mut accepted = accepted.borrow_mut();
+                    if accepted.len() < MAX_FINDINGS {
+                        accepted.push(AcceptedFinding {
+                            deviation,
+                            finding: *finding,
+                        });
+                    }
+                    return Ok(());
+                }
                 let reason = finding.summary.clone();
                 *last_failure.borrow_mut() = Some(*finding);
                 Err(TestCaseError::fail(reason))
@@ -70,6 +83,7 @@ where
     });
     let mut checked = Checked {
         incomplete: budget_spent.into_inner(),
+        accepted: accepted.into_inner(),
         ..Checked::default()
     };
     if let Err(TestError::Fail(_, _)) = result {

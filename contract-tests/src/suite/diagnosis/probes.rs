@@ -111,6 +111,7 @@ pub(super) fn page_size_cap(run: &Run<'_>) -> Result<Option<Evidence>, Stop> {
                 ),
                 &[&exchange],
             )
+            .map(|evidence| evidence.with_bound(served))
         })
         .flatten())
 }
@@ -318,6 +319,7 @@ fn in_sample(run: &Run<'_>, observed: Option<String>) -> Result<Option<Evidence>
     Ok(observed.map(|observed| Evidence {
         observed,
         requests: vec![run.sample.curl.clone()],
+        bound: None,
     }))
 }
 
