@@ -65,7 +65,7 @@ fn a_faithful_server_exits_0_and_a_violation_exits_1() {
     assert_eq!(clean.status.code(), Some(0), "{}", stdout(&clean));
     assert_eq!(
         stdout(&clean).lines().last(),
-        Some("18 passed, 0 failed, 0 accepted, 0 incomplete, 0 skipped")
+        Some("19 passed, 0 failed, 0 accepted, 0 incomplete, 0 skipped")
     );
 
     let broken = cli(&["run", "--fault", "oldest-first", "--only", "pagination"]);
@@ -132,7 +132,7 @@ fn tests_a_remote_endpoint_with_the_token_from_the_environment() {
     assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
-    assert_eq!(json["checks"].as_array().unwrap().len(), 18);
+    assert_eq!(json["checks"].as_array().unwrap().len(), 19);
     assert!(json["requests"].as_u64().unwrap() > 50);
     assert!(
         !std::fs::read_to_string(&report)
@@ -183,7 +183,7 @@ fn serve_scripts_its_first_answers() {
 #[test]
 fn lists_checks_and_faults() {
     let checks = stdout(&cli(&["checks"]));
-    assert_eq!(checks.lines().count(), 18);
+    assert_eq!(checks.lines().count(), 19);
     assert!(
         checks
             .lines()
@@ -464,7 +464,7 @@ fn each_check_is_printed_as_it_ends_without_a_terminal() {
         .filter(|l| l.starts_with("  PASS  "))
         .map(str::to_owned)
         .collect();
-    assert_eq!(lines.len(), 18, "{}", stderr(&output));
+    assert_eq!(lines.len(), 19, "{}", stderr(&output));
     assert!(lines[0].contains("filters.match"));
 }
 
@@ -500,7 +500,7 @@ fn replay_lines_run_the_check_again() {
     let text = stdout(&again);
     assert!(text.contains("FAIL  pagination.walk"), "{text}");
     assert!(
-        text.contains("1 failed, 0 accepted, 0 incomplete, 17 skipped"),
+        text.contains("1 failed, 0 accepted, 0 incomplete, 18 skipped"),
         "{text}"
     );
 }
@@ -729,4 +729,37 @@ fn an_emulated_server_keeps_the_faults_it_is_given() {
     assert!(banner.contains("EMULATES:   unpod-v2"), "{banner}");
     assert!(banner.contains("FAULT:      count-off-by-one"), "{banner}");
     assert!(banner.contains("FAULT:      unstable-ties"), "{banner}");
+}
+
+#[test]
+fn other_spellings_of_a_query_are_sent_encoded_and_must_get_its_answer() {
+    for fault in ["offset-ignored", "empty-value-applied"] {
+        let output = cli(&[
+            "run",
+            "--only",
+            "filters.forms",
+            "--fault",
+            fault,
+            "--format",
+            "json",
+        ]);
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{fault}: {}",
+            stdout(&output)
+        );
+        let json: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+        let finding = &common::check(&json, "filters.forms")["findings"][0];
+        let summary = finding["summary"].as_str().unwrap();
+        let curl = finding["requests"][0].as_str().unwrap();
+        let url = curl.rsplit(' ').next().unwrap();
+        assert!(!url.contains('+'), "{fault}: a + is sent as %2B: {curl}");
+        if summary.contains('+') {
+            assert!(url.contains("%2B"), "{curl}");
+        }
+        assert!(summary.contains("spelled as"), "{summary}");
+    }
+    let faithful = cli(&["run", "--only", "filters.forms", "--records", "400"]);
+    assert_eq!(faithful.status.code(), Some(0), "{}", stdout(&faithful));
 }

@@ -37,6 +37,8 @@ pub(crate) struct App {
     pub(crate) peak: Arc<AtomicU64>,
     pub(crate) live: Mutex<(SplitMix64, Vec<String>)>,
     pub(crate) history_end: chrono::DateTime<chrono::Utc>,
+    /// Pages by query string (the `cache-ignores-credentials` fault).
+    pub(crate) cache: Mutex<HashMap<String, Vec<u8>>>,
 }
 
 fn json(status: StatusCode, body: Vec<u8>) -> Response {
@@ -177,6 +179,13 @@ impl App {
     }
 
     fn answer(&self, headers: &HeaderMap, raw_query: &str, number: u64) -> Response {
+        let cached = self.has(Fault::CacheIgnoresCredentials).then(|| {
+            let cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+            cache.get(raw_query).cloned()
+        });
+        if let Some(Some(body)) = cached {
+            return self.page_answer(body);
+        }
         let org = match self.authorize(headers) {
             Ok(Some(org)) => org,
             Ok(None) => return self.page_response(0, Vec::new()),
@@ -248,7 +257,12 @@ impl App {
         } else {
             matches.newest_first(skip, take).collect()
         };
-        self.page_response(count, records)
+        let body = self.page_body(count, records);
+        if self.has(Fault::CacheIgnoresCredentials) {
+            let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+            cache.insert(raw_query.to_owned(), body.clone());
+        }
+        self.page_answer(body)
     }
 
     /// The organization the request may read; `None` for an unknown one that is answered with
@@ -312,6 +326,13 @@ impl App {
 
     /// The query, read and checked as the contract says (or as the knobs and faults bend it).
     fn read_query(&self, raw_query: &str) -> Result<CallLogQuery, Refusal> {
+        let offsets_dropped;
+        let raw_query = if self.has(Fault::OffsetIgnored) {
+            offsets_dropped = without_offsets(raw_query);
+            offsets_dropped.as_str()
+        } else {
+            raw_query
+        };
         let mut query = CallLogQuery::from_query_string(raw_query).map_err(|invalid| {
             let crash = self.has(Fault::InvalidPageCrashes)
                 && matches!(invalid.parameter, "page" | "page_size");
@@ -330,7 +351,11 @@ impl App {
                 .call_status
                 .map(|s| s.as_str().to_ascii_lowercase().into());
         }
-        query.allow_undocumented_values = self.has(Fault::InvalidFilterIgnored);
+        let empty_value = |value: Option<&str>| value.is_some_and(str::is_empty);
+        query.allow_undocumented_values = self.has(Fault::InvalidFilterIgnored)
+            || (self.has(Fault::EmptyValueApplied)
+                && (empty_value(query.call_type.as_ref().map(|t| t.as_str()))
+                    || empty_value(query.call_status.as_ref().map(|s| s.as_str()))));
         let page_size = query.page_size;
         if self.knobs.page_size_unbounded {
             query.page_size = None;
@@ -381,6 +406,10 @@ impl App {
     }
 
     fn page_response(&self, count: u64, records: Vec<&CallLog>) -> Response {
+        self.page_answer(self.page_body(count, records))
+    }
+
+    fn page_body(&self, count: u64, records: Vec<&CallLog>) -> Vec<u8> {
         let status_code = if self.has(Fault::StatusCodeMismatch) {
             201
         } else {
@@ -405,7 +434,11 @@ impl App {
                 data: records,
             })
         };
-        let mut response = json(StatusCode::OK, body.unwrap_or_default());
+        body.unwrap_or_default()
+    }
+
+    fn page_answer(&self, body: Vec<u8>) -> Response {
+        let mut response = json(StatusCode::OK, body);
         if self.has(Fault::ContentTypeText) {
             response.headers_mut().insert(
                 header::CONTENT_TYPE,
@@ -434,6 +467,31 @@ impl App {
         }
         value
     }
+}
+
+/// The query with the offset of each date-time bound replaced by `Z` (the `offset-ignored` fault).
+fn without_offsets(raw_query: &str) -> String {
+    let pairs = form_urlencoded::parse(raw_query.as_bytes()).map(|(name, value)| {
+        let bound = matches!(name.as_ref(), "start_date" | "end_date");
+        let offset = value
+            .len()
+            .checked_sub(6)
+            .filter(|&at| value.is_char_boundary(at))
+            .map(|at| value.split_at(at))
+            .filter(|(time, offset)| {
+                time.contains(['T', 't'])
+                    && offset.starts_with(['+', '-'])
+                    && offset.as_bytes()[3] == b':'
+            });
+        let value = match offset {
+            Some((time, _)) if bound => format!("{time}Z"),
+            _ => value.into_owned(),
+        };
+        (name, value)
+    });
+    form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish()
 }
 
 /// `start_time` / `end_time` in `DD-MM-YYYY HH:MM:SS` (the public Unpod v2 code), as bounds on

@@ -81,6 +81,12 @@ faults! {
     ErrorDetailOnly = "error-detail-only": "error bodies are {\"detail\": ...} (stock Django REST framework) without status_code and message",
     /// Pages are sent with `Content-Type: text/plain`.
     ContentTypeText = "content-type-text": "pages are sent as text/plain instead of application/json",
+    /// A cache keyed by the URL alone answers a URL asked before with the page it got then.
+    CacheIgnoresCredentials = "cache-ignores-credentials": "a cache keyed by the URL alone answers a URL asked before with its page, whatever the credentials",
+    /// A date-time's UTC offset is dropped: its local time is read as UTC.
+    OffsetIgnored = "offset-ignored": "a date-time's offset is dropped: 2026-02-01T05:30:00+05:30 reads as 05:30 UTC",
+    /// An empty `call_type` or `call_status` is applied as a value, so nothing matches.
+    EmptyValueApplied = "empty-value-applied": "an empty call_type or call_status is matched as a value: 200 with no records",
 }
 
 impl fmt::Display for Fault {

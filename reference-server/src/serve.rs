@@ -237,6 +237,7 @@ fn build_app(config: &ServerConfig) -> App {
         peak: Arc::new(AtomicU64::new(0)),
         live: Mutex::new((rng, numbers)),
         history_end: end,
+        cache: Mutex::new(HashMap::new()),
     }
 }
 

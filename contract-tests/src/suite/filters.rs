@@ -1,7 +1,10 @@
 //! The filters group.
 
-use chrono::Days;
-use unpod_calllogs::{CallLog, CallLogQuery, CallStatus, CallType};
+use chrono::{Days, FixedOffset};
+use proptest::strategy::{Just, Strategy};
+use unpod_calllogs::{CallLog, CallLogQuery, CallStatus, CallType, DateBound};
+
+use crate::probe::Request;
 
 use super::property::*;
 use super::sample::*;
@@ -108,6 +111,199 @@ pub(super) fn complete(run: &Run<'_>) -> Checked {
             Ok(())
         },
     )
+}
+
+/// How a query is spelled: the offset its date-times are written at (`None`: `Z`), whether they
+/// carry a fraction when they have none, and a parameter added.
+#[derive(Clone, Debug)]
+pub(super) struct Spelling {
+    offset_minutes: Option<i32>,
+    fraction: bool,
+    extra: Extra,
+}
+
+/// A parameter added to a query without changing what it asks.
+#[derive(Clone, Debug)]
+enum Extra {
+    None,
+    /// This filter, not set, sent with an empty value.
+    Empty(&'static str),
+    /// Each parameter set is sent twice, another value first.
+    Repeated,
+}
+
+/// Offsets worth writing a date-time at: both signs, half hours, the extremes.
+const OFFSETS: &[i32] = &[0, 330, -480, 840, -720, 345, -210];
+
+fn spelling_strategy() -> impl Strategy<Value = Spelling> {
+    let offset = proptest::option::weighted(0.8, proptest::sample::select(OFFSETS));
+    let extra = proptest::prop_oneof![
+        2 => Just(Extra::None),
+        1 => proptest::sample::select(&["call_type", "call_status", "start_date", "end_date"][..])
+            .prop_map(Extra::Empty),
+        1 => Just(Extra::Repeated),
+    ];
+    (offset, proptest::bool::ANY, extra).prop_map(|(offset_minutes, fraction, extra)| Spelling {
+        offset_minutes,
+        fraction,
+        extra,
+    })
+}
+
+impl Spelling {
+    /// A date-time bound written this way.
+    fn instant(&self, bound: &DateBound) -> Option<String> {
+        let DateBound::DateTime(time) = bound else {
+            return None;
+        };
+        let fraction = if time.timestamp_subsec_nanos() != 0 {
+            time.format("%.f").to_string()
+        } else if self.fraction {
+            ".000".to_owned()
+        } else {
+            String::new()
+        };
+        Some(match self.offset_minutes {
+            None => format!("{}{fraction}Z", time.format("%Y-%m-%dT%H:%M:%S")),
+            Some(minutes) => {
+                let zone = FixedOffset::east_opt(minutes * 60)?;
+                let local = time.with_timezone(&zone);
+                format!(
+                    "{}{fraction}{}",
+                    local.format("%Y-%m-%dT%H:%M:%S"),
+                    local.format("%:z")
+                )
+            }
+        })
+    }
+
+    /// The request for `query`, spelled this way.
+    fn request(&self, query: &CallLogQuery) -> Request {
+        let bounds = [
+            ("start_date", query.start_date),
+            ("end_date", query.end_date),
+        ];
+        let mut params: Vec<(String, String)> = Request::from_query(query)
+            .params
+            .into_iter()
+            .map(|(name, value)| {
+                let written = bounds
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .and_then(|(_, bound)| bound.as_ref())
+                    .and_then(|bound| self.instant(bound));
+                (name, written.unwrap_or(value))
+            })
+            .collect();
+        match self.extra {
+            Extra::None => {}
+            Extra::Empty(name) => {
+                if !params.iter().any(|(n, _)| n == name) {
+                    params.push((name.to_owned(), String::new()));
+                }
+            }
+            Extra::Repeated => {
+                params = params
+                    .into_iter()
+                    .flat_map(|(name, value)| {
+                        let decoy = decoy(&name, &value);
+                        [(name.clone(), decoy), (name, value)]
+                    })
+                    .collect();
+            }
+        }
+        Request::new(params)
+    }
+
+    /// Whether a 400 is an answer the contract allows to this spelling.
+    fn may_be_refused(&self) -> bool {
+        !matches!(self.extra, Extra::None)
+    }
+}
+
+/// Another valid value for a parameter, to send before its own.
+fn decoy(name: &str, value: &str) -> String {
+    let other = |values: &[&str]| {
+        values
+            .iter()
+            .find(|v| **v != value)
+            .map_or_else(String::new, |v| (*v).to_owned())
+    };
+    match name {
+        "call_type" => other(
+            &CallType::DOCUMENTED
+                .iter()
+                .map(CallType::as_str)
+                .collect::<Vec<_>>(),
+        ),
+        "call_status" => other(
+            &CallStatus::DOCUMENTED
+                .iter()
+                .map(CallStatus::as_str)
+                .collect::<Vec<_>>(),
+        ),
+        "start_date" | "end_date" => other(&["2000-01-01", "2000-01-02"]),
+        _ => other(&["1", "2"]),
+    }
+}
+
+pub(super) fn forms(run: &Run<'_>) -> Checked {
+    property(
+        run,
+        run.options.cases,
+        5,
+        (filter_strategy(&run.sample, true), spelling_strategy()),
+        |(query, spelling)| {
+            let Some(expected) = run.sample.expected(query) else {
+                return Ok(());
+            };
+            let request = spelling.request(query);
+            let exchange = send(run, request.clone())?;
+            if exchange.status == 400 && spelling.may_be_refused() {
+                return Ok(());
+            }
+            let got: Vec<&CallLog> = exchange.records().iter().collect();
+            let count = exchange.page.as_ref().map(|p| p.count);
+            if count == Some(expected.len() as u64) && got == expected {
+                return Ok(());
+            }
+            let finding = found(Finding {
+                summary: format!(
+                    "{} spelled as {} got another answer than the query asks for",
+                    describe(query),
+                    request_text(&request)
+                ),
+                expected: format!(
+                    "count {} and those records, newest first{}",
+                    expected.len(),
+                    if spelling.may_be_refused() {
+                        ", or 400"
+                    } else {
+                        ""
+                    }
+                ),
+                actual: match count {
+                    Some(count) => format!("count {count}, {} records", got.len()),
+                    None => answer_text(&exchange),
+                },
+                requests: vec![exchange.curl.clone()],
+            });
+            if count != Some(expected.len() as u64) {
+                return Err(finding);
+            }
+            Err(tie_marked(finding, &got, &expected))
+        },
+    )
+}
+
+/// A request's parameters as sent, unencoded.
+fn request_text(request: &Request) -> String {
+    let pairs: Vec<String> = request
+        .params
+        .iter()
+        .map(|(name, value)| format!("{name}={value}"))
+        .collect();
+    pairs.join("&")
 }
 
 /// Records in a finding: `none`, or each in braces.

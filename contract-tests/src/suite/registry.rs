@@ -54,6 +54,8 @@ checks! {
         "every record returned matches every filter sent (type, status, inclusive date bounds, date-only end_date covering its UTC day)";
     "filters.complete", "filters", Kind::Active(filters::complete),
         "a filtered query returns exactly the known matching records, in order, and count equals their number";
+    "filters.forms", "filters", Kind::Active(filters::forms),
+        "the same query spelled in each form the contract allows gets the same answer: date-times at other offsets (+ encoded), with and without fractions; an empty or a repeated parameter read as absent or as its last value, or refused (400)";
     "filters.partition", "filters", Kind::Active(filters::partition),
         "counts of the call types and of the statuses add up to the total; adjacent date windows add up; a filter never raises count";
     "pagination.walk", "pagination", Kind::Active(pagination::walk),

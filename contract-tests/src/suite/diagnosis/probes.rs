@@ -173,7 +173,8 @@ pub(super) fn answered_200(
     auth: Auth,
     what: &str,
 ) -> Result<Option<Evidence>, Stop> {
-    let exchange = send(run, Request::new([("page_size", "1")]).with_auth(auth))?;
+    // A URL no other request asks, so that no cache keyed by the URL alone can answer it.
+    let exchange = send(run, fresh_url("1").with_auth(auth))?;
     Ok((exchange.status == 200)
         .then(|| {
             Evidence::new(
@@ -182,6 +183,95 @@ pub(super) fn answered_200(
                     exchange.page.as_ref().map_or(0, |p| p.count)
                 ),
                 &[&exchange],
+            )
+        })
+        .flatten())
+}
+
+/// A request for page 1 of this size, spelled as no check spells it (`page` after `page_size`).
+fn fresh_url(page_size: &str) -> Request {
+    Request::new([("page_size", page_size), ("page", "1")])
+}
+
+/// A cache keyed by the URL alone: a URL asked without a token is refused (so tokens are
+/// checked), yet once the token has asked it, the same URL without a token gets the token's page.
+pub(super) fn url_keyed_cache(run: &Run<'_>) -> Result<Option<Evidence>, Stop> {
+    let request = fresh_url("2");
+    let before = send(run, request.clone().with_auth(Auth::NoToken))?;
+    if before.status == 200 {
+        return Ok(None);
+    }
+    let own = send(run, request.clone())?;
+    let after = send(run, request.with_auth(Auth::NoToken))?;
+    let same_page =
+        after.status == 200 && !own.records().is_empty() && after.records() == own.records();
+    Ok(same_page
+        .then(|| {
+            Evidence::new(
+                format!(
+                    "without a token the URL got {}; after the token asked it, the same URL without a token got 200 with the token's page",
+                    before.status
+                ),
+                &[&before, &own, &after],
+            )
+        })
+        .flatten())
+}
+
+/// A date-time's offset dropped: the same instant written at -08:00 selects other records than
+/// written in UTC.
+pub(super) fn offsets_ignored(run: &Run<'_>) -> Result<Option<Evidence>, Stop> {
+    let records = &run.sample.records;
+    let Some(middle) = records.get(records.len() / 2) else {
+        return Ok(None);
+    };
+    let instant = middle.creation_time;
+    let utc = unpod_calllogs::model::format_timestamp(&instant);
+    let Some(zone) = chrono::FixedOffset::west_opt(8 * 3600) else {
+        return Ok(None);
+    };
+    let pacific = instant
+        .with_timezone(&zone)
+        .format("%Y-%m-%dT%H:%M:%S%.f%:z")
+        .to_string();
+    let [at_utc, at_offset] = [utc, pacific.clone()].map(|end| {
+        send(
+            run,
+            Request::new([("page_size", "1".to_owned()), ("end_date", end)]),
+        )
+    });
+    let (at_utc, at_offset) = (at_utc?, at_offset?);
+    let count = |e: &Exchange| e.page.as_ref().map(|p| p.count);
+    Ok((count(&at_utc).is_some() && count(&at_offset).is_some() && count(&at_utc) != count(&at_offset))
+        .then(|| {
+            Evidence::new(
+                format!(
+                    "end_date={pacific} (the same instant as in UTC) answered count {} where UTC answered {}",
+                    count(&at_offset).unwrap_or_default(),
+                    count(&at_utc).unwrap_or_default()
+                ),
+                &[&at_utc, &at_offset],
+            )
+        })
+        .flatten())
+}
+
+/// An empty filter applied as a value: `call_type=` answered with no records, where unknown
+/// values are refused (so it is not the unknown-value deviation) and records exist.
+pub(super) fn empty_value_applied(run: &Run<'_>) -> Result<Option<Evidence>, Stop> {
+    if run.sample.records.is_empty() {
+        return Ok(None);
+    }
+    let unknown = send(run, Request::new([("call_type", "sideways")]))?;
+    if unknown.status == 200 {
+        return Ok(None);
+    }
+    let empty = send(run, Request::new([("call_type", "")]))?;
+    Ok((empty.status == 200 && empty.page.as_ref().is_some_and(|p| p.count == 0))
+        .then(|| {
+            Evidence::new(
+                "call_type= (empty) got 200 with count 0: the empty value is matched, not read as absent",
+                &[&unknown, &empty],
             )
         })
         .flatten())
