@@ -654,6 +654,28 @@ fn a_baseline_accepts_the_known_deviations_and_fails_on_a_new_one() {
         "{xml}"
     );
 
+    let json = run_real(&["--baseline", baseline, "--format", "json"]);
+    assert_eq!(json.status.code(), Some(0));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+    let partition = common::check(&json, "filters.partition");
+    assert_eq!(partition["outcome"]["status"], "accepted", "{partition}");
+    assert!(partition["findings"].as_array().unwrap().is_empty());
+    assert!(
+        partition["accepted"][0]["deviation"]
+            .as_str()
+            .unwrap()
+            .starts_with("ignores-")
+    );
+    let deviations = json["diagnosis"].as_array().unwrap();
+    assert!(deviations.iter().all(|d| d["accepted"] == true), "{json}");
+    assert!(
+        json["baseline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|b| b["status"]["status"] == "seen")
+    );
+
     // One new fault on top: the run fails, naming the new finding and no deviation for it.
     let new_fault = run_real(&["--baseline", baseline, "--fault", "oldest-first"]);
     let text = stdout(&new_fault);

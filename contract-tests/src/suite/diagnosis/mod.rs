@@ -147,40 +147,36 @@ enum Covers {
 
 impl Covers {
     fn request(self, request: &Request, evidence: &Evidence) -> bool {
-        let value = |name: &str| {
+        // Every value sent under the name: a parameter may be repeated.
+        let sent = |name: &'static str| {
             request
                 .params
                 .iter()
-                .find(|(key, _)| key == name)
+                .filter(move |(key, _)| key == name)
                 .map(|(_, value)| value.as_str())
         };
-        let page_size = || value("page_size").map(str::parse::<i64>);
+        let page_sizes = || sent("page_size").filter_map(|v| v.parse::<i64>().ok());
         match self {
             Self::All | Self::Finding(_) => true,
             Self::Nothing => false,
-            Self::Sends(name) => value(name).is_some(),
-            Self::AboveCap => matches!(
-                (page_size(), evidence.bound),
-                (Some(Ok(size)), Some(cap)) if size > 0 && size as u64 > cap
-            ),
+            Self::Sends(name) => sent(name).next().is_some(),
+            Self::AboveCap => evidence
+                .bound
+                .is_some_and(|cap| page_sizes().any(|size| size > 0 && size as u64 > cap)),
             Self::UnknownEnum => {
-                value("call_type").is_some_and(|v| !CallType::from(v).is_documented())
-                    || value("call_status").is_some_and(|v| !CallStatus::from(v).is_documented())
+                sent("call_type").any(|v| !CallType::from(v).is_documented())
+                    || sent("call_status").any(|v| !CallStatus::from(v).is_documented())
             }
-            Self::SendsOffset => ["start_date", "end_date"].iter().any(|name| {
-                value(name).is_some_and(|v| {
-                    v.contains('T')
-                        && v.len()
-                            .checked_sub(6)
-                            .and_then(|at| v.get(at..))
-                            .is_some_and(|offset| offset.starts_with(['+', '-']))
-                })
+            Self::SendsOffset => sent("start_date").chain(sent("end_date")).any(|v| {
+                v.contains('T')
+                    && v.len()
+                        .checked_sub(6)
+                        .and_then(|at| v.get(at..))
+                        .is_some_and(|offset| offset.starts_with(['+', '-']))
             }),
             Self::SendsEmpty => request.params.iter().any(|(_, v)| v.is_empty()),
-            Self::PageSizeOutOfRange => matches!(
-                page_size(),
-                Some(Ok(size)) if !(1..=i64::from(unpod_calllogs::query::MAX_PAGE_SIZE)).contains(&size)
-            ),
+            Self::PageSizeOutOfRange => page_sizes()
+                .any(|size| !(1..=i64::from(unpod_calllogs::query::MAX_PAGE_SIZE)).contains(&size)),
         }
     }
 }
