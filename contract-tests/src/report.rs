@@ -218,29 +218,25 @@ fn diagnosis_text(out: &mut String, report: &Report) {
             .filter(|b| matches!(b.status, BaselineStatus::Untested(_)))
             .map(|b| b.id)
             .collect();
+        let noted = |ids: &[&str], why: &str| {
+            if ids.is_empty() {
+                String::new()
+            } else {
+                format!(" ({}: {why})", ids.join(", "))
+            }
+        };
         let _ = writeln!(
             out,
             "baseline: {} accepted, {} still seen, {} no longer seen{}, {} untested{}",
             report.baseline.len(),
             report.baseline.len() - gone.len() - untested.len(),
             gone.len(),
-            if gone.is_empty() {
-                String::new()
-            } else {
-                format!(
-                    " ({}: fixed, or the baseline is stale; drop them, or --fail-on-fixed fails the run)",
-                    gone.join(", ")
-                )
-            },
+            noted(
+                &gone,
+                "fixed, or the baseline is stale; drop them, or --fail-on-fixed fails the run"
+            ),
             untested.len(),
-            if untested.is_empty() {
-                String::new()
-            } else {
-                format!(
-                    " ({}: the budget ran out; they explain nothing)",
-                    untested.join(", ")
-                )
-            },
+            noted(&untested, "the budget ran out; they explain nothing"),
         );
     }
 }
