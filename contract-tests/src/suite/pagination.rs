@@ -148,12 +148,12 @@ fn walk_once(
     } else {
         run.sample.records.iter().take(known).collect()
     };
-    let checked = if compare_order {
+    if compare_order {
         same_sequence(&walked, &expected, size)
+            .map_err(|stop| tie_marked(stop, &walked.records(), &expected))
     } else {
-        disjoint_complete_newest_first(&walked, size, window.whole)
-    };
-    checked.map_err(|stop| tie_marked(stop, &walked.records(), &expected))
+        disjoint_complete_newest_first(&walked, size, window.whole, &expected)
+    }
 }
 
 /// The pages of one walk, in order, with their requests and the `count` they agreed on.
@@ -279,19 +279,26 @@ fn same_sequence(walked: &Walked, expected: &[&CallLog], size: u32) -> Result<()
 }
 
 /// The pages are disjoint, hold `count` records together (when the walk read them all), and run
-/// newest first.
-fn disjoint_complete_newest_first(walked: &Walked, size: u32, whole: bool) -> Result<(), Stop> {
+/// newest first. Only a repeat can come of unstable ties (then the instants are those `expected`
+/// holds, in its order), and only it is marked so.
+fn disjoint_complete_newest_first(
+    walked: &Walked,
+    size: u32,
+    whole: bool,
+    expected: &[&CallLog],
+) -> Result<(), Stop> {
     let records = walked.records();
     let mut seen = HashSet::new();
     if let Some(repeat) = records
         .iter()
         .find(|r| !seen.insert(serde_json::to_string(r).unwrap_or_default()))
     {
-        return Err(walked.finding(
+        let finding = walked.finding(
             format!("a record appears on two pages of size {size}"),
             "disjoint pages".to_owned(),
             brief(repeat),
-        ));
+        );
+        return Err(tie_marked(finding, &records, expected));
     }
     if whole && records.len() as u64 != walked.count {
         return Err(walked.finding(
