@@ -455,22 +455,18 @@ pub fn junit(report: &Report, policy: Policy) -> String {
             "  <testcase classname=\"{}\" name=\"{}\" time=\"{:.3}\">",
             case.classname, case.name, case.seconds
         );
+        let mut element = |open: &str, close: &str, message: &str, text: &str| {
+            let _ = write!(
+                out,
+                "<{open} message=\"{}\">{}</{close}>",
+                escape(message),
+                escape(text)
+            );
+        };
         match &case.verdict {
-            Verdict::Failure { message, text } => {
-                let _ = write!(
-                    out,
-                    "<failure message=\"{}\">{}</failure>",
-                    escape(message),
-                    escape(text)
-                );
-            }
+            Verdict::Failure { message, text } => element("failure", "failure", message, text),
             Verdict::Error { message, text } => {
-                let _ = write!(
-                    out,
-                    "<error type=\"incomplete\" message=\"{}\">{}</error>",
-                    escape(message),
-                    escape(text)
-                );
+                element("error type=\"incomplete\"", "error", message, text);
             }
             Verdict::Skipped { message } => {
                 let _ = write!(out, "<skipped message=\"{}\"/>", escape(message));

@@ -4,12 +4,20 @@ use calllogs_contract::schema;
 use calllogs_reference::ServerConfig;
 use serde_json::Value;
 
-fn fetch(runtime: &tokio::runtime::Runtime, url: &str, auth: bool, org: &str) -> (u16, Value) {
+/// A client for [`fetch`], one per test so that its requests share connections.
+fn http() -> reqwest::Client {
+    unpod_calllogs::transport::http_client().unwrap()
+}
+
+fn fetch(
+    runtime: &tokio::runtime::Runtime,
+    http: &reqwest::Client,
+    url: &str,
+    auth: bool,
+    org: &str,
+) -> (u16, Value) {
     runtime.block_on(async {
-        let mut request = unpod_calllogs::transport::http_client()
-            .unwrap()
-            .get(url)
-            .header("Org-Handle", org);
+        let mut request = http.get(url).header("Org-Handle", org);
         if auth {
             request = request.header("Authorization", "Token test-token");
         }
@@ -29,6 +37,7 @@ fn reference_responses_match_the_strict_schemas() {
         .block_on(calllogs_reference::start(ServerConfig::seeded(3000, 11)))
         .unwrap();
     let endpoint = format!("{}/api/v2/platform/call-logs/", server.url());
+    let http = http();
     let page = schema::validator(&schema::page_strict());
     let lenient = schema::validator(
         &schema::files()
@@ -44,7 +53,13 @@ fn reference_responses_match_the_strict_schemas() {
         "page=999",
         "call_status=missed&page_size=7",
     ] {
-        let (status, body) = fetch(&runtime, &format!("{endpoint}?{query}"), true, "acme");
+        let (status, body) = fetch(
+            &runtime,
+            &http,
+            &format!("{endpoint}?{query}"),
+            true,
+            "acme",
+        );
         assert_eq!(status, 200);
         let errors: Vec<String> = page.iter_errors(&body).map(|e| e.to_string()).collect();
         assert!(errors.is_empty(), "{query}: {errors:?}");
@@ -59,7 +74,7 @@ fn reference_responses_match_the_strict_schemas() {
         ("", true, "initech", 403),
         ("", true, "nobody", 404),
     ] {
-        let (status, body) = fetch(&runtime, &format!("{endpoint}?{query}"), auth, org);
+        let (status, body) = fetch(&runtime, &http, &format!("{endpoint}?{query}"), auth, org);
         assert_eq!(status, want);
         assert!(error.is_valid(&body), "{body}");
         assert!(!page.is_valid(&body));
@@ -266,7 +281,7 @@ fn every_request_the_openapi_document_allows_is_answered_with_a_page() {
         .block_on(calllogs_reference::start(ServerConfig::seeded(300, 3)))
         .unwrap();
     let endpoint = format!("{}/{}", server.url(), unpod_calllogs::CALL_LOGS_PATH);
-    let http = unpod_calllogs::transport::http_client().unwrap();
+    let http = http();
     let page = schema::validator(&schema::page_strict());
     let query_schema = schema::validator(&schema::query());
     let mut runner = TestRunner::new(Config {
@@ -308,21 +323,16 @@ fn every_request_the_openapi_document_allows_is_answered_with_a_page() {
                 query_schema.is_valid(&Value::Object(typed)),
                 "{query:?} is schema-valid"
             );
-            let (status, body) = runtime.block_on(async {
-                let encoded = form_urlencoded::Serializer::new(String::new())
-                    .extend_pairs(&query)
-                    .finish();
-                let response = http
-                    .get(format!("{endpoint}?{encoded}"))
-                    .header("Authorization", "Token test-token")
-                    .header("Org-Handle", "acme")
-                    .send()
-                    .await
-                    .unwrap();
-                let status = response.status().as_u16();
-                (status, response.bytes().await.unwrap())
-            });
-            let body: Value = serde_json::from_slice(&body).unwrap();
+            let encoded = form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(&query)
+                .finish();
+            let (status, body) = fetch(
+                &runtime,
+                &http,
+                &format!("{endpoint}?{encoded}"),
+                true,
+                "acme",
+            );
             if status != 200 || !page.is_valid(&body) {
                 rejected
                     .borrow_mut()

@@ -25,23 +25,24 @@ struct Clients {
 
 type Method = fn(Clients, String) -> futures_util::future::BoxFuture<'static, usize>;
 
+/// Page `page` (of size [`PAGE_SIZE`]), asked as a hand-written loop asks it.
+async fn get_page(http: &reqwest::Client, url: &str, page: usize) -> reqwest::Response {
+    http.get(format!(
+        "{url}/api/v2/platform/call-logs/?page={page}&page_size={PAGE_SIZE}"
+    ))
+    .header("Authorization", "Token test-token")
+    .header("Org-Handle", "acme")
+    .send()
+    .await
+    .unwrap()
+}
+
 fn hand_written(_: Clients, url: String) -> futures_util::future::BoxFuture<'static, usize> {
     Box::pin(async move {
         let http = unpod_calllogs::transport::http_client().unwrap();
         let mut total = 0;
         for page in 1.. {
-            let body = http
-                .get(format!(
-                    "{url}/api/v2/platform/call-logs/?page={page}&page_size={PAGE_SIZE}"
-                ))
-                .header("Authorization", "Token test-token")
-                .header("Org-Handle", "acme")
-                .send()
-                .await
-                .unwrap()
-                .bytes()
-                .await
-                .unwrap();
+            let body = get_page(&http, &url, page).await.bytes().await.unwrap();
             let page: CallLogPage = serde_json::from_slice(&body).unwrap();
             total += page.data.len();
             if page.data.len() < PAGE_SIZE as usize {
@@ -66,18 +67,7 @@ fn transport_floor(_: Clients, url: String) -> futures_util::future::BoxFuture<'
         let mut count = None;
         let mut page = 1;
         while count.is_none_or(|c: usize| (page - 1) * (PAGE_SIZE as usize) < c) {
-            let body = http
-                .get(format!(
-                    "{url}/api/v2/platform/call-logs/?page={page}&page_size={PAGE_SIZE}"
-                ))
-                .header("Authorization", "Token test-token")
-                .header("Org-Handle", "acme")
-                .send()
-                .await
-                .unwrap()
-                .bytes()
-                .await
-                .unwrap();
+            let body = get_page(&http, &url, page).await.bytes().await.unwrap();
             if count.is_none() {
                 count = Some(serde_json::from_slice::<Count>(&body).unwrap().count);
             }

@@ -21,6 +21,9 @@ use crate::data::{self, SplitMix64};
 use crate::fault::Fault;
 use crate::store::{Selection, Store};
 
+/// The most pages the `cache-ignores-credentials` fault keeps.
+const MAX_CACHED_PAGES: usize = 10_000;
+
 pub(crate) struct Org {
     pub(crate) store: RwLock<Store>,
 }
@@ -37,7 +40,7 @@ pub(crate) struct App {
     pub(crate) peak: Arc<AtomicU64>,
     pub(crate) live: Mutex<(SplitMix64, Vec<String>)>,
     pub(crate) history_end: chrono::DateTime<chrono::Utc>,
-    /// Pages by query string (the `cache-ignores-credentials` fault).
+    /// Pages by query string (the `cache-ignores-credentials` fault), at most [`MAX_CACHED_PAGES`].
     pub(crate) cache: Mutex<HashMap<String, Vec<u8>>>,
 }
 
@@ -260,7 +263,10 @@ impl App {
         let body = self.page_body(count, records);
         if self.has(Fault::CacheIgnoresCredentials) {
             let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
-            cache.insert(raw_query.to_owned(), body.clone());
+            // Bounded, as a real cache is: past the bound, new URLs are answered uncached.
+            if cache.len() < MAX_CACHED_PAGES {
+                cache.insert(raw_query.to_owned(), body.clone());
+            }
         }
         self.page_answer(body)
     }

@@ -14,6 +14,7 @@
 //! explains.
 
 use std::cell::Cell;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -313,29 +314,49 @@ struct Run<'a> {
 impl Run<'_> {
     /// The accepted deviation that explains `finding` of the running check, if any.
     fn accepting(&self, finding: &Finding) -> Option<&'static str> {
+        self.accepting_in(finding, &self.requests_by_curl())
+    }
+
+    /// The run's requests by the `curl` line that shows each (empty when nothing is accepted, as
+    /// then no finding needs them).
+    fn requests_by_curl(&self) -> HashMap<String, Request> {
+        if self.accepted.is_empty() {
+            return HashMap::new();
+        }
+        self.probe
+            .log()
+            .iter()
+            .map(|e| (e.curl.clone(), e.request.clone()))
+            .collect()
+    }
+
+    /// [`Run::accepting`], the requests behind the finding found in `requests`.
+    fn accepting_in(
+        &self,
+        finding: &Finding,
+        requests: &HashMap<String, Request>,
+    ) -> Option<&'static str> {
         if self.accepted.is_empty() {
             return None;
         }
-        // The requests behind the finding, found in the log by the lines that show them.
-        let log = self.probe.log();
-        let requests: Vec<&Request> = finding
+        let shown: Vec<&Request> = finding
             .requests
             .iter()
-            .filter_map(|curl| log.iter().find(|e| &e.curl == curl))
-            .map(|e| &e.request)
+            .filter_map(|curl| requests.get(curl))
             .collect();
         let check = self.check.get();
         self.accepted
             .iter()
-            .find(|c| c.explains(check, finding, &requests))
+            .find(|c| c.explains(check, finding, &shown))
             .map(|c| c.id())
     }
 
     /// `checked` with each finding an accepted deviation explains moved to `accepted`.
     fn sort_out(&self, mut checked: Checked) -> Checked {
+        let requests = self.requests_by_curl();
         let (accepted, unexplained): (Vec<_>, Vec<_>) = std::mem::take(&mut checked.findings)
             .into_iter()
-            .map(|finding| (self.accepting(&finding), finding))
+            .map(|finding| (self.accepting_in(&finding, &requests), finding))
             .partition(|(deviation, _)| deviation.is_some());
         checked.findings = unexplained.into_iter().map(|(_, f)| f).collect();
         checked

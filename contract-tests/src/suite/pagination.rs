@@ -142,17 +142,20 @@ fn walk_once(
     compare_order: bool,
 ) -> Result<(), Stop> {
     let walked = read_pages(run, window, size, !compare_order)?;
-    let known = window.expected.len().max(walked.records().len());
-    let expected: Vec<&CallLog> = if window.whole {
-        window.expected.clone()
+    let records = walked.records();
+    let newest: Vec<&CallLog>;
+    let expected: &[&CallLog] = if window.whole {
+        &window.expected
     } else {
-        run.sample.records.iter().take(known).collect()
+        let known = window.expected.len().max(records.len());
+        newest = run.sample.records.iter().take(known).collect();
+        &newest
     };
     if compare_order {
-        same_sequence(&walked, &expected, size)
-            .map_err(|stop| tie_marked(stop, &walked.records(), &expected))
+        same_sequence(&walked, &records, expected, size)
+            .map_err(|stop| tie_marked(stop, &records, expected))
     } else {
-        disjoint_complete_newest_first(&walked, size, window.whole, &expected)
+        disjoint_complete_newest_first(&walked, &records, size, window.whole, expected)
     }
 }
 
@@ -253,8 +256,12 @@ fn read_pages(
 }
 
 /// The concatenated pages are the sequence the sample holds.
-fn same_sequence(walked: &Walked, expected: &[&CallLog], size: u32) -> Result<(), Stop> {
-    let records = walked.records();
+fn same_sequence(
+    walked: &Walked,
+    records: &[&CallLog],
+    expected: &[&CallLog],
+    size: u32,
+) -> Result<(), Stop> {
     if records.len() == expected.len() && records.iter().zip(expected).all(|(a, b)| a == b) {
         return Ok(());
     }
@@ -274,7 +281,7 @@ fn same_sequence(walked: &Walked, expected: &[&CallLog], size: u32) -> Result<()
     Err(walked.finding(
         format!("pages of {size} concatenate to another sequence than pages of {SAMPLE_SIZE}"),
         shown(expected),
-        shown(&records),
+        shown(records),
     ))
 }
 
@@ -283,11 +290,11 @@ fn same_sequence(walked: &Walked, expected: &[&CallLog], size: u32) -> Result<()
 /// holds, in its order), and only it is marked so.
 fn disjoint_complete_newest_first(
     walked: &Walked,
+    records: &[&CallLog],
     size: u32,
     whole: bool,
     expected: &[&CallLog],
 ) -> Result<(), Stop> {
-    let records = walked.records();
     let mut seen = HashSet::new();
     if let Some(repeat) = records
         .iter()
@@ -298,7 +305,7 @@ fn disjoint_complete_newest_first(
             "disjoint pages".to_owned(),
             brief(repeat),
         );
-        return Err(tie_marked(finding, &records, expected));
+        return Err(tie_marked(finding, records, expected));
     }
     if whole && records.len() as u64 != walked.count {
         return Err(walked.finding(

@@ -85,14 +85,11 @@ impl Confirmed {
 
     /// Whether this deviation explains `finding` of `check`, shown by `requests`.
     pub(crate) fn explains(&self, check: &str, finding: &Finding, requests: &[&Request]) -> bool {
-        let covers = self.hypothesis.covers;
         self.hypothesis.explains.contains(&check)
-            && match covers {
-                Covers::All => true,
-                Covers::Nothing => false,
-                Covers::Finding(explained) => explained(finding),
-                _ => requests.iter().any(|r| covers.request(r, &self.evidence)),
-            }
+            && self
+                .hypothesis
+                .covers
+                .finding(finding, requests, &self.evidence)
     }
 }
 
@@ -146,6 +143,17 @@ enum Covers {
 }
 
 impl Covers {
+    /// Whether this accounts for `finding`, shown by `requests`.
+    fn finding(self, finding: &Finding, requests: &[&Request], evidence: &Evidence) -> bool {
+        match self {
+            Self::All => true,
+            Self::Nothing => false,
+            Self::Finding(explained) => explained(finding),
+            _ => requests.iter().any(|r| self.request(r, evidence)),
+        }
+    }
+
+    /// Whether this accounts for what `request` gets (the kinds that look at requests).
     fn request(self, request: &Request, evidence: &Evidence) -> bool {
         // Every value sent under the name: a parameter may be repeated.
         let sent = |name: &'static str| {
@@ -157,8 +165,7 @@ impl Covers {
         };
         let page_sizes = || sent("page_size").filter_map(|v| v.parse::<i64>().ok());
         match self {
-            Self::All | Self::Finding(_) => true,
-            Self::Nothing => false,
+            Self::All | Self::Finding(_) | Self::Nothing => false,
             Self::Sends(name) => sent(name).next().is_some(),
             Self::AboveCap => evidence
                 .bound
