@@ -87,6 +87,13 @@ class ServerContractError extends CallLogsError {
   }
 }
 
+/** A sync's destination failed: it cannot be opened or written, or its table is kept in step with other filters. */
+class DestinationError extends CallLogsError {
+  constructor (message, details = {}) {
+    super(message, { code: 'destination', ...details })
+  }
+}
+
 /** The class of each kind of error the core names (`native.constants()`'s `ERROR_KINDS`). */
 const BY_KIND = {
   bad_request: BadRequestError,
@@ -101,7 +108,8 @@ const BY_KIND = {
   decode: DecodeError,
   invalid_query: InvalidQueryError,
   config: ConfigError,
-  server_contract: ServerContractError
+  server_contract: ServerContractError,
+  destination: DestinationError
 }
 
 /** A name of the core (snake_case) as JavaScript spells it: `request_id` is `requestId`. */
@@ -155,6 +163,7 @@ module.exports = {
   DecodeError,
   InvalidQueryError,
   ServerContractError,
+  DestinationError,
   BY_KIND,
   fromNative,
   mapped

@@ -111,6 +111,77 @@ export interface TextStreamOptions extends WalkOptions {
   format: ExportFormat
 }
 
+/** The filters of a sync: `start_date` is the oldest instant ever synced; a sync has no `end_date`. */
+export type SyncParams = Omit<Filters, 'end_date'>
+
+/** What a sync's progress and summary count of the records of a window. */
+export interface SyncCounts {
+  /** Records the table did not hold. */
+  new: number
+  /** Records it held with other values. */
+  updated: number
+  /** Records it held as they are. */
+  unchanged: number
+  /** Records it held that the server no longer has. */
+  deleted: number
+}
+
+/** How far a sync has come, after each window written. */
+export interface SyncProgress {
+  /** Windows written so far. */
+  windows: number
+  /** Records read so far. */
+  records: number
+  /** How many records the run's range holds, when the server can tell. */
+  total: number | null
+  /** Requests sent so far. */
+  requests: number
+  /** The oldest instant written so far. */
+  downTo: Date
+  /** What the window just written changed. */
+  counts: SyncCounts
+}
+
+/** What one run of `sync` did. */
+export interface SyncSummary extends SyncCounts {
+  /** Windows (and chunks) written, each in one transaction with the sync's state. */
+  windows: number
+  /** Requests sent. */
+  requests: number
+  /** How long the run took. */
+  elapsedMs: number
+  /** Whether the run finished one that had stopped before its end. */
+  resumed: boolean
+  /** The oldest `creation_time` covered (`null`: the whole history). */
+  start: Date | null
+  /** The newest `creation_time` covered: the run's start less the settle time. */
+  until: Date
+}
+
+/** Settings of `sync`; each has a default (`native.constants().SYNC_DEFAULTS`, durations in seconds there). */
+export interface SyncOptions extends RequestOptions {
+  /** The table (default `call_logs`). */
+  table?: string
+  /** How long before the present a run stops (default 60 s): calls still being written. */
+  settleMs?: number
+  /** How far before the last run's end each run reads again (default 2 h): calls whose logs arrive late. */
+  lookbackMs?: number
+  /** The most records of one window (default 50,000). */
+  maxRecords?: number
+  /** The most pages of one window (default 100). */
+  maxPages?: number
+  /** The page size asked for (default 1000). */
+  pageSize?: number
+  /** The span of the first window (default a day); later ones adapt. */
+  windowMs?: number
+  /** Stop at this instant rather than now less the settle time, if earlier. */
+  until?: DateLike
+  /** Pages read ahead within a window (default 4). */
+  prefetch?: number
+  /** Hears each window written. */
+  onProgress?: (progress: SyncProgress) => void
+}
+
 /** Settings of a client. */
 export interface ClientOptions {
   /** Falls back to `UNPOD_PLATFORM_TOKEN`. */
@@ -206,6 +277,11 @@ export declare class CallLogs {
    * as CSV or NDJSON; resolves to the number of records written. A stream given is not ended.
    */
   export(destination: string | Writable, params?: WalkParams, options?: ExportOptions): Promise<number>
+  /**
+   * Keeps a table of the matching records in step in `destination` (a file path: an embedded
+   * SQLite database), resumable and exactly once; resolves to what the run did.
+   */
+  sync(destination: string, params?: SyncParams, options?: SyncOptions): Promise<SyncSummary>
   /** The walk as a `Readable` of the bytes of CSV or NDJSON; destroying it stops every request. */
   stream(params: WalkParams, options: TextStreamOptions): Readable
   /** The walk as an object-mode `Readable` of records; destroying it stops every request. */
@@ -305,6 +381,8 @@ export declare class ServerContractError extends CallLogsError {
   /** The number of the page where the walk found it. */
   page: number | null
 }
+/** A sync's destination failed: it cannot be opened or written, or its table is kept in step with other filters. */
+export declare class DestinationError extends CallLogsError {}
 /** A parameter breaks the API's rules; thrown before any request. */
 export declare class InvalidQueryError extends CallLogsError {
   /** The parameter's wire name. */

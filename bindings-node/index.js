@@ -47,6 +47,38 @@ const EXPORT_OPTIONS = [...WALK_OPTIONS, 'format']
 const STREAM_OPTIONS = EXPORT_OPTIONS
 const EVENTS = CORE.EVENTS
 
+/** A sync setting of the core (`max_records`, `settle`) as Node spells it (`maxRecords`, `settleMs`). */
+function syncOption (name) {
+  const camel = name.replace(/_([a-z])/g, (_, letter) => letter.toUpperCase())
+  return CORE.SYNC_DURATIONS.includes(name) ? `${camel}Ms` : camel
+}
+const SYNC_OPTIONS = [...REQUEST_OPTIONS, 'onProgress', ...CORE.SYNC_SETTINGS.map(syncOption)]
+
+/** The sync settings given in `options`, as the core reads them: its names, seconds, ISO instants. */
+function syncSettings (options) {
+  const settings = {}
+  for (const name of CORE.SYNC_SETTINGS) {
+    let value = options[syncOption(name)]
+    if (value === undefined || value === null) continue
+    if (CORE.SYNC_DURATIONS.includes(name) && typeof value === 'number') value = value / 1000
+    if (value instanceof Date) value = text(value)
+    settings[name] = value
+  }
+  return JSON.stringify(settings)
+}
+
+/** A summary or progress of a sync from the core's JSON: camelCase, instants as Dates, `elapsedMs`. */
+function fromSync (json) {
+  const fields = {}
+  for (const [key, value] of Object.entries(JSON.parse(json))) {
+    const name = key.replace(/_([a-z])/g, (_, letter) => letter.toUpperCase())
+    if (name === 'elapsed') fields.elapsedMs = value * 1000
+    else if (['start', 'until', 'downTo'].includes(name)) fields[name] = value === null ? null : new Date(value)
+    else fields[name] = value
+  }
+  return fields
+}
+
 function text (value) {
   // An invalid Date has no ISO form: its text ('Invalid Date') goes to the core, whose rule for
   // dates refuses it with an InvalidQueryError naming the parameter.
@@ -277,6 +309,30 @@ class CallLogs {
     }
   }
 
+  /**
+   * Keeps a table of the matching records in step in `destination` (a file path: an embedded
+   * SQLite database) and resolves to what the run did. Resumable and exactly once: each window of
+   * `creation_time` is written in one transaction with the state that lets the next run go on.
+   * `onProgress(progress)` hears each window written; aborting stops the run after the window
+   * being written, which the next run goes on from.
+   */
+  async sync (destination, params = {}, options = {}) {
+    const { signal, onProgress } = only('sync', 'options', options, SYNC_OPTIONS)
+    if (typeof destination !== 'string') {
+      throw new ConfigError(`sync keeps its table at a destination named by a string, a file path (got ${kindOf(destination)})`)
+    }
+    if (onProgress !== undefined && typeof onProgress !== 'function') {
+      throw new ConfigError(`onProgress must be a function (got ${kindOf(onProgress)})`)
+    }
+    const request = query('sync', params, options, LIST_PARAMS)
+    const settings = syncSettings(options)
+    const listener = onProgress === undefined
+      ? null
+      : (json) => onProgress(fromSync(json))
+    const summary = await call(signal, (cancel) => this._client.sync(destination, request, settings, listener, cancel))
+    return fromSync(summary)
+  }
+
   /** The addon's export of a walk; `path`'s suffix names the format when `options.format` does not. */
   _exporter (method, params, options, path) {
     const request = walkQuery(method, params, options)
@@ -434,5 +490,6 @@ module.exports = {
   APITimeoutError: errors.APITimeoutError,
   DecodeError: errors.DecodeError,
   InvalidQueryError: errors.InvalidQueryError,
-  ServerContractError: errors.ServerContractError
+  ServerContractError: errors.ServerContractError,
+  DestinationError: errors.DestinationError
 }

@@ -4,6 +4,6 @@ export const {
   Client, CallLogs, CallLogPage, CallType, CallStatus, recordsFromJson,
   CallLogsError, APIError, APIStatusError, BadRequestError, AuthenticationError, PermissionDeniedError,
   NotFoundError, RateLimitError, InternalServerError, APIConnectionError, APITimeoutError, DecodeError,
-  InvalidQueryError, ServerContractError, ConfigError
+  InvalidQueryError, ServerContractError, ConfigError, DestinationError
 } = cjs
 export default cjs

@@ -34,6 +34,12 @@ export declare class NativeClient {
   /** The records of a walk written out in `format`, or in the one `path`'s suffix names. */
   exporter(query: NativeQuery, limit?: number | undefined | null, prefetch?: number | undefined | null, format?: string | undefined | null, path?: string | undefined | null): NativeExporter
   /**
+   * Keeps a table of the query's records in step in `destination` once (`settings`: a JSON
+   * object of the core's setting names, durations in seconds); resolves to the summary as JSON.
+   * `onProgress` receives each window's progress as JSON.
+   */
+  sync(destination: string, query: NativeQuery, settings: string, onProgress?: ((arg: string) => void) | undefined | null, cancel?: NativeCancel | undefined | null): Promise<string>
+  /**
    * Every matching record (at most `limit`), as UTF-8 JSON; pages after the first fetched
    * `concurrency` at a time.
    */
@@ -181,3 +187,6 @@ export declare function recordsFromJson(body: Buffer): Buffer
  * Rust toolchain and runs the same code as the Rust binary.
  */
 export declare function runCli(argv: Array<string>): number
+
+/** Runs the `unpod-calllogs` command line (sync, export, list) as [`run_cli`] runs the suite's. */
+export declare function runUserCli(argv: Array<string>): number

@@ -16,6 +16,10 @@ export interface ReferenceServerOptions {
   script?: number[]
   /** New calls added before each answer. */
   liveInserts?: number
+  /** Calls added before each answer, each created up to `lateByMs` before the newest: logs that arrive late. */
+  lateInserts?: number
+  /** How far before the newest call a late call may be created, in milliseconds (default an hour). */
+  lateByMs?: number
   /** A named contract violation (`calllogs-contract serve --list-faults`). */
   fault?: string
   /** A real server to behave like, over the other options: `'unpod-v2'` or `'drf-pagination'` (`calllogs-contract serve --emulate`). */

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job: the contract suite against the embedded reference server, then the same records read
-# back through the Rust client, the Python package and the Node package, and compared.
+# back through the Rust client, the Python package and the Node package, and compared; then a sync
+# of every record into the embedded default (a SQLite file), run twice, and queried.
 #
 # Builds for this machine only, with one build configuration (the fast-build profile of Cargo.toml:
 # release without thin-local LTO, for a first run in minutes): one cargo build gives the CLI, the
@@ -65,4 +66,12 @@ show "the same records through Node" read_with node.txt node "$work/node/read_ca
 diff "$work/rust.txt" "$work/python.txt"
 diff "$work/rust.txt" "$work/node.txt"
 echo "== Rust, Python and Node read the same records"
+
+# sync_twice DB: a first sync of everything into DB, then an incremental one (nothing new).
+sync_twice() {
+    ./target/fast-build/unpod-calllogs sync "$1"
+    ./target/fast-build/unpod-calllogs sync "$1"
+}
+show "unpod-calllogs sync into a SQLite file, twice" sync_twice "$work/calls.db"
+show "the synced table, queried" .venv/bin/python bindings-python/examples/query_synced.py "$work/calls.db"
 steps_total "the main job"

@@ -7,6 +7,7 @@ use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
 use unpod_calllogs::binding::page::{HeldPage, QueryArgs, walk_options};
 use unpod_calllogs::binding::settings::{ClientSettings, CopySettings};
+use unpod_calllogs::binding::sync as syncing;
 use unpod_calllogs::export::{Exporter, Format};
 use unpod_calllogs::{CallLogQuery, Client, Event, Pager};
 
@@ -293,6 +294,34 @@ impl NativeClient {
         Ok(NativeExporter {
             exporter: tokio::sync::Mutex::new(Some(Exporter::new(walk, format))),
         })
+    }
+
+    /// Keeps a table of the query's records in step in `destination` once (`settings`: a JSON
+    /// object of the core's setting names, durations in seconds); resolves to the summary as JSON.
+    /// `onProgress` receives each window's progress as JSON.
+    #[napi]
+    pub async fn sync(
+        &self,
+        destination: String,
+        query: NativeQuery,
+        settings: String,
+        // Weak: it does not keep the process alive.
+        on_progress: Option<ThreadsafeFunction<String, (), String, Status, false, true>>,
+        cancel: Option<&NativeCancel>,
+    ) -> Result<String> {
+        guarded(cancel, async move {
+            let query = self::query(query)?;
+            let settings = syncing::settings("node", &settings).map_err(to_js)?;
+            let progress = on_progress.map(|sink| {
+                Box::new(move |progress: String| {
+                    sink.call(progress, ThreadsafeFunctionCallMode::NonBlocking);
+                }) as syncing::OnProgress
+            });
+            syncing::run(self.client.clone(), destination, query, settings, progress)
+                .await
+                .map_err(to_js)
+        })
+        .await
     }
 
     /// Every matching record (at most `limit`), as UTF-8 JSON; pages after the first fetched

@@ -1,4 +1,4 @@
-//! The addon's free functions: the core's constants, the command line, and records from JSON.
+//! The addon's free functions: the core's constants, the command lines, and records from JSON.
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
@@ -27,6 +27,12 @@ pub fn constants() -> String {
 #[napi]
 pub fn run_cli(argv: Vec<String>) -> u8 {
     calllogs_contract::cli::main(argv)
+}
+
+/// Runs the `unpod-calllogs` command line (sync, export, list) as [`run_cli`] runs the suite's.
+#[napi]
+pub fn run_user_cli(argv: Vec<String>) -> u8 {
+    unpod_calllogs::cli::main(argv)
 }
 
 /// The records of a page body as the endpoint sends it, as UTF-8 JSON for JavaScript.

@@ -10,4 +10,4 @@ mod functions;
 mod records;
 mod server;
 
-pub use functions::{constants, records_from_json, run_cli};
+pub use functions::{constants, records_from_json, run_cli, run_user_cli};

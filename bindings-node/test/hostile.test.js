@@ -171,7 +171,8 @@ test('enum values, error kinds and walk defaults come from the core', () => {
   const typings = require('node:fs').readFileSync(`${installed}/testing.d.ts`, 'utf8')
   const declared = typings.slice(0, typings.indexOf('}')).match(/^ {2}(\w+)\?:/gm).map((line) => line.trim().slice(0, -2))
   const camel = (name) => name.replace(/_([a-z])/g, (_, letter) => letter.toUpperCase())
-  const expected = core.REFERENCE_OPTIONS.map((name) => (name === 'latency' ? 'latencyMs' : camel(name)))
+  const durations = ['latency', 'late_by']
+  const expected = core.REFERENCE_OPTIONS.map((name) => (durations.includes(name) ? `${camel(name)}Ms` : camel(name)))
   assert.deepEqual([...declared].sort(), [...expected].sort())
 })
 

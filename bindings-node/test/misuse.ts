@@ -18,6 +18,10 @@ async function mistakes (client: Client): Promise<void> {
   await client.callLogs.export('calls.xml', {}, { format: 'xml' })
   // @ts-expect-error: no such event
   client.on('answer', () => {})
+  // @ts-expect-error: a sync has no end_date
+  await client.callLogs.sync('calls.db', { end_date: '2026-02-01' })
+  // @ts-expect-error: durations of a sync are in milliseconds, named so
+  await client.callLogs.sync('calls.db', {}, { settle: 60 })
   // @ts-expect-error: the listener of `retry` gets a retry's detail
   client.on('retry', (detail: { status: number }) => detail)
   void typo

@@ -1,6 +1,6 @@
 // Compiled with `tsc --noEmit` against the installed package: the typings describe real usage.
 import { Writable } from 'node:stream'
-import { Client, CallLog, CallLogPage, CallStatus, CallType, InvalidQueryError, APIStatusError, ServerContractError, Response, WalkParams } from 'unpod-calllogs'
+import { Client, CallLog, CallLogPage, CallStatus, CallType, InvalidQueryError, APIStatusError, ServerContractError, DestinationError, Response, WalkParams, SyncSummary, SyncProgress } from 'unpod-calllogs'
 import { ReferenceServer } from 'unpod-calllogs/testing'
 
 async function main (): Promise<void> {
@@ -25,6 +25,12 @@ async function main (): Promise<void> {
   await client.callLogs.export(new Writable(), {}, { format: 'ndjson', extraHeaders: { 'X-Trace': '1' } })
   client.callLogs.stream({}, { format: 'csv' }).pipe(process.stdout)
   const patient: Client = client.withOptions({ timeoutMs: 300_000, maxRetries: 5 })
+  const synced: SyncSummary = await client.callLogs.sync(`${require('node:os').tmpdir()}/types-${process.pid}.db`, { call_type: 'inbound' }, {
+    maxRecords: 100, lookbackMs: 3_600_000, until: new Date(), onProgress: (p: SyncProgress) => console.log(p.records, p.downTo.toISOString())
+  })
+  const range: [Date | null, Date, number] = [synced.start, synced.until, synced.new + synced.elapsedMs]
+  void range
+  if (patient === client) throw new DestinationError('unreachable')
   try {
     await client.callLogs.list({ page_size: 0 })
   } catch (error) {

@@ -1,4 +1,4 @@
-//! The `calllogs-contract` command line, run by the package's console script.
+//! The command lines the package's console scripts run: `calllogs-contract` and `unpod-calllogs`.
 
 use pyo3::prelude::*;
 
@@ -8,4 +8,10 @@ use pyo3::prelude::*;
 #[pyfunction]
 pub fn run_cli(py: Python<'_>, argv: Vec<std::ffi::OsString>) -> u8 {
     py.detach(|| calllogs_contract::cli::main(argv))
+}
+
+/// Runs the `unpod-calllogs` command line (sync, export, list) as [`run_cli`] runs the suite's.
+#[pyfunction]
+pub fn run_user_cli(py: Python<'_>, argv: Vec<std::ffi::OsString>) -> u8 {
+    py.detach(|| unpod_calllogs::cli::main(argv))
 }

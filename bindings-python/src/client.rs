@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use pyo3::prelude::*;
 use unpod_calllogs::binding::page::HeldPage;
 use unpod_calllogs::binding::settings::{ClientSettings, CopySettings};
+use unpod_calllogs::binding::sync::{self as syncing, OnProgress};
 use unpod_calllogs::export::{Exporter, Format};
 use unpod_calllogs::{CallLog, Client, Error, Pager};
 
@@ -107,6 +108,21 @@ impl<'py> IntoPyObject<'py> for Bytes {
     fn into_pyobject(self, py: Python<'py>) -> Result<Self::Output, Self::Error> {
         Ok(pyo3::types::PyBytes::new(py, &self.0))
     }
+}
+
+/// A Python callable that hears a sync's progress (as JSON), from the runtime's thread.
+fn progress_to(listener: Option<Py<PyAny>>) -> Option<OnProgress> {
+    let listener = listener?;
+    Some(Box::new(move |progress: String| {
+        if crate::runtime::exiting_elsewhere() {
+            return;
+        }
+        Python::attach(|py| {
+            if let Err(error) = listener.call1(py, (progress,)) {
+                error.write_unraisable(py, None);
+            }
+        });
+    }))
 }
 
 /// Hands an event to the client's Python listeners (`events`, called with the event's details as
@@ -325,6 +341,35 @@ impl NativeClient {
         })
     }
 
+    /// Keeps a table of the query's records in step in `destination` once (the settings a JSON
+    /// object of the core's names); the summary as JSON.
+    #[pyo3(signature = (destination, query, settings, progress=None))]
+    fn sync(
+        &self,
+        py: Python<'_>,
+        destination: String,
+        query: PyQuery<'_>,
+        settings: &str,
+        progress: Option<Py<PyAny>>,
+    ) -> PyResult<String> {
+        let run = self.sync_run(py, destination, query, settings, progress)?;
+        wait(py, run)
+    }
+
+    #[pyo3(signature = (destination, query, settings, progress, settle))]
+    fn sync_async(
+        &self,
+        py: Python<'_>,
+        destination: String,
+        query: PyQuery<'_>,
+        settings: &str,
+        progress: Option<Py<PyAny>>,
+        settle: Py<PyAny>,
+    ) -> PyResult<NativeTask> {
+        let run = self.sync_run(py, destination, query, settings, progress)?;
+        Ok(awaitable(py, settle, run))
+    }
+
     /// Every matching record (fetched as `all` does) as Arrow columns.
     fn table(
         &self,
@@ -363,6 +408,29 @@ impl NativeClient {
                 .await?;
             table_of(&all)
         }))
+    }
+}
+
+impl NativeClient {
+    /// The run `sync` and `sync_async` make, once its arguments are checked.
+    fn sync_run(
+        &self,
+        py: Python<'_>,
+        destination: String,
+        query: PyQuery<'_>,
+        settings: &str,
+        progress: Option<Py<PyAny>>,
+    ) -> PyResult<impl Future<Output = Result<String, Error>> + Send + 'static> {
+        let query = query.query(py)?;
+        let settings = core(py, syncing::settings("python", settings))?;
+        let progress = progress_to(progress);
+        Ok(syncing::run(
+            self.client.clone(),
+            destination,
+            query,
+            settings,
+            progress,
+        ))
     }
 }
 

@@ -46,5 +46,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<arrow::NativeTable>()?;
     m.add_function(wrap_pyfunction!(client::records_from_json, m)?)?;
     m.add_function(wrap_pyfunction!(cli::run_cli, m)?)?;
+    m.add_function(wrap_pyfunction!(cli::run_user_cli, m)?)?;
     Ok(())
 }

@@ -140,31 +140,14 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let cli = match Cli::try_parse_from(args) {
-        Ok(cli) => cli,
-        Err(error) => {
-            let _ = error.print();
-            return u8::try_from(error.exit_code()).unwrap_or(2);
-        }
-    };
-    std::panic::catch_unwind(|| dispatch(cli)).unwrap_or(101)
+    unpod_calllogs::cli::entry(args, dispatch)
 }
 
 #[allow(clippy::print_stdout)]
-fn dispatch(cli: Cli) -> u8 {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("error: cannot start the async runtime: {error}");
-            return 2;
-        }
-    };
+fn dispatch(cli: Cli, runtime: &tokio::runtime::Runtime) -> u8 {
     match cli.command {
         Command::Serve(args) => runtime.block_on(serve(*args)),
-        Command::Run(args) => run::run(&runtime, *args),
+        Command::Run(args) => run::run(runtime, *args),
         Command::Checks => {
             for check in suite::CHECKS {
                 println!("{:<22} {}", check.id, check.description);

@@ -159,6 +159,11 @@ impl Client {
         self.inner.endpoint.as_str()
     }
 
+    /// The organization the client reads.
+    pub fn org_handle(&self) -> &str {
+        &self.inner.org_handle
+    }
+
     /// Closes the connection pool, which this client shares with its copies
     /// ([`Client::with_options`]): idle connections close now, those of requests in flight when
     /// their requests end. Every request after it, from the client or a copy, is an

@@ -59,3 +59,18 @@ pub const MAX_CONCURRENCY: usize = 64;
 pub const DEFAULT_PREFETCH: usize = DEFAULT_CONCURRENCY;
 /// Pages a walk may take beyond twice what its first `count` calls for.
 pub const SPARE_PAGES: u64 = 8;
+
+/// How long before the present a sync stops: records of the last `settle` may still be being
+/// written, so the newest window ends at `now - settle` and the next run reads them.
+pub const DEFAULT_SYNC_SETTLE: Duration = Duration::from_secs(60);
+/// How far back before the last run's end each sync reads again, for calls whose logs arrive late
+/// (a log is often written when the call ends, under the instant the call was created).
+pub const DEFAULT_SYNC_LOOKBACK: Duration = Duration::from_secs(2 * 3600);
+/// The most records one window of a sync may hold (and one transaction write), unless configured.
+pub const DEFAULT_SYNC_MAX_RECORDS: u64 = 50_000;
+/// The most pages one window of a sync may take, unless configured.
+pub const DEFAULT_SYNC_MAX_PAGES: u64 = 100;
+/// The page size of a sync's walks unless configured: the contract's maximum, the fewest requests.
+pub const DEFAULT_SYNC_PAGE_SIZE: u32 = crate::query::MAX_PAGE_SIZE;
+/// The span of a sync's first window; later ones adapt to the records they found.
+pub const DEFAULT_SYNC_WINDOW: Duration = Duration::from_secs(24 * 3600);

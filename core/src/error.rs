@@ -34,6 +34,10 @@ pub enum Error {
     /// hand on records it cannot vouch for.
     #[error(transparent)]
     ServerContract(Box<ContractViolation>),
+    /// A sync's destination failed (it cannot be opened or written, or it holds something else):
+    /// what the batch that failed would have written is not there, and the next run writes it.
+    #[error("destination: {0}")]
+    Destination(String),
 }
 
 impl Error {
@@ -56,6 +60,7 @@ impl Error {
         "invalid_query",
         "config",
         "server_contract",
+        "destination",
     ];
 
     /// What kind of error this is: the one mapping from an HTTP status to a kind of error, which
@@ -77,6 +82,7 @@ impl Error {
             Self::InvalidQuery(_) => "invalid_query",
             Self::Config(_) => "config",
             Self::ServerContract(_) => "server_contract",
+            Self::Destination(_) => "destination",
         }
     }
 
@@ -96,7 +102,9 @@ impl Error {
                 scrub(&mut api.body);
                 scrub_opt(&mut api.request_id);
             }
-            Self::Connection(message) | Self::Config(message) => scrub(message),
+            Self::Connection(message) | Self::Config(message) | Self::Destination(message) => {
+                scrub(message);
+            }
             Self::Decode(decode) => {
                 scrub(&mut decode.reason);
                 scrub(&mut decode.body_snippet);

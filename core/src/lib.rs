@@ -40,6 +40,8 @@ macro_rules! __setters {
 #[doc(hidden)]
 pub mod binding;
 mod builder;
+#[cfg(feature = "cli")]
+pub mod cli;
 mod client;
 pub mod defaults;
 pub mod dialect;
@@ -53,6 +55,7 @@ pub mod query;
 mod resource;
 pub mod retry;
 mod secret;
+pub mod sync;
 pub mod transport;
 mod walk;
 

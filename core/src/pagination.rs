@@ -70,6 +70,8 @@ pub struct Pager {
     in_flight: VecDeque<InFlight>,
     /// The process whose runtime runs the requests in flight.
     pid: u32,
+    /// Requests sent so far (pages read ahead included).
+    requests: u64,
 }
 
 impl std::fmt::Debug for Pager {
@@ -102,7 +104,14 @@ impl Pager {
             walk,
             in_flight: VecDeque::new(),
             pid: std::process::id(),
+            requests: 0,
         }
+    }
+
+    /// How many requests the walk has sent (pages read ahead included; a retry is part of its
+    /// request).
+    pub fn requests(&self) -> u64 {
+        self.requests
     }
 
     /// The query the next request will send (its page number and size, and once pinned, its
@@ -139,12 +148,14 @@ impl Pager {
                         task.abort();
                     }
                     self.abort_in_flight();
+                    self.requests += 1;
                     self.client.fetch(&self.walk.query).await
                 }
             };
             let page = page.inspect_err(|e| self.walk.end_on_violation(e))?;
             let mut records = self.accept(page)?;
             if let Some(regather) = self.walk.pending.take() {
+                self.requests += 1;
                 let covering = self.client.fetch(&regather.query).await;
                 let covering = covering.inspect_err(|e| self.walk.end_on_violation(e))?;
                 records = self.walk.regathered(regather, &covering)?;
@@ -185,6 +196,7 @@ impl Pager {
             let mut query = self.walk.query.clone();
             query.page = Some(page);
             let task = tokio::spawn(async move { client.fetch(&query).await });
+            self.requests += 1;
             self.in_flight.push_back((page, task));
         }
     }
@@ -230,10 +242,20 @@ pub(crate) fn after_held(
     page: CallLogPage,
     options: PagerOptions,
 ) -> Result<Pager, Error> {
+    from_first(client, query, page, options).map(|(pager, _)| pager)
+}
+
+/// [`after_held`], with the records of `page` the walk hands on.
+pub(crate) fn from_first(
+    client: Client,
+    query: CallLogQuery,
+    page: CallLogPage,
+    options: PagerOptions,
+) -> Result<(Pager, Vec<CallLog>), Error> {
     let mut pager = Pager::new(client, query, options);
     pager.walk.held = true;
-    pager.accept(page)?;
-    Ok(pager)
+    let records = pager.accept(page)?;
+    Ok((pager, records))
 }
 
 /// The records of a walk, as a `Stream`. Made by [`CallLogs::stream`](crate::CallLogs::stream).

@@ -126,6 +126,8 @@ impl std::str::FromStr for Filter {
 pub const DEFAULT_RECORDS: usize = 1000;
 /// The seed of the generated data unless told.
 pub const DEFAULT_SEED: u64 = 42;
+/// How far before the newest call a late call may be created, unless told.
+pub const DEFAULT_LATE_BY: Duration = Duration::from_secs(3600);
 /// The `Retry-After` of 429 answers unless told, in seconds.
 pub const DEFAULT_RETRY_AFTER_SECS: u64 = 1;
 
@@ -151,6 +153,13 @@ pub struct Knobs {
     pub script: Vec<u16>,
     /// New calls added to the main organization (newest first) before each request is answered.
     pub live_inserts: u32,
+    /// Calls added to the main organization before each request is answered, each created at a
+    /// random instant up to `late_by` before the newest call: logs that arrive late, landing in
+    /// windows a reader has already walked.
+    pub late_inserts: u32,
+    /// How far before the newest call a late call may be created.
+    #[serde(deserialize_with = "seconds")]
+    pub late_by: Duration,
     /// Serve at most this many records a page, silently, as Django REST framework's
     /// `max_page_size` does (page offsets use the capped size).
     pub page_size_cap: Option<u32>,
@@ -192,6 +201,8 @@ impl Default for Knobs {
             retry_after_secs: DEFAULT_RETRY_AFTER_SECS,
             script: Vec::new(),
             live_inserts: 0,
+            late_inserts: 0,
+            late_by: DEFAULT_LATE_BY,
             page_size_cap: None,
             default_page_size: None,
             past_last: PastLast::default(),
@@ -267,6 +278,8 @@ impl Knobs {
         retry_after_secs: u64,
         script: Vec<u16> => into,
         live_inserts: u32,
+        late_inserts: u32,
+        late_by: Duration,
         page_size_cap: Option<u32> => into,
         default_page_size: Option<u32> => into,
         past_last: PastLast,

@@ -139,7 +139,8 @@ impl App {
     }
 
     fn insert_live_calls(&self) {
-        if self.knobs.live_inserts == 0 {
+        let knobs = &self.knobs;
+        if knobs.live_inserts == 0 && knobs.late_inserts == 0 {
             return;
         }
         let Some(org) = self.orgs.get(&self.main_org) else {
@@ -148,12 +149,19 @@ impl App {
         let mut live = self.live.lock().unwrap_or_else(PoisonError::into_inner);
         let (rng, numbers) = &mut *live;
         let mut store = org.store.write().unwrap_or_else(PoisonError::into_inner);
-        for _ in 0..self.knobs.live_inserts {
+        for _ in 0..knobs.live_inserts {
             let newest = store.newest().unwrap_or(self.history_end);
             // Half the new calls share the newest instant: the hardest case for a paging client.
             let step = TimeDelta::seconds(rng.below(2) as i64);
             let call = data::call_at(rng, numbers, newest + step);
             store.append(call);
+        }
+        let late_by = knobs.late_by.as_secs().max(1);
+        for _ in 0..knobs.late_inserts {
+            let newest = store.newest().unwrap_or(self.history_end);
+            let back = TimeDelta::seconds(rng.below(late_by + 1) as i64);
+            let call = data::call_at(rng, numbers, newest - back);
+            store.insert(call);
         }
     }
 

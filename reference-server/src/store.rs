@@ -103,6 +103,21 @@ impl Store {
         self.records.push(record);
     }
 
+    /// Adds a record created at any instant, among the records of its instant after those held
+    /// (it rebuilds the indexes: for late arrivals in tests, not for bulk loads).
+    pub fn insert(&mut self, record: CallLog) {
+        if self
+            .newest()
+            .is_none_or(|newest| record.creation_time >= newest)
+        {
+            return self.append(record);
+        }
+        let mut records = std::mem::take(&mut self.records);
+        let at = records.partition_point(|held| held.creation_time <= record.creation_time);
+        records.insert(at, record);
+        *self = Self::new(records);
+    }
+
     /// The records a selection matches, oldest first.
     pub fn select(&self, selection: &Selection<'_>) -> Matches<'_> {
         let list = type_slot(selection.call_type)

@@ -37,6 +37,7 @@ from ._exceptions import (
     CallLogsError,
     ConfigError,
     DecodeError,
+    DestinationError,
     InternalServerError,
     InvalidQueryError,
     NotFoundError,
@@ -45,6 +46,7 @@ from ._exceptions import (
     ServerContractError,
 )
 from ._native import __version__
+from ._sync import SyncSummary
 
 # A library says nothing on stderr unless the program configured logging (retries are logged at
 # WARNING on this logger and its children).
@@ -74,6 +76,7 @@ __all__ = [
     "DateLike",
     "ExportFormat",
     "DecodeError",
+    "DestinationError",
     "InternalServerError",
     "InvalidQueryError",
     "NotFoundError",
@@ -82,6 +85,7 @@ __all__ = [
     "RequestOptions",
     "Response",
     "ServerContractError",
+    "SyncSummary",
     "__version__",
     "records_from_json",
 ]

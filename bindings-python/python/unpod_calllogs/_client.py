@@ -32,6 +32,7 @@ from ._bridge import _call
 from ._dataout import CallLogTable, _export, _export_async, _path
 from ._enums import CallStatus, CallType
 from ._exceptions import ConfigError
+from ._sync import Destination, Progress, SyncSummary, _listener, _settings
 
 if TYPE_CHECKING:
     from typing_extensions import Self, Unpack
@@ -302,6 +303,56 @@ class CallLogs:
         return CallLogTable(self._client.table(_query("to_arrow", None, page_size, params), concurrency, limit))
 
 
+    def sync(
+        self,
+        destination: Destination,
+        *,
+        table: Optional[str] = None,
+        settle: Optional[float] = None,
+        lookback: Optional[float] = None,
+        max_records: Optional[int] = None,
+        max_pages: Optional[int] = None,
+        page_size: Optional[int] = None,
+        window: Optional[float] = None,
+        until: Optional[DateLike] = None,
+        prefetch: Optional[int] = None,
+        progress: Progress = None,
+        **params: Unpack[CallLogParams],
+    ) -> SyncSummary:
+        """Keeps a table of the matching records in step in `destination` (a file path: an
+        embedded SQLite database) and returns what the run did. Resumable and exactly once: each
+        window of `creation_time` is written in one transaction with the state that lets the next
+        run go on, so a process killed at any moment loses and duplicates nothing. A run covers up
+        to `settle` seconds before now, reads `lookback` seconds before the last run's end again
+        (calls whose logs arrive late), and sizes its windows so that none holds more than
+        `max_records` records or takes more than `max_pages` pages. `start_date` is the oldest
+        instant ever synced; `end_date` is not a filter of a sync. `progress=True` shows a bar
+        (tqdm), or a callable receives each window's progress as a dict."""
+        run = _Sync(destination, params, progress, locals())
+        with run:
+            return SyncSummary._of(self._client.sync(run.path, run.query, run.settings, run.listener))
+
+
+class _Sync:
+    """The arguments of a `sync` call as the native client takes them, and the progress bar to
+    close when it ends (a context manager)."""
+
+    def __init__(
+        self, destination: Destination, params: Mapping[str, Any], progress: Progress, given: Mapping[str, Any]
+    ) -> None:
+        self.path = os.fspath(destination)
+        self.query = _query("sync", None, None, params)
+        self.settings = _settings(**{name: given[name] for name in _native.SYNC_SETTINGS})
+        self.listener, self._bar = _listener(progress)
+
+    def __enter__(self) -> _Sync:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+
 def _walk(pager: _native.NativePager) -> Iterator[CallLog]:
     """The records of a walk; leaving it early (`break`, an exception) drops its read-ahead."""
     try:
@@ -392,6 +443,32 @@ class AsyncCallLogs:
         query = _query("to_arrow", None, page_size, params)
         native = await _call(lambda settle: self._client.table_async(query, concurrency, limit, settle))
         return CallLogTable(native)
+
+
+    async def sync(
+        self,
+        destination: Destination,
+        *,
+        table: Optional[str] = None,
+        settle: Optional[float] = None,
+        lookback: Optional[float] = None,
+        max_records: Optional[int] = None,
+        max_pages: Optional[int] = None,
+        page_size: Optional[int] = None,
+        window: Optional[float] = None,
+        until: Optional[DateLike] = None,
+        prefetch: Optional[int] = None,
+        progress: Progress = None,
+        **params: Unpack[CallLogParams],
+    ) -> SyncSummary:
+        """`CallLogs.sync`, awaited; cancelling the task stops the run after the window being
+        written, which the next run goes on from."""
+        run = _Sync(destination, params, progress, locals())
+        with run:
+            summary: str = await _call(
+                lambda settle: self._client.sync_async(run.path, run.query, run.settings, run.listener, settle)
+            )
+            return SyncSummary._of(summary)
 
 
 _Resources = TypeVar("_Resources", "CallLogs", "AsyncCallLogs")

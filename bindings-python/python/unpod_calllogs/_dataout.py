@@ -7,6 +7,7 @@ from typing import IO, TYPE_CHECKING, Optional, Union
 
 from . import _native
 from ._bridge import _call
+from ._extras import require
 
 if TYPE_CHECKING:
     import pandas
@@ -34,20 +35,21 @@ class CallLogTable:
         return len(self._native)
 
     def to_pyarrow(self) -> pyarrow.Table:
-        """A `pyarrow.Table` (needs pyarrow)."""
-        import pyarrow
-
-        return pyarrow.table(self)
+        """A `pyarrow.Table` (needs pyarrow: `pip install 'unpod-calllogs[arrow]'`)."""
+        table: pyarrow.Table = require("pyarrow", "arrow").table(self)
+        return table
 
     def to_pandas(self) -> pandas.DataFrame:
-        """A `pandas.DataFrame`, times as `datetime64[us, UTC]` (needs pandas and pyarrow)."""
+        """A `pandas.DataFrame`, times as `datetime64[us, UTC]` (needs pandas and pyarrow:
+        `pip install 'unpod-calllogs[pandas]'`)."""
+        require("pandas", "pandas")
+        require("pyarrow", "pandas")
         return self.to_pyarrow().to_pandas()
 
     def to_polars(self) -> polars.DataFrame:
-        """A `polars.DataFrame` (needs polars)."""
-        import polars
-
-        return polars.DataFrame(self)
+        """A `polars.DataFrame` (needs polars: `pip install 'unpod-calllogs[polars]'`)."""
+        frame: polars.DataFrame = require("polars", "polars").DataFrame(self)
+        return frame
 
     def __repr__(self) -> str:
         return f"CallLogTable({len(self)} records)"

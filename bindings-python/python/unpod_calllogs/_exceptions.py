@@ -127,6 +127,11 @@ class ServerContractError(CallLogsError):
         self.page = page
 
 
+class DestinationError(CallLogsError):
+    """A sync's destination failed: it cannot be opened or written, or its table is kept in step
+    with other filters. The window being written is not there; the next sync writes it."""
+
+
 BY_KIND: Dict[str, Type[CallLogsError]] = {
     "bad_request": BadRequestError,
     "authentication": AuthenticationError,
@@ -141,5 +146,6 @@ BY_KIND: Dict[str, Type[CallLogsError]] = {
     "invalid_query": InvalidQueryError,
     "config": ConfigError,
     "server_contract": ServerContractError,
+    "destination": DestinationError,
 }
 """The exception class of each kind of error the core names (`unpod_calllogs._native.ERROR_KINDS`)."""

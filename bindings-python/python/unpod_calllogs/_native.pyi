@@ -31,6 +31,10 @@ __all__ = [
     "EVENT_DURATION_KEYS",
     "RECORD_FIELDS",
     "RECORD_FIELD_KINDS",
+    "SYNC_SETTINGS",
+    "SYNC_DURATIONS",
+    "SYNC_DEFAULTS",
+    "SYNC_SUMMARY_FIELDS",
     "REFERENCE_OPTIONS",
     "NativeClient",
     "NativePage",
@@ -42,6 +46,7 @@ __all__ = [
     "CallLog",
     "records_from_json",
     "run_cli",
+    "run_user_cli",
 ]
 
 __version__: str
@@ -63,6 +68,10 @@ EVENTS: List[str]
 EVENT_DURATION_KEYS: List[str]
 RECORD_FIELDS: List[str]
 RECORD_FIELD_KINDS: Dict[str, str]
+SYNC_SETTINGS: List[str]
+SYNC_DURATIONS: List[str]
+SYNC_DEFAULTS: Dict[str, Any]
+SYNC_SUMMARY_FIELDS: List[str]
 REFERENCE_OPTIONS: List[str]
 
 @final
@@ -186,6 +195,17 @@ class NativeClient:
     def exporter(
         self, query: _Query, limit: Optional[int], prefetch: int, format: Optional[str], path: Optional[str]
     ) -> NativeExporter: ...
+    def sync(
+        self, destination: str, query: _Query, settings: str, progress: Optional[Callable[[str], None]] = None
+    ) -> str: ...
+    def sync_async(
+        self,
+        destination: str,
+        query: _Query,
+        settings: str,
+        progress: Optional[Callable[[str], None]],
+        settle: _Settle,
+    ) -> NativeTask: ...
     def table(self, query: _Query, concurrency: int, limit: Optional[int]) -> NativeTable: ...
     def table_async(self, query: _Query, concurrency: int, limit: Optional[int], settle: _Settle) -> NativeTask: ...
 
@@ -205,3 +225,4 @@ class NativeReferenceServer:
     def stop(self) -> None: ...
 
 def run_cli(argv: List[str]) -> int: ...
+def run_user_cli(argv: List[str]) -> int: ...

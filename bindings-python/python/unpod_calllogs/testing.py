@@ -22,7 +22,8 @@ class ReferenceServer:
     to that list). For error handling: `latency` (seconds added to every answer), `error_rate` and
     `throttle_rate` (shares of 500/503 and 429 answers), `retry_after_secs` (on 429), `script`
     (statuses of the first answers, e.g. `[503, 429]`), `live_inserts` (new calls before each
-    answer), `fault` (a named contract violation, see `calllogs-contract serve --list-faults`),
+    answer), `late_inserts` (calls before each answer created up to `late_by` seconds before the
+    newest, as logs that arrive late), `fault` (a named contract violation, see `calllogs-contract serve --list-faults`),
     `emulate` (a real server to behave like, over the other keywords: `"unpod-v2"`, the real
     Unpod v2 server, or `"drf-pagination"`).
 
@@ -54,6 +55,8 @@ class ReferenceServer:
         retry_after_secs: Optional[int] = None,
         script: Optional[Sequence[int]] = None,
         live_inserts: Optional[int] = None,
+        late_inserts: Optional[int] = None,
+        late_by: Optional[float] = None,
         page_size_cap: Optional[int] = None,
         default_page_size: Optional[int] = None,
         past_last: Optional[str] = None,

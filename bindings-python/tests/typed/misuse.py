@@ -14,3 +14,5 @@ log = client.call_logs.list().data[0]
 log.call_duraton  # error
 status: CallStatus = log.call_type  # error
 client.with_options(timeout="slow")  # error
+client.call_logs.sync("calls.db", max_records="many")  # error
+client.call_logs.sync("calls.db", progress="yes")  # error

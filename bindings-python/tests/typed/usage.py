@@ -22,10 +22,16 @@ from unpod_calllogs import (
     InvalidQueryError,
     Response,
     ServerContractError,
+    SyncSummary,
 )
 
 
 def read(client: Client) -> None:
+    summary: SyncSummary = client.call_logs.sync(
+        "calls.db", call_type="inbound", max_records=1000, settle=30.0, progress=lambda p: print(p["records"])
+    )
+    until: datetime.datetime = summary.until
+    print(summary.new + summary.updated, until, summary.start)
     page: CallLogPage = client.call_logs.list(
         page=1, page_size=50, call_type="inbound", call_status=CallStatus.NO_ANSWER, timeout=5.0
     )

@@ -20,7 +20,7 @@ pub fn timeout_from_secs(seconds: f64) -> Result<Duration, Error> {
 
 /// A whole number in `min..=max`, given as a number (as bindings receive it): a configuration
 /// error naming `setting` otherwise.
-fn whole_number(setting: &str, value: f64, min: u64, max: u64) -> Result<u64, Error> {
+pub(crate) fn whole_number(setting: &str, value: f64, min: u64, max: u64) -> Result<u64, Error> {
     let whole = value.is_finite() && value.fract() == 0.0;
     if whole && value >= min as f64 && value <= max as f64 {
         Ok(value as u64)

@@ -13,6 +13,22 @@ use crate::fields;
 use crate::model::{CallStatus, CallType};
 use crate::options::Event;
 use crate::query::{MAX_PAGE_SIZE, PARAMETERS};
+use crate::sync::{Summary, SyncSettings};
+
+/// The default of every sync setting that has one, durations in seconds.
+fn sync_defaults() -> Value {
+    let d = SyncSettings::default();
+    json!({
+        "table": d.table,
+        "settle": d.settle.as_secs_f64(),
+        "lookback": d.lookback.as_secs_f64(),
+        "max_records": d.max_records,
+        "max_pages": d.max_pages,
+        "page_size": d.page_size,
+        "window": d.window.as_secs_f64(),
+        "prefetch": d.prefetch,
+    })
+}
 
 /// Every constant a binding exports: `(NAME, value)`.
 pub fn constants() -> Vec<(&'static str, Value)> {
@@ -64,6 +80,10 @@ pub fn constants() -> Vec<(&'static str, Value)> {
             json!(crate::binding::events::DURATION_KEYS),
         ),
         ("RECORD_FIELDS", json!(fields::names().collect::<Vec<_>>())),
+        ("SYNC_SETTINGS", json!(SyncSettings::NAMES)),
+        ("SYNC_DURATIONS", json!(crate::binding::sync::DURATIONS)),
+        ("SYNC_DEFAULTS", sync_defaults()),
+        ("SYNC_SUMMARY_FIELDS", json!(Summary::field_names())),
         (
             "RECORD_FIELD_KINDS",
             Value::Object(

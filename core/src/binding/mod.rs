@@ -11,6 +11,7 @@ pub mod errors;
 pub mod events;
 pub mod page;
 pub mod settings;
+pub mod sync;
 
 /// A setting's name as a binding's users write it: as the core names it in Rust and Python,
 /// in camelCase in Node (`ca_file` is `caFile`).

@@ -1,0 +1,275 @@
+//! The `unpod-calllogs` command line as users run it, over real sockets: a sync killed (`kill -9`)
+//! at random moments and run again until it finishes holds exactly the server's records; an export
+//! that fails leaves no file that looks complete.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use calllogs_reference::{Emulation, Knobs, ServerConfig, ServerHandle};
+use unpod_calllogs::{CallLog, CallLogQuery, Client, Dialect};
+
+mod common;
+use common::{synced_form, synced_rows};
+
+const BIN: &str = env!("CARGO_BIN_EXE_unpod-calllogs");
+
+fn temp(name: &str) -> PathBuf {
+    let path = std::env::temp_dir().join(format!("unpod-cli-{}-{name}", std::process::id()));
+    remove(&path);
+    path
+}
+
+fn remove(path: &Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+}
+
+fn command(server: &ServerHandle, args: &[&str]) -> Command {
+    let mut command = Command::new(BIN);
+    command
+        .args(args)
+        .env("UNPOD_BASE_URL", server.url())
+        .env("UNPOD_PLATFORM_TOKEN", server.token())
+        .env("UNPOD_ORG_HANDLE", server.org_handle())
+        .env_remove("UNPOD_DIALECT")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    command
+}
+
+fn rows(db: &Path) -> BTreeMap<String, String> {
+    synced_rows(db, "call_logs")
+}
+
+fn expected(records: &[CallLog]) -> BTreeMap<String, String> {
+    synced_form(records)
+}
+
+/// A pseudo-random delay in `0..bound` milliseconds, different on every call.
+fn delay(bound: u64) -> Duration {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    Duration::from_millis(u64::from(nanos) % bound)
+}
+
+/// Whether the table's state holds a run that stopped before its end.
+fn interrupted(db: &Path) -> bool {
+    let Ok(connection) = rusqlite::Connection::open(db) else {
+        return false;
+    };
+    let state: Option<String> = connection
+        .query_row("SELECT state FROM _unpod_sync_state", [], |row| row.get(0))
+        .ok();
+    state.is_some_and(|state| !state.contains("\"run\":null"))
+}
+
+/// Runs `sync` (into `db`) again and again, killing it after a random delay, until one run
+/// finishes; returns how many runs were killed, and how many of those had written part of a run.
+fn sync_until_done(server: &ServerHandle, db: &Path, args: &[&str]) -> (u32, u32) {
+    let (mut killed, mut midway) = (0, 0);
+    let started = Instant::now();
+    loop {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "never finished"
+        );
+        let mut child = command(server, args).spawn().unwrap();
+        // Early runs are killed quickly; later ones are given longer, so that the loop ends.
+        let wait = delay(40 + 40 * u64::from(killed));
+        std::thread::sleep(wait);
+        if child.try_wait().unwrap().is_none() {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            killed += 1;
+            midway += u32::from(interrupted(db));
+            continue;
+        }
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "sync failed: {stderr}");
+        return (killed, midway);
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Runtime::new().unwrap()
+}
+
+fn server_records(
+    runtime: &tokio::runtime::Runtime,
+    client: &Client,
+    query: CallLogQuery,
+) -> Vec<CallLog> {
+    let mut all = runtime
+        .block_on(client.call_logs().collect_all(query.page_size(1000), 4))
+        .unwrap();
+    all.sort_by_key(|r| r.creation_time);
+    all
+}
+
+#[test]
+fn a_sync_killed_at_random_moments_and_run_again_holds_exactly_the_servers_records() {
+    let runtime = runtime();
+    let knobs = Knobs::default().latency(Duration::from_millis(2));
+    let server = runtime
+        .block_on(calllogs_reference::start(
+            ServerConfig::seeded(4000, 21).knobs(knobs),
+        ))
+        .unwrap();
+    let db = temp("killed.db");
+    let spec = db.display().to_string();
+    let args = ["sync", &spec, "--max-records", "150", "--page-size", "50"];
+    let (killed, midway) = sync_until_done(&server, &db, &args);
+    let client = Client::builder()
+        .token(server.token())
+        .org_handle(server.org_handle())
+        .base_url(server.url())
+        .build()
+        .unwrap();
+    let all = server_records(&runtime, &client, CallLogQuery::new());
+    assert_eq!(rows(&db), expected(&all), "after {killed} runs killed");
+    assert!(
+        midway > 0,
+        "no run was killed half-way ({killed} killed): the test proved nothing"
+    );
+    eprintln!("{killed} runs killed, {midway} of them half-way");
+
+    // Run again: nothing new, and the summary says so.
+    let output = command(&server, &[&args[..], &["--json"]].concat())
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(summary["new"], 0, "{summary}");
+    assert_eq!(summary["resumed"], false, "{summary}");
+    remove(&db);
+}
+
+#[test]
+fn a_killed_sync_of_the_unpod_v2_emulation_resumes_from_its_last_chunk() {
+    let runtime = runtime();
+    let config = Emulation::UnpodV2.apply(ServerConfig::seeded(3000, 4));
+    let knobs = config.knobs.clone().latency(Duration::from_millis(2));
+    let config = config.knobs(knobs);
+    let server = runtime.block_on(calllogs_reference::start(config)).unwrap();
+    let db = temp("killed-v2.db");
+    let spec = db.display().to_string();
+    let args = [
+        "sync",
+        &spec,
+        "--dialect",
+        "unpod-v2",
+        "--header",
+        "Product-Id: unpod.ai",
+        "--max-records",
+        "200",
+        "--page-size",
+        "100",
+    ];
+    let (killed, midway) = sync_until_done(&server, &db, &args);
+    assert!(midway > 0, "no run was killed half-way ({killed} killed)");
+    let client = Client::builder()
+        .token(server.token())
+        .org_handle(server.org_handle())
+        .base_url(server.url())
+        .header("Product-Id", "unpod.ai")
+        .dialect(Dialect::UnpodV2)
+        .build()
+        .unwrap();
+    let all = server_records(&runtime, &client, CallLogQuery::new());
+    assert_eq!(rows(&db), expected(&all), "after {killed} runs killed");
+    remove(&db);
+}
+
+#[test]
+fn an_export_that_fails_leaves_no_file_and_says_how_many_records_it_had_written() {
+    let runtime = runtime();
+    let knobs = Knobs::default().latency(Duration::from_millis(40));
+    let server = runtime
+        .block_on(calllogs_reference::start(
+            ServerConfig::seeded(30_000, 2).knobs(knobs),
+        ))
+        .unwrap();
+    let file = temp("export.csv");
+    let spec = file.display().to_string();
+    let child = command(&server, &["export", &spec]).spawn().unwrap();
+    // Stop the server once the export has begun writing.
+    let dir = file.parent().unwrap().to_owned();
+    let name = file.file_name().unwrap().to_string_lossy().into_owned();
+    let begun = Instant::now();
+    while !std::fs::read_dir(&dir).unwrap().flatten().any(|entry| {
+        let entry_name = entry.file_name().to_string_lossy().into_owned();
+        entry_name.starts_with(&format!("{name}.partial-"))
+            && entry.metadata().is_ok_and(|m| m.len() > 0)
+    }) {
+        assert!(
+            begun.elapsed() < Duration::from_secs(30),
+            "the export never began"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    runtime.block_on(server.shutdown());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("was not written: the export stopped after"),
+        "{stderr}"
+    );
+    assert!(!file.exists(), "no file that looks complete");
+    let leftovers = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .filter(|entry| entry.file_name().to_string_lossy().starts_with(&name))
+        .count();
+    assert_eq!(leftovers, 0, "the partial file is removed");
+}
+
+#[test]
+fn an_export_is_complete_and_the_token_is_never_an_argument_or_printed() {
+    let runtime = runtime();
+    let server = runtime
+        .block_on(calllogs_reference::start(ServerConfig::seeded(500, 2)))
+        .unwrap();
+    let file = temp("whole.ndjson");
+    let spec = file.display().to_string();
+    let output = command(&server, &["export", &spec, "--call-status", "missed"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let lines = std::fs::read_to_string(&file).unwrap().lines().count();
+    let said = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        said.starts_with(&format!("{lines} records written")),
+        "{said}"
+    );
+    assert!(lines > 0);
+    std::fs::remove_file(&file).unwrap();
+
+    let output = command(&server, &["list", "--limit", "3"])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&output.stdout).lines().count(), 3);
+    let output = command(&server, &["sync", "x.db", "--token", "t"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let output = command(&server, &["list", "--call-status", "busyy"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("call_status") && !stderr.contains(server.token()),
+        "{stderr}"
+    );
+}
