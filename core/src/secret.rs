@@ -116,9 +116,57 @@ impl fmt::Display for SecretToken {
     }
 }
 
+/// A connection string (a URL, or libpq's `key=value` form) with its password replaced by `***`,
+/// for messages.
+pub fn without_password(spec: &str) -> String {
+    let mut text = spec.to_owned();
+    if let Some(start) = text.find("://").map(|at| at + 3) {
+        let end = text[start..]
+            .find(['/', '?', '#'])
+            .map_or(text.len(), |at| start + at);
+        if let Some(at) = text[start..end].rfind('@') {
+            if let Some(colon) = text[start..start + at].find(':') {
+                text.replace_range(start + colon + 1..start + at, "***");
+            }
+        }
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while let Some(at) = rest.find("password=") {
+        let value = at + "password=".len();
+        out.push_str(&rest[..value]);
+        out.push_str("***");
+        let end = rest[value..]
+            .find([' ', '&'])
+            .map_or(rest.len(), |stop| value + stop);
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn passwords_are_left_out_of_connection_strings() {
+        assert_eq!(
+            without_password(
+                "postgresql://sync:s3cr%40t@db.example.com:5432/calls?sslmode=require"
+            ),
+            "postgresql://sync:***@db.example.com:5432/calls?sslmode=require"
+        );
+        assert_eq!(
+            without_password("host=db password=hunter2 user=sync"),
+            "host=db password=*** user=sync"
+        );
+        assert_eq!(
+            without_password("postgres://db/calls?password=x&a=1"),
+            "postgres://db/calls?password=***&a=1"
+        );
+        assert_eq!(without_password("calls.db"), "calls.db");
+    }
 
     #[test]
     fn every_echo_of_the_token_is_scrubbed() {

@@ -35,7 +35,8 @@ pub fn http_client_builder(ca: Option<&CaBundle>) -> Result<reqwest::ClientBuild
     })
 }
 
-fn tls_config(ca: Option<&CaBundle>) -> Result<ClientConfig, String> {
+/// The TLS settings of every connection the crate makes: the platform's roots (and `ca`'s), ring.
+pub(crate) fn tls_config(ca: Option<&CaBundle>) -> Result<ClientConfig, String> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let extra = ca.map(|ca| ca.certificates.clone()).unwrap_or_default();
     let platform = rustls_platform_verifier::Verifier::new_with_extra_roots(

@@ -57,20 +57,30 @@ fn delay(bound: u64) -> Duration {
     Duration::from_millis(u64::from(nanos) % bound)
 }
 
-/// Whether the table's state holds a run that stopped before its end.
+/// Whether a sync state (as JSON, if any) holds a run that stopped before its end.
+fn unfinished(state: Option<String>) -> bool {
+    state.is_some_and(|state| !state.contains("\"run\":null"))
+}
+
+/// Whether the SQLite table's state holds a run that stopped before its end.
 fn interrupted(db: &Path) -> bool {
     let Ok(connection) = rusqlite::Connection::open(db) else {
         return false;
     };
-    let state: Option<String> = connection
-        .query_row("SELECT state FROM _unpod_sync_state", [], |row| row.get(0))
-        .ok();
-    state.is_some_and(|state| !state.contains("\"run\":null"))
+    unfinished(
+        connection
+            .query_row("SELECT state FROM _unpod_sync_state", [], |row| row.get(0))
+            .ok(),
+    )
 }
 
-/// Runs `sync` (into `db`) again and again, killing it after a random delay, until one run
-/// finishes; returns how many runs were killed, and how many of those had written part of a run.
-fn sync_until_done(server: &ServerHandle, db: &Path, args: &[&str]) -> (u32, u32) {
+/// Runs `sync` again and again, killing it after a random delay, until one run finishes; returns
+/// how many runs were killed, and how many of those had written part of a run (`interrupted`).
+fn sync_until_done(
+    server: &ServerHandle,
+    interrupted: impl Fn() -> bool,
+    args: &[&str],
+) -> (u32, u32) {
     let (mut killed, mut midway) = (0, 0);
     let started = Instant::now();
     loop {
@@ -86,7 +96,7 @@ fn sync_until_done(server: &ServerHandle, db: &Path, args: &[&str]) -> (u32, u32
             child.kill().unwrap();
             child.wait().unwrap();
             killed += 1;
-            midway += u32::from(interrupted(db));
+            midway += u32::from(interrupted());
             continue;
         }
         let output = child.wait_with_output().unwrap();
@@ -124,7 +134,7 @@ fn a_sync_killed_at_random_moments_and_run_again_holds_exactly_the_servers_recor
     let db = temp("killed.db");
     let spec = db.display().to_string();
     let args = ["sync", &spec, "--max-records", "150", "--page-size", "50"];
-    let (killed, midway) = sync_until_done(&server, &db, &args);
+    let (killed, midway) = sync_until_done(&server, || interrupted(&db), &args);
     let client = Client::builder()
         .token(server.token())
         .org_handle(server.org_handle())
@@ -171,7 +181,7 @@ fn a_killed_sync_of_the_unpod_v2_emulation_resumes_from_its_last_chunk() {
         "--page-size",
         "100",
     ];
-    let (killed, midway) = sync_until_done(&server, &db, &args);
+    let (killed, midway) = sync_until_done(&server, || interrupted(&db), &args);
     assert!(midway > 0, "no run was killed half-way ({killed} killed)");
     let client = Client::builder()
         .token(server.token())
@@ -272,4 +282,82 @@ fn an_export_is_complete_and_the_token_is_never_an_argument_or_printed() {
         stderr.contains("call_status") && !stderr.contains(server.token()),
         "{stderr}"
     );
+}
+
+/// The rows of a synced PostgreSQL table (key to digest) and its sync state.
+async fn postgres_rows(
+    url: &str,
+) -> (
+    BTreeMap<String, String>,
+    Option<String>,
+    Vec<(String, String)>,
+) {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    let rows = client
+        .query("SELECT record_key, record_digest FROM call_logs", &[])
+        .await
+        .map(|rows| rows.iter().map(|row| (row.get(0), row.get(1))).collect())
+        .unwrap_or_default();
+    let state = client
+        .query_opt("SELECT state::text FROM _unpod_sync_state", &[])
+        .await
+        .ok()
+        .flatten()
+        .map(|row| row.get(0));
+    let types = client
+        .query(
+            "SELECT column_name::text, data_type::text FROM information_schema.columns WHERE table_name = 'call_logs' ORDER BY ordinal_position",
+            &[],
+        )
+        .await
+        .map(|rows| rows.iter().map(|row| (row.get(0), row.get(1))).collect())
+        .unwrap_or_default();
+    (rows, state, types)
+}
+
+#[test]
+fn a_sync_into_postgresql_killed_at_random_moments_holds_exactly_the_servers_records_with_types() {
+    let runtime = runtime();
+    let cluster = common::postgres::Cluster::start("killed");
+    let url = cluster.url();
+    let knobs = Knobs::default()
+        .latency(Duration::from_millis(2))
+        .real_world_records(true);
+    let server = runtime
+        .block_on(calllogs_reference::start(
+            ServerConfig::seeded(3000, 8).knobs(knobs),
+        ))
+        .unwrap();
+    let args = ["sync", &url, "--max-records", "150", "--page-size", "50"];
+    let interrupted = || unfinished(runtime.block_on(postgres_rows(&url)).1);
+    let (killed, midway) = sync_until_done(&server, interrupted, &args);
+    assert!(midway > 0, "no run was killed half-way ({killed} killed)");
+    let client = Client::builder()
+        .token(server.token())
+        .org_handle(server.org_handle())
+        .base_url(server.url())
+        .build()
+        .unwrap();
+    let all = server_records(&runtime, &client, CallLogQuery::new());
+    let (rows, _, types) = runtime.block_on(postgres_rows(&url));
+    assert_eq!(rows, expected(&all), "after {killed} runs killed");
+    let types: BTreeMap<String, String> = types.into_iter().collect();
+    assert_eq!(types["creation_time"], "timestamp with time zone");
+    assert_eq!(types["end_time"], "timestamp with time zone");
+    assert_eq!(types["call_duration"], "double precision");
+    assert_eq!(types["extra"], "jsonb");
+
+    // The URL's password never shows, in what the command says or in its errors.
+    let secret = "postgresql://calllogs:hunter2@127.0.0.1:1/postgres?sslmode=disable";
+    let output = command(&server, &["sync", secret]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("PostgreSQL database postgres on 127.0.0.1:1"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("hunter2"), "{stderr}");
 }

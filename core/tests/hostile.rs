@@ -774,6 +774,7 @@ fn every_error_has_a_listed_kind() {
         Error::InvalidQuery(CallLogQuery::new().page(0).validate().unwrap_err()),
         Error::Config(String::new()),
         unpod_calllogs::ContractViolation::new(ViolationKind::Unbounded, "").into(),
+        Error::Destination(String::new()),
     ];
     let kinds: Vec<&str> = errors.iter().map(Error::kind).collect();
     assert_eq!(kinds, Error::KINDS, "each kind listed once, in order");

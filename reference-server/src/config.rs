@@ -473,8 +473,13 @@ mod tests {
     #[test]
     fn the_knob_names_are_the_fields_in_their_order() {
         let names = Knobs::names();
-        assert_eq!(names.len(), 17);
+        assert_eq!(names.len(), 19);
         assert_eq!(names.first(), Some(&"latency"));
+        let live = names
+            .iter()
+            .position(|name| *name == "live_inserts")
+            .unwrap();
+        assert_eq!(names[live + 1..live + 3], ["late_inserts", "late_by"]);
         assert!(names.contains(&"retry_after_secs") && names.contains(&"ignored_filters"));
     }
 

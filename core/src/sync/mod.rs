@@ -64,6 +64,8 @@ use crate::query::{CallLogQuery, DateBound, InvalidQuery, MAX_PAGE_SIZE};
 
 pub mod destination;
 pub mod key;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 

@@ -1,5 +1,11 @@
 //! What the test binaries that talk to the reference server share.
 
+#[allow(
+    dead_code,
+    reason = "only the tests of destinations start a PostgreSQL server"
+)]
+pub mod postgres;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
