@@ -11,6 +11,10 @@ class CallLogsError extends Error {
     this.code = details.code ?? 'calllogs_error'
     this.status = details.status
     this.body = details.body
+    // An error that stopped an export: the records written (for a path, those in its partial
+    // file, which `resume: true` continues) and that file's path; null elsewhere.
+    this.rowsWritten = details.rowsWritten ?? null
+    this.partial = details.partial ?? null
   }
 }
 

@@ -99,10 +99,29 @@ export interface AllOptions extends RequestOptions {
 /** A text format of `export` and `stream`: CSV (RFC 4180, documented columns then `extra`) or NDJSON. */
 export type ExportFormat = 'csv' | 'ndjson'
 
+/** How far an export has come, after each page written. */
+export interface ExportProgress {
+  /** Records written so far (those of an interrupted export it resumes included). */
+  records: number
+  /** How many records the export will hold, when the server can tell. */
+  total: number | null
+  /** Requests sent so far. */
+  requests: number
+  /** The `creation_time` of the last record written. */
+  downTo: Date | null
+}
+
 /** Settings of `export`. */
 export interface ExportOptions extends WalkOptions {
   /** The format; by default taken from the path's suffix (`.csv`, `.ndjson`, `.jsonl`). */
   format?: ExportFormat
+  /**
+   * Continue an export into a path that stopped (its records are in `PATH.partial`), exactly;
+   * without one to continue, start afresh. Not for streams.
+   */
+  resume?: boolean
+  /** Hears each page written. */
+  onProgress?: (progress: ExportProgress) => void
 }
 
 /** Settings of `stream` with a format: a byte stream. */
@@ -274,7 +293,10 @@ export declare class CallLogs {
   all(params?: WalkParams, options?: AllOptions): Promise<CallLog[]>
   /**
    * Writes every matching record to a path or a writable stream, page by page in constant memory,
-   * as CSV or NDJSON; resolves to the number of records written. A stream given is not ended.
+   * as CSV or NDJSON; resolves to the number of records written. A stream given is not ended. A
+   * path is written complete or not at all (the records go to `PATH.partial`, renamed into place
+   * once whole); an error that stops the export carries `rowsWritten` and `partial`, and
+   * `resume: true` continues it.
    */
   export(destination: string | Writable, params?: WalkParams, options?: ExportOptions): Promise<number>
   /**
@@ -327,6 +349,10 @@ export declare class CallLogsError extends Error {
   status?: number
   /** The start of the answer's body, when there was one. */
   body?: string
+  /** For an error that stopped an export: the records written (for a path, those in its partial file). */
+  rowsWritten: number | null
+  /** For an error that stopped an export into a path: the partial file, which `resume: true` continues. */
+  partial: string | null
 }
 /** A client setting or call option is missing, of the wrong type, or out of range; thrown before any request. */
 export declare class ConfigError extends CallLogsError {}

@@ -2,7 +2,6 @@
 // unpod-calllogs: read Unpod platform call logs from Node.js, on a Rust core.
 
 const { EventEmitter, once } = require('node:events')
-const fs = require('node:fs')
 const { Readable } = require('node:stream')
 const util = require('node:util')
 const native = require('./native.js')
@@ -43,8 +42,8 @@ const WALK_PARAMS = LIST_PARAMS.filter((name) => name !== 'page')
 const REQUEST_OPTIONS = ['signal', 'timeoutMs', 'maxRetries', 'extraQuery', 'extraHeaders']
 const WALK_OPTIONS = [...REQUEST_OPTIONS, 'limit', 'prefetch']
 const ALL_OPTIONS = [...REQUEST_OPTIONS, 'concurrency', 'limit']
-const EXPORT_OPTIONS = [...WALK_OPTIONS, 'format']
-const STREAM_OPTIONS = EXPORT_OPTIONS
+const STREAM_OPTIONS = [...WALK_OPTIONS, 'format']
+const EXPORT_OPTIONS = [...STREAM_OPTIONS, 'resume', 'onProgress']
 const EVENTS = CORE.EVENTS
 
 /** A sync setting of the core (`max_records`, `settle`) as Node spells it (`maxRecords`, `settleMs`). */
@@ -68,6 +67,7 @@ function syncSettings (options) {
 }
 
 /** A summary or progress of a sync from the core's JSON: camelCase, instants as Dates, `elapsedMs`. */
+/** A sync's or an export's summary or progress, as the core writes it in JSON, in JavaScript's spelling. */
 function fromSync (json) {
   const fields = {}
   for (const [key, value] of Object.entries(JSON.parse(json))) {
@@ -231,15 +231,33 @@ async function * chunks (exporter, signal) {
   }
 }
 
-/** Writes every chunk to `sink`, waiting when it asks to; the number of records written. */
-async function writeAll (pieces, sink) {
+/**
+ * Writes every chunk to `sink`, waiting when it asks to, and calls `tell` after each; the number
+ * of records written. An error that stops it says how many in `rowsWritten`.
+ */
+async function writeAll (pieces, sink, tell = null) {
   let written = 0
-  for await (const { records, text } of pieces) {
-    if (sink.destroyed) throw sink.errored ?? new Error('the destination stream was destroyed')
-    if (!sink.write(text)) await Promise.race([once(sink, 'drain'), once(sink, 'error')])
-    written += records
+  try {
+    for await (const { records, text } of pieces) {
+      if (sink.destroyed) throw sink.errored ?? new Error('the destination stream was destroyed')
+      if (!sink.write(text)) await Promise.race([once(sink, 'drain'), once(sink, 'error')])
+      written += records
+      if (tell) await tell()
+    }
+  } catch (error) {
+    if (error instanceof errors.CallLogsError) error.rowsWritten = written
+    throw error
   }
   return written
+}
+
+/** The addon's callback for `onProgress` (`null` without one), its JSON read as `fromSync` reads it. */
+function progressListener (onProgress) {
+  if (onProgress === undefined) return null
+  if (typeof onProgress !== 'function') {
+    throw new ConfigError(`onProgress must be a function (got ${kindOf(onProgress)})`)
+  }
+  return (json) => onProgress(typeof json === 'string' ? fromSync(json) : json)
 }
 
 /** A walk's `limit` and `prefetch` for the addon (`null`: its default), checked for their types. */
@@ -288,25 +306,30 @@ class CallLogs {
   /**
    * Writes every matching record to a path or a writable stream, page by page in constant memory,
    * as CSV or NDJSON (`format`, else from the path's suffix). Resolves to the number of records
-   * written. A stream given is not ended.
+   * written. A stream given is not ended. A path is written complete or not at all (the records go
+   * to `PATH.partial`, renamed into place once whole); an error that stops the export carries
+   * `rowsWritten` and `partial`, and `resume: true` continues it exactly. `onProgress(progress)`
+   * hears each page.
    */
   async export (destination, params = {}, options = {}) {
-    const { signal } = only('export', 'options', options, EXPORT_OPTIONS)
+    const { signal, resume = false, onProgress } = only('export', 'options', options, EXPORT_OPTIONS)
     if (typeof destination !== 'string' && typeof destination?.write !== 'function') {
       throw new ConfigError(`export writes to a path or a writable stream (got ${kindOf(destination)})`)
     }
-    const exporter = this._exporter('export', params, options, typeof destination === 'string' ? destination : null)
-    if (typeof destination !== 'string') return writeAll(chunks(exporter, signal), destination)
-    const file = fs.createWriteStream(destination)
-    try {
-      const written = await writeAll(chunks(exporter, signal), file)
-      file.end()
-      await once(file, 'close')
-      return written
-    } catch (error) {
-      file.destroy()
-      throw error
+    typed('resume', resume, 'boolean')
+    const listener = progressListener(onProgress)
+    if (typeof destination === 'string') {
+      const request = walkQuery('export', params, options)
+      const format = typed('format', options.format, 'string') ?? null
+      return call(signal, (cancel) => this._client.exportFile(
+        request, ...walkSettings(options), format, destination, resume, listener, cancel))
     }
+    if (resume) throw new ConfigError('resume continues an export into a file: give a path, not a stream')
+    const exporter = this._exporter('export', params, options, null)
+    return writeAll(chunks(exporter, signal), destination, listener && (async () => {
+      const progress = await exporter.progress()
+      if (progress !== null) listener(progress)
+    }))
   }
 
   /**
@@ -321,14 +344,9 @@ class CallLogs {
     if (typeof destination !== 'string') {
       throw new ConfigError(`sync keeps its table at a destination named by a string, a file path (got ${kindOf(destination)})`)
     }
-    if (onProgress !== undefined && typeof onProgress !== 'function') {
-      throw new ConfigError(`onProgress must be a function (got ${kindOf(onProgress)})`)
-    }
+    const listener = progressListener(onProgress)
     const request = query('sync', params, options, LIST_PARAMS)
     const settings = syncSettings(options)
-    const listener = onProgress === undefined
-      ? null
-      : (json) => onProgress(fromSync(json))
     const summary = await call(signal, (cancel) => this._client.sync(destination, request, settings, listener, cancel))
     return fromSync(summary)
   }

@@ -34,6 +34,12 @@ export declare class NativeClient {
   /** The records of a walk written out in `format`, or in the one `path`'s suffix names. */
   exporter(query: NativeQuery, limit?: number | undefined | null, prefetch?: number | undefined | null, format?: string | undefined | null, path?: string | undefined | null): NativeExporter
   /**
+   * Writes a walk's records into the file at `path` (complete or not there; `resume`
+   * continues an export that stopped) and resolves to the number of records it holds.
+   * `onProgress` receives each page's progress as JSON.
+   */
+  exportFile(query: NativeQuery, limit: number | undefined | null, prefetch: number | undefined | null, format: string | undefined | null, path: string, resume: boolean, onProgress?: ((arg: string) => void) | undefined | null, cancel?: NativeCancel | undefined | null): Promise<number>
+  /**
    * Keeps a table of the query's records in step in `destination` once (`settings`: a JSON
    * object of the core's setting names, durations in seconds); resolves to the summary as JSON.
    * `onProgress` receives each window's progress as JSON.
@@ -50,6 +56,8 @@ export declare class NativeClient {
 export declare class NativeExporter {
   /** The next piece of the file, or `null` once all is written (or the export closed). */
   nextChunk(cancel?: NativeCancel | undefined | null): Promise<NativeChunk | null>
+  /** How far the export has come, as JSON (`null` once closed). */
+  progress(): Promise<string | null>
   /** Ends the export: a page being read ahead is dropped and nothing more is sent. */
   close(): Promise<void>
 }

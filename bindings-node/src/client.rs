@@ -5,6 +5,8 @@ use std::collections::HashMap;
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
+use unpod_calllogs::binding::OnProgress;
+use unpod_calllogs::binding::export as exporting;
 use unpod_calllogs::binding::page::{HeldPage, QueryArgs, walk_options};
 use unpod_calllogs::binding::settings::{ClientSettings, CopySettings};
 use unpod_calllogs::binding::sync as syncing;
@@ -12,7 +14,7 @@ use unpod_calllogs::export::{Exporter, Format};
 use unpod_calllogs::{CallLogQuery, Client, Event, Pager};
 
 use crate::cancel::{NativeCancel, guarded};
-use crate::errors::to_js;
+use crate::errors::{stopped_to_js, to_js};
 use crate::records::records_json;
 
 /// Milliseconds as JavaScript gives a duration, in the core's seconds.
@@ -141,6 +143,13 @@ impl NativePage {
     }
 }
 
+/// A JavaScript progress callback as the core calls it.
+fn progress_to(sink: ThreadsafeFunction<String, (), String, Status, false, true>) -> OnProgress {
+    Box::new(move |progress: String| {
+        sink.call(progress, ThreadsafeFunctionCallMode::NonBlocking);
+    })
+}
+
 /// A walk written out as a file.
 #[napi]
 pub struct NativeExporter {
@@ -164,6 +173,15 @@ impl NativeExporter {
             }))
         })
         .await
+    }
+
+    /// How far the export has come, as JSON (`null` once closed).
+    #[napi]
+    pub async fn progress(&self) -> Option<String> {
+        let exporter = self.exporter.lock().await;
+        exporter
+            .as_ref()
+            .map(|exporter| serde_json::to_string(&exporter.progress()).unwrap_or_default())
     }
 
     /// Ends the export: a page being read ahead is dropped and nothing more is sent.
@@ -296,6 +314,44 @@ impl NativeClient {
         })
     }
 
+    /// Writes a walk's records into the file at `path` (complete or not there; `resume`
+    /// continues an export that stopped) and resolves to the number of records it holds.
+    /// `onProgress` receives each page's progress as JSON.
+    #[napi]
+    #[allow(clippy::too_many_arguments)]
+    pub async fn export_file(
+        &self,
+        query: NativeQuery,
+        limit: Option<f64>,
+        prefetch: Option<f64>,
+        format: Option<String>,
+        path: String,
+        resume: bool,
+        // Weak: it does not keep the process alive.
+        on_progress: Option<ThreadsafeFunction<String, (), String, Status, false, true>>,
+        cancel: Option<&NativeCancel>,
+    ) -> Result<f64> {
+        guarded(cancel, async move {
+            let format = Format::choose(format.as_deref(), Some(&path)).map_err(to_js)?;
+            let options = walk_options(limit, prefetch).map_err(to_js)?;
+            let query = self::query(query)?;
+            let progress = on_progress.map(progress_to);
+            exporting::to_file(
+                self.client.clone(),
+                query,
+                options,
+                format,
+                path,
+                resume,
+                progress,
+            )
+            .await
+            .map(|records| records as f64)
+            .map_err(|stopped| stopped_to_js(&stopped))
+        })
+        .await
+    }
+
     /// Keeps a table of the query's records in step in `destination` once (`settings`: a JSON
     /// object of the core's setting names, durations in seconds); resolves to the summary as JSON.
     /// `onProgress` receives each window's progress as JSON.
@@ -312,11 +368,7 @@ impl NativeClient {
         guarded(cancel, async move {
             let query = self::query(query)?;
             let settings = syncing::settings("node", &settings).map_err(to_js)?;
-            let progress = on_progress.map(|sink| {
-                Box::new(move |progress: String| {
-                    sink.call(progress, ThreadsafeFunctionCallMode::NonBlocking);
-                }) as syncing::OnProgress
-            });
+            let progress = on_progress.map(progress_to);
             syncing::run(self.client.clone(), destination, query, settings, progress)
                 .await
                 .map_err(to_js)

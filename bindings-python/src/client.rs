@@ -4,16 +4,20 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use pyo3::prelude::*;
+use unpod_calllogs::binding::OnProgress;
+use unpod_calllogs::binding::export as exporting;
 use unpod_calllogs::binding::page::HeldPage;
 use unpod_calllogs::binding::settings::{ClientSettings, CopySettings};
-use unpod_calllogs::binding::sync::{self as syncing, OnProgress};
-use unpod_calllogs::export::{Exporter, Format};
+use unpod_calllogs::binding::sync as syncing;
+use unpod_calllogs::export::{Exporter, Format, Stopped};
 use unpod_calllogs::{CallLog, Client, Error, Pager};
 
 use crate::arrow::NativeTable;
 use crate::convert::{self, PyQuery, core, optional};
 use crate::record::PyCallLog;
-use crate::runtime::{NativeTask, awaitable, close_later, guarded, wait};
+use crate::runtime::{
+    NativeTask, awaitable, awaitable_raising, close_later, guarded, wait, wait_raising,
+};
 
 pub fn records(records: Vec<CallLog>) -> Vec<PyCallLog> {
     records.into_iter().map(PyCallLog).collect()
@@ -73,6 +77,19 @@ impl NativeExporter {
     fn next_chunk_async(&self, py: Python<'_>, settle: Py<PyAny>) -> NativeTask {
         let exporter = self.exporter.clone();
         awaitable(py, settle, async move { next_chunk(&exporter).await })
+    }
+
+    /// How far the export has come, as JSON (`None` once closed).
+    fn progress(&self, py: Python<'_>) -> PyResult<Option<String>> {
+        let exporter = self.exporter.clone();
+        wait(py, async move {
+            let exporter = exporter.lock().await;
+            Ok::<_, Error>(
+                exporter
+                    .as_ref()
+                    .map(|e| serde_json::to_string(&e.progress()).unwrap_or_default()),
+            )
+        })
     }
 
     /// Ends the export: a page being read ahead is dropped and nothing more is sent.
@@ -341,6 +358,44 @@ impl NativeClient {
         })
     }
 
+    /// Writes the records of a walk into the file at `path` (complete or not there; `resume`
+    /// continues an export that stopped); the number of records it holds. `progress` receives
+    /// each page's progress as JSON.
+    #[pyo3(signature = (query, limit, prefetch, format, path, resume, progress=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn export_file(
+        &self,
+        py: Python<'_>,
+        query: PyQuery<'_>,
+        limit: Option<&Bound<'_, PyAny>>,
+        prefetch: &Bound<'_, PyAny>,
+        format: Option<&str>,
+        path: String,
+        resume: bool,
+        progress: Option<Py<PyAny>>,
+    ) -> PyResult<u64> {
+        let run = self.export_run(py, query, limit, prefetch, format, path, resume, progress)?;
+        wait_raising(py, run)
+    }
+
+    #[pyo3(signature = (query, limit, prefetch, format, path, resume, progress, settle))]
+    #[allow(clippy::too_many_arguments)]
+    fn export_file_async(
+        &self,
+        py: Python<'_>,
+        query: PyQuery<'_>,
+        limit: Option<&Bound<'_, PyAny>>,
+        prefetch: &Bound<'_, PyAny>,
+        format: Option<&str>,
+        path: String,
+        resume: bool,
+        progress: Option<Py<PyAny>>,
+        settle: Py<PyAny>,
+    ) -> PyResult<NativeTask> {
+        let run = self.export_run(py, query, limit, prefetch, format, path, resume, progress)?;
+        Ok(awaitable_raising(py, settle, run))
+    }
+
     /// Keeps a table of the query's records in step in `destination` once (the settings a JSON
     /// object of the core's names); the summary as JSON.
     #[pyo3(signature = (destination, query, settings, progress=None))]
@@ -412,6 +467,33 @@ impl NativeClient {
 }
 
 impl NativeClient {
+    /// The run `export_file` and `export_file_async` make, once their arguments are checked.
+    #[allow(clippy::too_many_arguments)]
+    fn export_run(
+        &self,
+        py: Python<'_>,
+        query: PyQuery<'_>,
+        limit: Option<&Bound<'_, PyAny>>,
+        prefetch: &Bound<'_, PyAny>,
+        format: Option<&str>,
+        path: String,
+        resume: bool,
+        progress: Option<Py<PyAny>>,
+    ) -> PyResult<impl Future<Output = Result<u64, Stopped>> + Send + 'static> {
+        let format = core(py, Format::choose(format, Some(&path)))?;
+        let options = convert::walk_options(py, limit, prefetch)?;
+        let query = query.query(py)?;
+        Ok(exporting::to_file(
+            self.client.clone(),
+            query,
+            options,
+            format,
+            path,
+            resume,
+            progress_to(progress),
+        ))
+    }
+
     /// The run `sync` and `sync_async` make, once its arguments are checked.
     fn sync_run(
         &self,

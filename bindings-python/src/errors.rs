@@ -6,21 +6,35 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 use unpod_calllogs::Error;
 use unpod_calllogs::binding::errors::details;
+use unpod_calllogs::export::Stopped;
 
-fn build(py: Python<'_>, error: &Error) -> PyResult<PyErr> {
+/// The details of an export that stopped, set on its exception as attributes (every
+/// `CallLogsError` has them, `None` elsewhere) rather than passed to its class.
+const EXPORT_DETAILS: &[&str] = &["rows_written", "partial"];
+
+fn build(
+    py: Python<'_>,
+    mut details: serde_json::Map<String, serde_json::Value>,
+) -> PyResult<PyErr> {
+    let kind = details.remove("kind").unwrap_or_default();
     let class = py
         .import("unpod_calllogs._exceptions")?
         .getattr("BY_KIND")?
-        .get_item(error.kind())?;
-    let mut details = details(error);
+        .get_item(kind.as_str().unwrap_or_default())?;
     let message = details.remove("message").unwrap_or_default();
-    details.remove("kind");
+    let attributes: Vec<_> = EXPORT_DETAILS
+        .iter()
+        .filter_map(|name| Some((*name, details.remove(*name)?)))
+        .collect();
     let kwargs = PyDict::new(py);
     for (key, value) in details {
         kwargs.set_item(key, json_to_py(py, value)?)?;
     }
     let message = message.as_str().unwrap_or_default().to_owned();
     let instance = class.call((PyString::new(py, &message),), Some(&kwargs))?;
+    for (name, value) in attributes {
+        instance.setattr(name, json_to_py(py, value)?)?;
+    }
     Ok(PyErr::from_value(instance))
 }
 
@@ -42,7 +56,31 @@ fn json_to_py(py: Python<'_>, value: serde_json::Value) -> PyResult<Bound<'_, Py
 
 /// The exception for a core error.
 pub fn to_py(py: Python<'_>, error: Error) -> PyErr {
-    build(py, &error).unwrap_or_else(|import_failed| import_failed)
+    build(py, details(&error)).unwrap_or_else(|import_failed| import_failed)
+}
+
+/// The exception for an export that stopped: its error's, with `rows_written` and `partial`.
+pub fn stopped_to_py(py: Python<'_>, stopped: &Stopped) -> PyErr {
+    let details = unpod_calllogs::binding::errors::stopped(stopped);
+    build(py, details).unwrap_or_else(|import_failed| import_failed)
+}
+
+/// What a native call that failed raises.
+pub trait Raise {
+    /// The exception.
+    fn raise(self, py: Python<'_>) -> PyErr;
+}
+
+impl Raise for Error {
+    fn raise(self, py: Python<'_>) -> PyErr {
+        to_py(py, self)
+    }
+}
+
+impl Raise for Stopped {
+    fn raise(self, py: Python<'_>) -> PyErr {
+        stopped_to_py(py, &self)
+    }
 }
 
 /// The exception for a panic inside the library: a `CallLogsError`, never a crash.

@@ -134,15 +134,23 @@ pub fn wait<T: Send>(
     py: Python<'_>,
     future: impl Future<Output = Result<T, Error>> + Send,
 ) -> PyResult<T> {
+    wait_raising(py, future)
+}
+
+/// [`wait`] for a future whose error is another than the core's.
+pub fn wait_raising<T: Send, E: errors::Raise + Send>(
+    py: Python<'_>,
+    future: impl Future<Output = Result<T, E>> + Send,
+) -> PyResult<T> {
     WAITING.fetch_add(1, Ordering::SeqCst);
     let result = wait_counted(py, future);
     WAITING.fetch_sub(1, Ordering::SeqCst);
     result
 }
 
-fn wait_counted<T: Send>(
+fn wait_counted<T: Send, E: errors::Raise + Send>(
     py: Python<'_>,
-    future: impl Future<Output = Result<T, Error>> + Send,
+    future: impl Future<Output = Result<T, E>> + Send,
 ) -> PyResult<T> {
     if exiting_elsewhere() {
         py.detach(leave_while_exiting);
@@ -158,7 +166,7 @@ fn wait_counted<T: Send>(
             step
         });
         match step {
-            Ok(Ok(Ok(result))) => return result.map_err(|e| errors::to_py(py, e)),
+            Ok(Ok(Ok(result))) => return result.map_err(|e| e.raise(py)),
             Ok(Ok(Err(panic))) | Err(panic) => return Err(errors::panic(py, &panic)),
             Ok(Err(_)) => py.check_signals()?,
         }
@@ -203,12 +211,25 @@ pub fn awaitable<T>(
 where
     T: for<'a> IntoPyObject<'a> + Send + 'static,
 {
+    awaitable_raising(py, settle, future)
+}
+
+/// [`awaitable`] for a future whose error is another than the core's.
+pub fn awaitable_raising<T, E>(
+    py: Python<'_>,
+    settle: Py<PyAny>,
+    future: impl Future<Output = Result<T, E>> + Send + 'static,
+) -> NativeTask
+where
+    T: for<'a> IntoPyObject<'a> + Send + 'static,
+    E: errors::Raise + Send + 'static,
+{
     let task = runtime(py).spawn(async move {
         let result = AssertUnwindSafe(future).catch_unwind().await;
         Python::attach(|py| {
             let outcome = match result {
                 Ok(Ok(value)) => value.into_py_any(py).map(|value| (true, value)),
-                Ok(Err(error)) => Ok((false, errors::to_py(py, error).into_value(py).into_any())),
+                Ok(Err(error)) => Ok((false, error.raise(py).into_value(py).into_any())),
                 Err(panic) => Ok((false, errors::panic(py, &panic).into_value(py).into_any())),
             };
             let (ok, value) = outcome.unwrap_or_else(|e| (false, e.into_value(py).into_any()));

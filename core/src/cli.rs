@@ -8,12 +8,12 @@
 
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::export::{Exporter, Format};
+use crate::export::{self, Format};
 use crate::sync::{Progress, Summary, Sync, SyncSettings, destination};
 use crate::{CallLogQuery, Client, DateBound, Error, PagerOptions};
 
@@ -162,6 +162,9 @@ struct ExportArgs {
     /// csv or ndjson (default: from the file's suffix).
     #[arg(long)]
     format: Option<String>,
+    /// Continue an export that stopped (its records are in FILE.partial), else start afresh.
+    #[arg(long)]
+    resume: bool,
 }
 
 #[derive(Debug, Args)]
@@ -264,17 +267,7 @@ async fn sync(args: SyncArgs) -> Result<(), Error> {
         settings = settings.until(until.last_instant());
     }
     let query = args.filters.query(None)?;
-    let bar = std::io::stderr()
-        .is_terminal()
-        .then(indicatif::ProgressBar::no_length);
-    if let Some(bar) = &bar {
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "[{bar:30}] {pos}/{len} records, {msg} ({elapsed})",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-    }
+    let bar = progress_bar();
     let shown = bar.clone();
     let mut sync = Sync::builder(client, destination::open(&args.destination)?)
         .query(query)
@@ -288,6 +281,31 @@ async fn sync(args: SyncArgs) -> Result<(), Error> {
     let summary = summary?;
     print_summary(&summary, args.json);
     Ok(())
+}
+
+/// A bar of records on stderr when it is a terminal.
+fn progress_bar() -> Option<indicatif::ProgressBar> {
+    let bar = std::io::stderr()
+        .is_terminal()
+        .then(indicatif::ProgressBar::no_length)?;
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "[{bar:30}] {pos}/{len} records, {msg} ({elapsed})",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    Some(bar)
+}
+
+/// Moves `bar` to `records` of `total`.
+fn show(bar: &indicatif::ProgressBar, records: u64, total: Option<u64>, down_to: Option<&str>) {
+    if let Some(total) = total {
+        bar.set_length(total);
+    }
+    bar.set_position(records);
+    if let Some(down_to) = down_to {
+        bar.set_message(format!("down to {down_to}"));
+    }
 }
 
 /// One window written: the bar moves on a terminal, a line is printed otherwise.
@@ -304,13 +322,12 @@ fn tell(bar: Option<&indicatif::ProgressBar>, progress: &Progress) {
         progress.requests
     );
     match bar {
-        Some(bar) => {
-            if let Some(total) = progress.total {
-                bar.set_length(total);
-            }
-            bar.set_position(progress.records);
-            bar.set_message(format!("down to {}", progress.down_to));
-        }
+        Some(bar) => show(
+            bar,
+            progress.records,
+            progress.total,
+            Some(&progress.down_to),
+        ),
         None => {
             let total = progress
                 .total
@@ -346,13 +363,6 @@ fn print_summary(summary: &Summary, json: bool) {
     );
 }
 
-/// The file an export writes before it is complete, beside the target.
-fn partial(target: &Path) -> PathBuf {
-    let mut name = target.file_name().map(OsString::from).unwrap_or_default();
-    name.push(format!(".partial-{}", std::process::id()));
-    target.with_file_name(name)
-}
-
 #[allow(clippy::print_stdout)]
 async fn export(args: ExportArgs) -> Result<(), Error> {
     let client = args.connection.client()?;
@@ -360,52 +370,45 @@ async fn export(args: ExportArgs) -> Result<(), Error> {
     let path = args.file.to_string_lossy().into_owned();
     let format = Format::choose(args.format.as_deref(), Some(&path))?;
     let query = query.page_size(crate::defaults::DEFAULT_SYNC_PAGE_SIZE);
-    let pager = client
-        .call_logs()
-        .pages_with(query, PagerOptions::new().prefetch(crate::DEFAULT_PREFETCH));
-    let temporary = partial(&args.file);
-    let written = write_all(Exporter::new(pager, format), &temporary).await;
+    let options = PagerOptions::new().prefetch(crate::DEFAULT_PREFETCH);
+    let bar = progress_bar();
+    let shown = bar.clone();
+    let written = export::to_file(
+        &client,
+        query,
+        options,
+        format,
+        &args.file,
+        args.resume,
+        move |progress| {
+            if let Some(bar) = &shown {
+                show(
+                    bar,
+                    progress.records,
+                    progress.total,
+                    progress.down_to.as_deref(),
+                );
+            }
+        },
+    )
+    .await;
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
     match written {
-        Ok(rows) => {
-            std::fs::rename(&temporary, &args.file).map_err(|e| {
-                let _ = std::fs::remove_file(&temporary);
-                Error::Destination(format!("cannot move the export into {path}: {e}"))
-            })?;
-            println!("{rows} records written to {path}");
+        Ok(records) => {
+            println!("{records} records written to {path}");
             Ok(())
         }
-        Err((rows, error)) => {
-            let _ = std::fs::remove_file(&temporary);
-            eprintln!("{path} was not written: the export stopped after {rows} records");
-            Err(error)
+        Err(stopped) => {
+            eprintln!(
+                "{path} was not written: the export stopped after {} records, which are in {} (--resume continues it)",
+                stopped.records,
+                stopped.partial.display()
+            );
+            Err(stopped.error)
         }
     }
-}
-
-/// Writes an export to `path`; the number of records written, also when it fails.
-async fn write_all(mut exporter: Exporter, path: &Path) -> Result<u64, (u64, Error)> {
-    let io = |rows: u64, e: std::io::Error| {
-        (
-            rows,
-            Error::Destination(format!("cannot write {}: {e}", path.display())),
-        )
-    };
-    let file = std::fs::File::create(path).map_err(|e| io(0, e))?;
-    let mut out = std::io::BufWriter::new(file);
-    let mut rows = 0;
-    loop {
-        match exporter.next_chunk().await {
-            Ok(Some((records, text))) => {
-                out.write_all(&text).map_err(|e| io(rows, e))?;
-                rows += records as u64;
-            }
-            Ok(None) => break,
-            Err(error) => return Err((rows, error)),
-        }
-    }
-    let file = out.into_inner().map_err(|e| io(rows, e.into_error()))?;
-    file.sync_all().map_err(|e| io(rows, e))?;
-    Ok(rows)
 }
 
 #[allow(clippy::print_stdout)]

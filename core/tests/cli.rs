@@ -1,6 +1,7 @@
 //! The `unpod-calllogs` command line as users run it, over real sockets: a sync killed (`kill -9`)
 //! at random moments and run again until it finishes holds exactly the server's records; an export
-//! that fails leaves no file that looks complete.
+//! that fails leaves no file that looks complete, and one killed and resumed writes what one whole
+//! run writes.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -74,9 +75,9 @@ fn interrupted(db: &Path) -> bool {
     )
 }
 
-/// Runs `sync` again and again, killing it after a random delay, until one run finishes; returns
+/// Runs the command again and again, killing it after a random delay, until one run finishes; returns
 /// how many runs were killed, and how many of those had written part of a run (`interrupted`).
-fn sync_until_done(
+fn run_until_done(
     server: &ServerHandle,
     interrupted: impl Fn() -> bool,
     args: &[&str],
@@ -101,7 +102,7 @@ fn sync_until_done(
         }
         let output = child.wait_with_output().unwrap();
         let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(output.status.success(), "sync failed: {stderr}");
+        assert!(output.status.success(), "{args:?} failed: {stderr}");
         return (killed, midway);
     }
 }
@@ -134,7 +135,7 @@ fn a_sync_killed_at_random_moments_and_run_again_holds_exactly_the_servers_recor
     let db = temp("killed.db");
     let spec = db.display().to_string();
     let args = ["sync", &spec, "--max-records", "150", "--page-size", "50"];
-    let (killed, midway) = sync_until_done(&server, || interrupted(&db), &args);
+    let (killed, midway) = run_until_done(&server, || interrupted(&db), &args);
     let client = Client::builder()
         .token(server.token())
         .org_handle(server.org_handle())
@@ -181,7 +182,7 @@ fn a_killed_sync_of_the_unpod_v2_emulation_resumes_from_its_last_chunk() {
         "--page-size",
         "100",
     ];
-    let (killed, midway) = sync_until_done(&server, || interrupted(&db), &args);
+    let (killed, midway) = run_until_done(&server, || interrupted(&db), &args);
     assert!(midway > 0, "no run was killed half-way ({killed} killed)");
     let client = Client::builder()
         .token(server.token())
@@ -209,14 +210,9 @@ fn an_export_that_fails_leaves_no_file_and_says_how_many_records_it_had_written(
     let spec = file.display().to_string();
     let child = command(&server, &["export", &spec]).spawn().unwrap();
     // Stop the server once the export has begun writing.
-    let dir = file.parent().unwrap().to_owned();
-    let name = file.file_name().unwrap().to_string_lossy().into_owned();
+    let partial = PathBuf::from(format!("{spec}.partial"));
     let begun = Instant::now();
-    while !std::fs::read_dir(&dir).unwrap().flatten().any(|entry| {
-        let entry_name = entry.file_name().to_string_lossy().into_owned();
-        entry_name.starts_with(&format!("{name}.partial-"))
-            && entry.metadata().is_ok_and(|m| m.len() > 0)
-    }) {
+    while !std::fs::metadata(&partial).is_ok_and(|m| m.len() > 0) {
         assert!(
             begun.elapsed() < Duration::from_secs(30),
             "the export never began"
@@ -227,17 +223,51 @@ fn an_export_that_fails_leaves_no_file_and_says_how_many_records_it_had_written(
     let output = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(!file.exists(), "no file that looks complete");
+    let lines = std::fs::read_to_string(&partial).unwrap().lines().count();
     assert!(
-        stderr.contains("was not written: the export stopped after"),
+        stderr.contains(&format!(
+            "was not written: the export stopped after {} records, which are in {}",
+            lines - 1,
+            partial.display()
+        )),
         "{stderr}"
     );
-    assert!(!file.exists(), "no file that looks complete");
-    let leftovers = std::fs::read_dir(&dir)
-        .unwrap()
-        .flatten()
-        .filter(|entry| entry.file_name().to_string_lossy().starts_with(&name))
-        .count();
-    assert_eq!(leftovers, 0, "the partial file is removed");
+    for leftover in [partial, PathBuf::from(format!("{spec}.partial.json"))] {
+        std::fs::remove_file(leftover).unwrap();
+    }
+}
+
+#[test]
+fn an_export_killed_at_random_moments_and_resumed_writes_what_one_whole_run_writes() {
+    let runtime = runtime();
+    let knobs = Knobs::default().latency(Duration::from_millis(15));
+    let server = runtime
+        .block_on(calllogs_reference::start(
+            ServerConfig::seeded(20_000, 4).knobs(knobs),
+        ))
+        .unwrap();
+    let (whole, resumed) = (temp("whole.csv"), temp("resumed.csv"));
+    let output = command(&server, &["export", &whole.display().to_string()])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let spec = resumed.display().to_string();
+    let partial = PathBuf::from(format!("{spec}.partial"));
+    let (killed, midway) = run_until_done(
+        &server,
+        || partial.exists() && !resumed.exists(),
+        &["export", &spec, "--resume"],
+    );
+    assert!(midway > 0, "no run was killed midway ({killed} killed)");
+    assert!(
+        std::fs::read(&resumed).unwrap() == std::fs::read(&whole).unwrap(),
+        "after {killed} runs killed"
+    );
+    assert!(!partial.exists());
+    for path in [whole, resumed] {
+        std::fs::remove_file(path).unwrap();
+    }
 }
 
 #[test]
@@ -333,7 +363,7 @@ fn a_sync_into_postgresql_killed_at_random_moments_holds_exactly_the_servers_rec
         .unwrap();
     let args = ["sync", &url, "--max-records", "150", "--page-size", "50"];
     let interrupted = || unfinished(runtime.block_on(postgres_rows(&url)).1);
-    let (killed, midway) = sync_until_done(&server, interrupted, &args);
+    let (killed, midway) = run_until_done(&server, interrupted, &args);
     assert!(midway > 0, "no run was killed half-way ({killed} killed)");
     let client = Client::builder()
         .token(server.token())

@@ -9,7 +9,6 @@ import os
 import threading
 from dataclasses import dataclass
 from typing import (
-    IO,
     TYPE_CHECKING,
     Any,
     AsyncIterator,
@@ -29,7 +28,7 @@ from typing import (
 
 from . import _native
 from ._bridge import _call
-from ._dataout import CallLogTable, _export, _export_async, _path
+from ._dataout import CallLogTable, ExportDestination, _Export, _export, _export_async
 from ._enums import CallStatus, CallType
 from ._exceptions import ConfigError
 from ._sync import Destination, Progress, SyncSummary, _listener, _settings
@@ -274,21 +273,28 @@ class CallLogs:
 
     def export(
         self,
-        destination: Union[str, os.PathLike[str], IO[bytes]],
+        destination: ExportDestination,
         *,
         format: Optional[ExportFormat] = None,
         page_size: int = _native.DEFAULT_WALK_PAGE_SIZE,
         limit: Optional[int] = None,
         prefetch: int = _native.DEFAULT_PREFETCH,
+        resume: bool = False,
+        progress: Progress = None,
         **params: Unpack[CallLogParams],
     ) -> int:
         """Writes every matching record to a path or a binary file, page by page in constant
         memory, as CSV or NDJSON (`format`, else from the path's suffix: `.csv`, `.ndjson`,
         `.jsonl`), with `prefetch` pages requested ahead as `iter` does. Returns the number of
-        records written."""
+        records written.
+
+        A path is written complete or not at all: the records go to `PATH.partial` and the file is
+        renamed into place once whole. An export that stops raises its error with `rows_written`
+        (the records in the partial file) and `partial` (its path) set; `resume=True` continues
+        it, exactly, with the same filters. `progress=True` shows a bar (tqdm), or a callable
+        receives each page's progress as a dict (`records`, `total`, `requests`, `down_to`)."""
         query = _query("export", None, page_size, params)
-        exporter = self._client.exporter(query, limit, prefetch, format, _path(destination))
-        return _export(exporter, destination)
+        return _export(_Export(self._client, query, limit, prefetch, format, destination, resume, progress))
 
     def to_arrow(
         self,
@@ -343,7 +349,7 @@ class _Sync:
         self.path = os.fspath(destination)
         self.query = _query("sync", None, None, params)
         self.settings = _settings(**{name: given[name] for name in _native.SYNC_SETTINGS})
-        self.listener, self._bar = _listener(progress)
+        self.listener, self._bar = _listener(progress, "sync")
 
     def __enter__(self) -> _Sync:
         return self
@@ -418,18 +424,19 @@ class AsyncCallLogs:
 
     async def export(
         self,
-        destination: Union[str, os.PathLike[str], IO[bytes]],
+        destination: ExportDestination,
         *,
         format: Optional[ExportFormat] = None,
         page_size: int = _native.DEFAULT_WALK_PAGE_SIZE,
         limit: Optional[int] = None,
         prefetch: int = _native.DEFAULT_PREFETCH,
+        resume: bool = False,
+        progress: Progress = None,
         **params: Unpack[CallLogParams],
     ) -> int:
         """`CallLogs.export`, awaited: the number of records written."""
         query = _query("export", None, page_size, params)
-        exporter = self._client.exporter(query, limit, prefetch, format, _path(destination))
-        return await _export_async(exporter, destination)
+        return await _export_async(_Export(self._client, query, limit, prefetch, format, destination, resume, progress))
 
     async def to_arrow(
         self,

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
-from typing import IO, TYPE_CHECKING, Optional, Union
+from typing import IO, TYPE_CHECKING, Optional, Tuple, Union
 
 from . import _native
 from ._bridge import _call
+from ._exceptions import CallLogsError, ConfigError
 from ._extras import require
+from ._sync import Progress, _listener
 
 if TYPE_CHECKING:
     import pandas
@@ -55,41 +57,89 @@ class CallLogTable:
         return f"CallLogTable({len(self)} records)"
 
 
-def _path(destination: Union[str, os.PathLike[str], IO[bytes]]) -> Optional[str]:
-    return os.fspath(destination) if isinstance(destination, (str, os.PathLike)) else None
+ExportDestination = Union[str, "os.PathLike[str]", IO[bytes]]
+"""Where an export writes: a file path (complete or not there; resumable), or a binary file."""
 
 
-def _export(exporter: _native.NativeExporter, destination: Union[str, os.PathLike[str], IO[bytes]]) -> int:
-    if isinstance(destination, (str, os.PathLike)):
-        with open(destination, "wb") as file:
-            return _export(exporter, file)
-    written = 0
-    try:
-        while True:
-            chunk = exporter.next_chunk()
-            if chunk is None:
-                return written
-            records, text = chunk
-            destination.write(text)
-            written += records
-    finally:
-        exporter.close()
+class _Export:
+    """The arguments of an `export` call as the native client takes them, and the progress bar to
+    close when it ends (a context manager)."""
+
+    def __init__(
+        self,
+        client: _native.NativeClient,
+        query: _native._Query,
+        limit: Optional[int],
+        prefetch: int,
+        format: Optional[str],
+        destination: ExportDestination,
+        resume: bool,
+        progress: Progress,
+    ) -> None:
+        self.client, self.query, self.limit, self.prefetch, self.format = client, query, limit, prefetch, format
+        self.destination = destination
+        self.path = os.fspath(destination) if isinstance(destination, (str, os.PathLike)) else None
+        if self.path is None and resume:
+            raise ConfigError("resume continues an export into a file: give a path, not a stream")
+        self.resume = resume
+        self.stream: IO[bytes] = destination  # type: ignore[assignment]
+        self.written = 0
+        self.listener, self._bar = _listener(progress, "export")
+
+    def exporter(self) -> _native.NativeExporter:
+        """The export of a walk into a stream, page by page."""
+        return self.client.exporter(self.query, self.limit, self.prefetch, self.format, None)
+
+    def take(self, exporter: _native.NativeExporter, chunk: Tuple[int, bytes]) -> None:
+        """Writes a chunk of a stream export and tells the progress."""
+        records, text = chunk
+        self.stream.write(text)
+        self.written += records
+        progress = exporter.progress() if self.listener is not None else None
+        if progress is not None and self.listener is not None:
+            self.listener(progress)
+
+    def __enter__(self) -> _Export:
+        return self
+
+    def __exit__(self, kind: object, error: Optional[BaseException], traceback: object) -> None:
+        if isinstance(error, CallLogsError) and self.path is None:
+            error.rows_written = self.written
+        if self._bar is not None:
+            self._bar.close()
 
 
-async def _export_async(
-    exporter: _native.NativeExporter, destination: Union[str, os.PathLike[str], IO[bytes]]
-) -> int:
-    if isinstance(destination, (str, os.PathLike)):
-        with open(destination, "wb") as file:
-            return await _export_async(exporter, file)
-    written = 0
-    try:
-        while True:
-            chunk = await _call(exporter.next_chunk_async)
-            if chunk is None:
-                return written
-            records, text = chunk
-            destination.write(text)
-            written += records
-    finally:
-        exporter.close()
+def _export(run: _Export) -> int:
+    """Writes the export: a file natively, a stream page by page."""
+    with run:
+        if run.path is not None:
+            return run.client.export_file(
+                run.query, run.limit, run.prefetch, run.format, run.path, run.resume, run.listener
+            )
+        exporter = run.exporter()
+        try:
+            while (chunk := exporter.next_chunk()) is not None:
+                run.take(exporter, chunk)
+            return run.written
+        finally:
+            exporter.close()
+
+
+async def _export_async(run: _Export) -> int:
+    """`_export` for `await`; cancelling the task stops the export (a file keeps its partial)."""
+    with run:
+        if run.path is not None:
+            path = run.path
+            written: int = await _call(
+                lambda settle: run.client.export_file_async(
+                    run.query, run.limit, run.prefetch, run.format, path, run.resume, run.listener, settle
+                )
+            )
+            return written
+        exporter = run.exporter()
+        try:
+            while (chunk := await _call(exporter.next_chunk_async)) is not None:
+                run.take(exporter, chunk)
+            return run.written
+        finally:
+            exporter.close()

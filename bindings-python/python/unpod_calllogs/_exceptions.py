@@ -7,7 +7,14 @@ from typing import Any, Dict, Optional, Type
 
 
 class CallLogsError(Exception):
-    """Base of every error raised by unpod_calllogs."""
+    """Base of every error raised by unpod_calllogs.
+
+    An error that stopped an `export` also says how far it got: `rows_written`, the records
+    written (for a path: those in its partial file, which `resume=True` continues), and
+    `partial`, that file's path. Both are `None` elsewhere."""
+
+    rows_written: Optional[int] = None
+    partial: Optional[str] = None
 
     def __init__(self, message: str) -> None:
         super().__init__(message)

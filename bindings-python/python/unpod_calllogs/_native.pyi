@@ -149,6 +149,7 @@ class NativePager:
 class NativeExporter:
     def next_chunk(self) -> Optional[Tuple[int, bytes]]: ...
     def next_chunk_async(self, settle: _Settle) -> NativeTask: ...
+    def progress(self) -> Optional[str]: ...
     def close(self) -> None: ...
 
 @final
@@ -195,6 +196,27 @@ class NativeClient:
     def exporter(
         self, query: _Query, limit: Optional[int], prefetch: int, format: Optional[str], path: Optional[str]
     ) -> NativeExporter: ...
+    def export_file(
+        self,
+        query: _Query,
+        limit: Optional[int],
+        prefetch: int,
+        format: Optional[str],
+        path: str,
+        resume: bool,
+        progress: Optional[Callable[[str], None]] = None,
+    ) -> int: ...
+    def export_file_async(
+        self,
+        query: _Query,
+        limit: Optional[int],
+        prefetch: int,
+        format: Optional[str],
+        path: str,
+        resume: bool,
+        progress: Optional[Callable[[str], None]],
+        settle: _Settle,
+    ) -> NativeTask: ...
     def sync(
         self, destination: str, query: _Query, settings: str, progress: Optional[Callable[[str], None]] = None
     ) -> str: ...

@@ -12,7 +12,7 @@ from ._extras import require
 
 Progress = Union[bool, Callable[[Dict[str, Any]], object], None]
 """`progress=`: `True` for a bar (needs tqdm: `pip install 'unpod-calllogs[progress]'`), a callable
-that receives each window's progress as a dict, or `None` for nothing."""
+that receives each window's (or page's) progress as a dict, or `None` for nothing."""
 
 Destination = Union[str, "os.PathLike[str]"]
 """Where the table is kept: a file path (or `sqlite:PATH`) is an embedded SQLite database."""
@@ -68,27 +68,28 @@ def _settings(**settings: Any) -> str:
 
 
 class _Bar:
-    """A tqdm bar fed by the progress of a sync."""
+    """A tqdm bar fed by the progress of a sync or an export."""
 
-    def __init__(self) -> None:
+    def __init__(self, desc: str) -> None:
         tqdm = require("tqdm", "progress").tqdm
-        self._bar = tqdm(unit=" records", desc="sync")
+        self._bar = tqdm(unit=" records", desc=desc)
 
     def __call__(self, progress: Dict[str, Any]) -> None:
         if progress["total"] is not None and self._bar.total != progress["total"]:
             self._bar.total = progress["total"]
         self._bar.update(progress["records"] - self._bar.n)
-        self._bar.set_postfix_str(f"down to {progress['down_to']}", refresh=False)
+        if progress["down_to"] is not None:
+            self._bar.set_postfix_str(f"down to {progress['down_to']}", refresh=False)
 
     def close(self) -> None:
         self._bar.close()
 
 
-def _listener(progress: Progress) -> tuple[Optional[Callable[[str], None]], Optional[_Bar]]:
-    """The native callback for `progress=`, and the bar to close afterwards, if any."""
+def _listener(progress: Progress, desc: str) -> tuple[Optional[Callable[[str], None]], Optional[_Bar]]:
+    """The native callback for `progress=`, and the bar (labelled `desc`) to close afterwards."""
     if progress is None or progress is False:
         return None, None
-    bar = _Bar() if progress is True else None
+    bar = _Bar(desc) if progress is True else None
     tell: Callable[[Dict[str, Any]], object] = bar if bar is not None else progress  # type: ignore[assignment]
     if not callable(tell):
         from ._exceptions import ConfigError

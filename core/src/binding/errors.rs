@@ -5,6 +5,7 @@
 use serde_json::{Map, Value, json};
 
 use crate::error::Error;
+use crate::export::Stopped;
 
 /// The details of `error`. An absent optional detail is `null`, so every key of a kind is there.
 pub fn details(error: &Error) -> Map<String, Value> {
@@ -43,6 +44,21 @@ pub fn details(error: &Error) -> Map<String, Value> {
         }
         _ => {}
     }
+    details
+}
+
+/// The details of an export that stopped: those of its error, with `rows_written` (the records
+/// its partial file holds) and `partial` (that file's path), and a message that says both.
+pub fn stopped(stopped: &Stopped) -> Map<String, Value> {
+    let mut details = details(&stopped.error);
+    let partial = stopped.partial.display().to_string();
+    let message = format!(
+        "{} (the export stopped after {} records, which are in {partial}; an export with resume continues it)",
+        stopped.error, stopped.records
+    );
+    details.insert("message".into(), json!(message));
+    details.insert("rows_written".into(), json!(stopped.records));
+    details.insert("partial".into(), json!(partial));
     details
 }
 

@@ -9,9 +9,13 @@ pub mod coerce;
 pub mod constants;
 pub mod errors;
 pub mod events;
+pub mod export;
 pub mod page;
 pub mod settings;
 pub mod sync;
+
+/// A progress callback as a binding gives it: the progress as JSON.
+pub type OnProgress = Box<dyn Fn(String) + Send + Sync>;
 
 /// A setting's name as a binding's users write it: as the core names it in Rust and Python,
 /// in camelCase in Node (`ca_file` is `caFile`).

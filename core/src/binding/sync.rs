@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde_json::{Map, Value};
 
 use crate::binding::coerce::whole_number;
-use crate::binding::spelled;
+use crate::binding::{OnProgress, spelled};
 use crate::client::Client;
 use crate::error::Error;
 use crate::query::{CallLogQuery, DateBound};
@@ -103,9 +103,6 @@ pub fn settings(binding: &str, options: &str) -> Result<SyncSettings, Error> {
     }
     Ok(settings)
 }
-
-/// A progress callback as a binding gives it: the progress as JSON.
-pub type OnProgress = Box<dyn Fn(String) + Send + std::marker::Sync>;
 
 /// Runs a sync of `query`'s records into `destination` (as [`destination::open`] reads it) once,
 /// and returns its summary as JSON.

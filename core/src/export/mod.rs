@@ -1,12 +1,33 @@
 //! Records out in the shapes other tools read: CSV (RFC 4180) and NDJSON. The bindings' `export`
-//! functions and streams write what these functions produce, page by page.
+//! functions and streams write what these functions produce, page by page; an export into a file
+//! is [`to_file`]: complete or not there, and resumable.
 
 use std::str::FromStr;
+
+use serde::Serialize;
 
 use crate::error::Error;
 use crate::fields::{FIELDS, FieldValue};
 use crate::model::{CallLog, format_timestamp, whole_seconds};
 use crate::pagination::Pager;
+
+mod file;
+
+pub use file::{Stopped, to_file};
+
+/// How far an export has come, after each page written.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct ExportProgress {
+    /// Records written so far (those of an interrupted run it resumes included).
+    pub records: u64,
+    /// How many records the export will hold, when the server can tell (`None` otherwise).
+    pub total: Option<u64>,
+    /// Requests sent so far by this run.
+    pub requests: u64,
+    /// The `creation_time` of the last record written.
+    pub down_to: Option<String>,
+}
 
 /// A text format for a walk's records.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -23,6 +44,14 @@ pub enum Format {
 impl Format {
     /// The formats, by name.
     pub const NAMES: &[&str] = &["csv", "ndjson"];
+
+    /// The format's name, an entry of [`Format::NAMES`].
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Csv => "csv",
+            Self::Ndjson => "ndjson",
+        }
+    }
 
     /// The column names of [`Format::Csv`].
     pub fn csv_columns() -> impl Iterator<Item = &'static str> {
@@ -86,11 +115,13 @@ impl FromStr for Format {
     type Err = Error;
 
     fn from_str(name: &str) -> Result<Self, Error> {
-        match name {
-            "csv" => Ok(Self::Csv),
-            "ndjson" => Ok(Self::Ndjson),
-            other => Err(Error::Config(format!(
-                "format must be one of {} (got {other:?})",
+        match [Self::Csv, Self::Ndjson]
+            .into_iter()
+            .find(|format| format.name() == name)
+        {
+            Some(format) => Ok(format),
+            None => Err(Error::Config(format!(
+                "format must be one of {} (got {name:?})",
                 Self::NAMES.join(", ")
             ))),
         }
@@ -141,6 +172,8 @@ pub struct Exporter {
     pager: Pager,
     format: Format,
     header_written: bool,
+    records: u64,
+    down_to: Option<String>,
 }
 
 impl Exporter {
@@ -150,6 +183,18 @@ impl Exporter {
             pager,
             format,
             header_written: false,
+            records: 0,
+            down_to: None,
+        }
+    }
+
+    /// How far the export has come.
+    pub fn progress(&self) -> ExportProgress {
+        ExportProgress {
+            records: self.records,
+            total: self.pager.count(),
+            requests: self.pager.requests(),
+            down_to: self.down_to.clone(),
         }
     }
 
@@ -165,6 +210,10 @@ impl Exporter {
         match page {
             Some(records) => {
                 self.format.write(&records, &mut text);
+                self.records += records.len() as u64;
+                if let Some(last) = records.last() {
+                    self.down_to = Some(format_timestamp(&last.creation_time));
+                }
                 Ok(Some((records.len(), text)))
             }
             None if text.is_empty() => Ok(None),
