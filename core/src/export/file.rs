@@ -98,14 +98,25 @@ impl State {
             != (other.version, &other.format, &other.query, other.limit)
     }
 
-    /// Takes `record` as written next.
-    fn wrote(&mut self, record: &CallLog) {
-        let time = format_timestamp(&record.creation_time);
-        if self.last.as_deref() != Some(time.as_str()) {
+    /// Takes `records` as written next: their count, and the digests of those of the last
+    /// instant (only those: a digest is computed for no other record).
+    fn wrote(&mut self, records: &[CallLog]) {
+        let Some(newest_last) = records.last() else {
+            return;
+        };
+        let time = format_timestamp(&newest_last.creation_time);
+        let tail = records
+            .iter()
+            .rev()
+            .take_while(|record| record.creation_time == newest_last.creation_time)
+            .count();
+        if tail < records.len() || self.last.as_deref() != Some(time.as_str()) {
             self.last = Some(time);
             self.tied.clear();
         }
-        self.tied.push(digest(record));
+        self.tied
+            .extend(records[records.len() - tail..].iter().map(digest));
+        self.records += records.len() as u64;
     }
 }
 
@@ -248,7 +259,8 @@ impl Run {
                 ))
             })
         });
-        if let Some(at) = resumed_at.transpose()? {
+        let resumed_at = resumed_at.transpose()?;
+        if let Some(at) = resumed_at {
             for tied in &self.state.tied {
                 *skip.entry(tied.clone()).or_default() += 1;
             }
@@ -273,19 +285,24 @@ impl Run {
             let Some(page) = pager.next_page().await? else {
                 break;
             };
+            let mut fresh = Vec::with_capacity(page.len());
             for record in page {
-                if let Some(left) = skip.get_mut(&digest(&record)).filter(|left| **left > 0) {
-                    *left -= 1;
-                    continue;
+                let resumed_instant = resumed_at == Some(record.creation_time);
+                if resumed_instant && !skip.is_empty() {
+                    let digest = digest(&record);
+                    if let Some(left) = skip.get_mut(&digest).filter(|left| **left > 0) {
+                        *left -= 1;
+                        continue;
+                    }
                 }
-                if remaining == Some(0) {
+                if remaining == Some(fresh.len() as u64) {
                     break;
                 }
-                self.format.write(std::slice::from_ref(&record), &mut text);
-                self.state.wrote(&record);
-                self.state.records += 1;
-                remaining = remaining.map(|left| left - 1);
+                fresh.push(record);
             }
+            remaining = remaining.map(|left| left - fresh.len() as u64);
+            self.format.write(&fresh, &mut text);
+            self.state.wrote(&fresh);
             self.append(&mut text)?;
             progress(&ExportProgress {
                 records: self.state.records,
@@ -363,18 +380,26 @@ mod tests {
             )
         };
         let mut state = State::default();
-        for time in [
+        let page = [
             "2026-02-01T10:00:00Z",
             "2026-02-01T09:00:00Z",
             "2026-02-01T09:00:00Z",
-        ] {
-            state.wrote(&at(time));
-        }
+        ];
+        state.wrote(&page.map(at));
         assert_eq!(state.last.as_deref(), Some("2026-02-01T09:00:00Z"));
         assert_eq!(state.tied.len(), 2, "both records of the last instant");
         assert_eq!(
             state.tied[0], state.tied[1],
             "exact duplicates keep their repeats"
         );
+        state.wrote(&[at("2026-02-01T09:00:00Z")]);
+        assert_eq!(
+            (state.tied.len(), state.records),
+            (3, 4),
+            "an instant across pages"
+        );
+        state.wrote(&[at("2026-02-01T09:00:00Z"), at("2026-02-01T08:00:00Z")]);
+        assert_eq!(state.last.as_deref(), Some("2026-02-01T08:00:00Z"));
+        assert_eq!(state.tied.len(), 1);
     }
 }
