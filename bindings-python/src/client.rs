@@ -298,43 +298,36 @@ impl NativeClient {
         })
     }
 
+    /// Every matching record; `progress` receives each page's progress as JSON.
+    #[pyo3(signature = (query, concurrency, limit, progress=None))]
     fn all(
         &self,
         py: Python<'_>,
         query: PyQuery<'_>,
         concurrency: &Bound<'_, PyAny>,
         limit: Option<&Bound<'_, PyAny>>,
+        progress: Option<Py<PyAny>>,
     ) -> PyResult<Vec<PyCallLog>> {
-        let (concurrency, limit) = convert::all_options(py, concurrency, limit)?;
-        let query = query.query(py)?;
-        let client = self.client.clone();
-        wait(py, async move {
-            let all = client
-                .call_logs()
-                .collect_all_with(query, concurrency, limit)
-                .await?;
-            Ok(records(all))
-        })
+        let all = self.collecting(py, query, concurrency, limit, progress)?;
+        wait(py, async move { Ok(records(all.await?)) })
     }
 
+    #[pyo3(signature = (query, concurrency, limit, progress, settle))]
     fn all_async(
         &self,
         py: Python<'_>,
         query: PyQuery<'_>,
         concurrency: &Bound<'_, PyAny>,
         limit: Option<&Bound<'_, PyAny>>,
+        progress: Option<Py<PyAny>>,
         settle: Py<PyAny>,
     ) -> PyResult<NativeTask> {
-        let (concurrency, limit) = convert::all_options(py, concurrency, limit)?;
-        let client = self.client.clone();
-        let query = query.query(py)?;
-        Ok(awaitable(py, settle, async move {
-            let all = client
-                .call_logs()
-                .collect_all_with(query, concurrency, limit)
-                .await?;
-            Ok(records(all))
-        }))
+        let all = self.collecting(py, query, concurrency, limit, progress)?;
+        Ok(awaitable(
+            py,
+            settle,
+            async move { Ok(records(all.await?)) },
+        ))
     }
 
     /// The records of a walk written out in `format`, or in the one `path`'s suffix names.
@@ -426,47 +419,57 @@ impl NativeClient {
     }
 
     /// Every matching record (fetched as `all` does) as Arrow columns.
+    #[pyo3(signature = (query, concurrency, limit, progress=None))]
     fn table(
         &self,
         py: Python<'_>,
         query: PyQuery<'_>,
         concurrency: &Bound<'_, PyAny>,
         limit: Option<&Bound<'_, PyAny>>,
+        progress: Option<Py<PyAny>>,
     ) -> PyResult<NativeTable> {
-        let (concurrency, limit) = convert::all_options(py, concurrency, limit)?;
-        let query = query.query(py)?;
-        let client = self.client.clone();
-        wait(py, async move {
-            let all = client
-                .call_logs()
-                .collect_all_with(query, concurrency, limit)
-                .await?;
-            table_of(&all)
-        })
+        let all = self.collecting(py, query, concurrency, limit, progress)?;
+        wait(py, async move { table_of(&all.await?) })
     }
 
+    #[pyo3(signature = (query, concurrency, limit, progress, settle))]
     fn table_async(
         &self,
         py: Python<'_>,
         query: PyQuery<'_>,
         concurrency: &Bound<'_, PyAny>,
         limit: Option<&Bound<'_, PyAny>>,
+        progress: Option<Py<PyAny>>,
         settle: Py<PyAny>,
     ) -> PyResult<NativeTask> {
-        let (concurrency, limit) = convert::all_options(py, concurrency, limit)?;
-        let client = self.client.clone();
-        let query = query.query(py)?;
-        Ok(awaitable(py, settle, async move {
-            let all = client
-                .call_logs()
-                .collect_all_with(query, concurrency, limit)
-                .await?;
-            table_of(&all)
-        }))
+        let all = self.collecting(py, query, concurrency, limit, progress)?;
+        Ok(awaitable(py, settle, async move { table_of(&all.await?) }))
     }
 }
 
 impl NativeClient {
+    /// The read of every matching record that `all` and `table` (and their async twins) make,
+    /// once their arguments are checked.
+    fn collecting(
+        &self,
+        py: Python<'_>,
+        query: PyQuery<'_>,
+        concurrency: &Bound<'_, PyAny>,
+        limit: Option<&Bound<'_, PyAny>>,
+        progress: Option<Py<PyAny>>,
+    ) -> PyResult<impl Future<Output = Result<Vec<CallLog>, Error>> + Send + 'static> {
+        let (concurrency, limit) = convert::all_options(py, concurrency, limit)?;
+        let query = query.query(py)?;
+        let client = self.client.clone();
+        let progress = exporting::walk_progress(progress_to(progress));
+        Ok(async move {
+            client
+                .call_logs()
+                .collect_all_reporting(query, concurrency, limit, progress)
+                .await
+        })
+    }
+
     /// The run `export_file` and `export_file_async` make, once their arguments are checked.
     #[allow(clippy::too_many_arguments)]
     fn export_run(

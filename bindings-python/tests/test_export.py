@@ -3,6 +3,7 @@ that stops says how many records it wrote and where, `resume=True` continues it 
 `progress=` hears every page."""
 
 import asyncio
+import datetime
 import io
 import pathlib
 import threading
@@ -112,3 +113,29 @@ def test_an_async_export_into_a_path_reports_progress_and_renames_only_when_whol
         io.BytesIO(), format="csv", page_size=250, progress=streamed.append
     )
     assert [(p["records"], p["total"]) for p in streamed] == [(250, 500), (500, 500)]
+
+
+def test_all_and_to_arrow_report_each_page_and_refuse_a_progress_of_another_type(
+    server: ReferenceServer, client: Client
+) -> None:
+    seen: List[Dict[str, Any]] = []
+    records = client.call_logs.all(page_size=100, progress=seen.append)
+    assert [p["records"] for p in seen] == [100, 200, 300, 400, 500]
+    assert all(p["total"] == 500 for p in seen) and seen[-1]["requests"] >= 5
+    down_to = datetime.datetime.fromisoformat(seen[-1]["down_to"].replace("Z", "+00:00"))
+    assert down_to == records[-1].creation_time
+    columns: List[Dict[str, Any]] = []
+    assert len(client.call_logs.to_arrow(page_size=250, progress=columns.append)) == 500
+    assert [p["records"] for p in columns] == [250, 500]
+
+    async def read() -> int:
+        calls = AsyncClient(server.token, server.org_handle, server.url).call_logs
+        heard: List[Dict[str, Any]] = []
+        table = await calls.to_arrow(page_size=500, progress=heard.append)
+        everything = await calls.all(page_size=500, progress=heard.append)
+        assert [p["records"] for p in heard] == [500, 500]
+        return len(table) + len(everything)
+
+    assert asyncio.run(read()) == 1000
+    with pytest.raises(ConfigError, match="progress must be True, a callable or None"):
+        client.call_logs.all(progress="yes")  # type: ignore[arg-type]

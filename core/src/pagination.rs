@@ -60,6 +60,20 @@ pub use crate::walk::PagerOptions;
 use crate::walk::Walk;
 pub use crate::walk::{has_next_page, next_page_query, served_page_size};
 
+/// How far a walk (reading all, exporting) has come, after each page.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[non_exhaustive]
+pub struct WalkProgress {
+    /// Records so far (for an export, those of an interrupted run it resumes included).
+    pub records: u64,
+    /// How many records the walk will hold, when the server can tell (`None` otherwise).
+    pub total: Option<u64>,
+    /// Requests sent so far.
+    pub requests: u64,
+    /// The `creation_time` of the last record so far.
+    pub down_to: Option<String>,
+}
+
 /// A page requested ahead: its number and the request.
 type InFlight = (u32, JoinHandle<Result<CallLogPage, Error>>);
 
@@ -329,11 +343,20 @@ pub(crate) async fn collect_all(
     client: &Client,
     query: CallLogQuery,
     options: PagerOptions,
+    mut progress: impl FnMut(&WalkProgress) + Send,
 ) -> Result<Vec<CallLog>, Error> {
     let mut pager = Pager::new(client.clone(), query, options);
     let mut all = Vec::new();
     while let Some(records) = pager.next_page().await? {
         all.extend(records);
+        progress(&WalkProgress {
+            records: all.len() as u64,
+            total: pager.count(),
+            requests: pager.requests(),
+            down_to: all
+                .last()
+                .map(|last| crate::model::format_timestamp(&last.creation_time)),
+        });
     }
     Ok(all)
 }

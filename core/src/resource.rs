@@ -95,7 +95,19 @@ impl CallLogs<'_> {
         concurrency: usize,
         limit: Option<u64>,
     ) -> Result<Vec<CallLog>, Error> {
+        self.collect_all_reporting(query, concurrency, limit, |_| {})
+            .await
+    }
+
+    /// [`CallLogs::collect_all_with`], telling `progress` after each page.
+    pub async fn collect_all_reporting(
+        &self,
+        query: CallLogQuery,
+        concurrency: usize,
+        limit: Option<u64>,
+        progress: impl FnMut(&crate::pagination::WalkProgress) + Send,
+    ) -> Result<Vec<CallLog>, Error> {
         let options = PagerOptions::new().limit(limit).prefetch(concurrency);
-        crate::pagination::collect_all(self.client, query, options).await
+        crate::pagination::collect_all(self.client, query, options, progress).await
     }
 }

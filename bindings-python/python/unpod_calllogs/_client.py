@@ -31,7 +31,7 @@ from ._bridge import _call
 from ._dataout import CallLogTable, ExportDestination, _Export, _export, _export_async
 from ._enums import CallStatus, CallType
 from ._exceptions import ConfigError
-from ._sync import Destination, Progress, SyncSummary, _listener, _settings
+from ._sync import Destination, Progress, SyncSummary, _listener, _Listening, _settings
 
 if TYPE_CHECKING:
     from typing_extensions import Self, Unpack
@@ -265,11 +265,15 @@ class CallLogs:
         concurrency: int = _native.DEFAULT_CONCURRENCY,
         page_size: int = _native.DEFAULT_WALK_PAGE_SIZE,
         limit: Optional[int] = None,
+        progress: Progress = None,
         **params: Unpack[CallLogParams],
     ) -> List[CallLog]:
         """Every matching record in server order, at most `limit`; pages after the first are fetched
-        `concurrency` at a time, each checked as `iter` checks it."""
-        return self._client.all(_query("all", None, page_size, params), concurrency, limit)
+        `concurrency` at a time, each checked as `iter` checks it. `progress=True` shows a bar
+        (tqdm), or a callable receives each page's progress as a dict."""
+        query = _query("all", None, page_size, params)
+        with _Listening(progress, "all") as listener:
+            return self._client.all(query, concurrency, limit, listener)
 
     def export(
         self,
@@ -302,11 +306,15 @@ class CallLogs:
         concurrency: int = _native.DEFAULT_CONCURRENCY,
         page_size: int = _native.DEFAULT_WALK_PAGE_SIZE,
         limit: Optional[int] = None,
+        progress: Progress = None,
         **params: Unpack[CallLogParams],
     ) -> CallLogTable:
         """Every matching record (fetched as `all` does) as Arrow columns: `.to_pandas()`,
-        `.to_polars()`, `.to_pyarrow()`, or any reader of the Arrow PyCapsule interface."""
-        return CallLogTable(self._client.table(_query("to_arrow", None, page_size, params), concurrency, limit))
+        `.to_polars()`, `.to_pyarrow()`, or any reader of the Arrow PyCapsule interface.
+        `progress` as for `all`."""
+        query = _query("to_arrow", None, page_size, params)
+        with _Listening(progress, "to_arrow") as listener:
+            return CallLogTable(self._client.table(query, concurrency, limit, listener))
 
 
     def sync(
@@ -415,12 +423,16 @@ class AsyncCallLogs:
         concurrency: int = _native.DEFAULT_CONCURRENCY,
         page_size: int = _native.DEFAULT_WALK_PAGE_SIZE,
         limit: Optional[int] = None,
+        progress: Progress = None,
         **params: Unpack[CallLogParams],
     ) -> List[CallLog]:
         """`CallLogs.all`, awaited."""
         query = _query("all", None, page_size, params)
-        records: List[CallLog] = await _call(lambda settle: self._client.all_async(query, concurrency, limit, settle))
-        return records
+        with _Listening(progress, "all") as listener:
+            records: List[CallLog] = await _call(
+                lambda settle: self._client.all_async(query, concurrency, limit, listener, settle)
+            )
+            return records
 
     async def export(
         self,
@@ -444,12 +456,14 @@ class AsyncCallLogs:
         concurrency: int = _native.DEFAULT_CONCURRENCY,
         page_size: int = _native.DEFAULT_WALK_PAGE_SIZE,
         limit: Optional[int] = None,
+        progress: Progress = None,
         **params: Unpack[CallLogParams],
     ) -> CallLogTable:
         """`CallLogs.to_arrow`, awaited."""
         query = _query("to_arrow", None, page_size, params)
-        native = await _call(lambda settle: self._client.table_async(query, concurrency, limit, settle))
-        return CallLogTable(native)
+        with _Listening(progress, "to_arrow") as listener:
+            native = await _call(lambda settle: self._client.table_async(query, concurrency, limit, listener, settle))
+            return CallLogTable(native)
 
 
     async def sync(

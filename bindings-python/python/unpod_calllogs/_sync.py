@@ -100,3 +100,17 @@ def _listener(progress: Progress, desc: str) -> tuple[Optional[Callable[[str], N
         tell(json.loads(details))
 
     return native, bar
+
+
+class _Listening:
+    """`progress=` of one call: entering gives the native callback, leaving closes the bar."""
+
+    def __init__(self, progress: Progress, desc: str) -> None:
+        self._listener, self._bar = _listener(progress, desc)
+
+    def __enter__(self) -> Optional[Callable[[str], None]]:
+        return self._listener
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._bar is not None:
+            self._bar.close()

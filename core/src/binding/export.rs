@@ -1,13 +1,23 @@
-//! An export into a file as both bindings start it: the walk's options, the progress as JSON, and
-//! the details of an export that stopped (see [`errors::stopped`]).
+//! An export into a file as both bindings start it, and the progress of a walk (an export, a read
+//! of all records) as JSON; the details of an export that stopped are [`errors::stopped`].
 
 use crate::binding::OnProgress;
 #[cfg(doc)]
 use crate::binding::errors;
 use crate::client::Client;
-use crate::export::{self, ExportProgress, Format, Stopped};
+use crate::export::{self, Format, Stopped};
 use crate::pagination::PagerOptions;
+use crate::pagination::WalkProgress;
 use crate::query::CallLogQuery;
+
+/// The core's progress callback for a binding's: each [`WalkProgress`] as JSON.
+pub fn walk_progress(on_progress: Option<OnProgress>) -> impl FnMut(&WalkProgress) + Send {
+    move |progress: &WalkProgress| {
+        if let Some(tell) = &on_progress {
+            tell(serde_json::to_string(progress).unwrap_or_default());
+        }
+    }
+}
 
 /// Writes `query`'s records into `path` (complete or not there, resumable: see
 /// [`export::to_file`]) and returns how many the file holds.
@@ -20,11 +30,6 @@ pub async fn to_file(
     resume: bool,
     on_progress: Option<OnProgress>,
 ) -> Result<u64, Stopped> {
-    let tell = move |progress: &ExportProgress| {
-        if let Some(tell) = &on_progress {
-            tell(serde_json::to_string(progress).unwrap_or_default());
-        }
-    };
     export::to_file(
         &client,
         query,
@@ -32,7 +37,7 @@ pub async fn to_file(
         format,
         std::path::Path::new(&path),
         resume,
-        tell,
+        walk_progress(on_progress),
     )
     .await
 }

@@ -24,11 +24,12 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::{ExportProgress, Format};
+use super::Format;
 use crate::client::Client;
 use crate::error::Error;
 use crate::model::{CallLog, format_timestamp, parse_timestamp};
 use crate::pagination::PagerOptions;
+use crate::pagination::WalkProgress;
 use crate::query::{CallLogQuery, DateBound};
 use crate::sync::key::digest;
 
@@ -133,7 +134,7 @@ pub async fn to_file(
     format: Format,
     target: &Path,
     resume: bool,
-    mut progress: impl FnMut(&ExportProgress) + Send,
+    mut progress: impl FnMut(&WalkProgress) + Send,
 ) -> Result<u64, Stopped> {
     let files = Files::beside(target);
     let partial = files.partial.clone();
@@ -247,7 +248,7 @@ impl Run {
         client: &Client,
         mut query: CallLogQuery,
         mut options: PagerOptions,
-        progress: &mut (impl FnMut(&ExportProgress) + Send),
+        progress: &mut (impl FnMut(&WalkProgress) + Send),
     ) -> Result<(), Error> {
         // The records of the last instant already written, to be skipped once each.
         let mut skip: HashMap<String, usize> = HashMap::new();
@@ -304,7 +305,7 @@ impl Run {
             self.format.write(&fresh, &mut text);
             self.state.wrote(&fresh);
             self.append(&mut text)?;
-            progress(&ExportProgress {
+            progress(&WalkProgress {
                 records: self.state.records,
                 total: pager.count().map(|count| count + kept),
                 requests: pager.requests(),

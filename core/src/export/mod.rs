@@ -4,30 +4,14 @@
 
 use std::str::FromStr;
 
-use serde::Serialize;
-
 use crate::error::Error;
 use crate::fields::{FIELDS, FieldValue};
 use crate::model::{CallLog, format_timestamp, whole_seconds};
-use crate::pagination::Pager;
+use crate::pagination::{Pager, WalkProgress};
 
 mod file;
 
 pub use file::{Stopped, to_file};
-
-/// How far an export has come, after each page written.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[non_exhaustive]
-pub struct ExportProgress {
-    /// Records written so far (those of an interrupted run it resumes included).
-    pub records: u64,
-    /// How many records the export will hold, when the server can tell (`None` otherwise).
-    pub total: Option<u64>,
-    /// Requests sent so far by this run.
-    pub requests: u64,
-    /// The `creation_time` of the last record written.
-    pub down_to: Option<String>,
-}
 
 /// A text format for a walk's records.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -189,8 +173,8 @@ impl Exporter {
     }
 
     /// How far the export has come.
-    pub fn progress(&self) -> ExportProgress {
-        ExportProgress {
+    pub fn progress(&self) -> WalkProgress {
+        WalkProgress {
             records: self.records,
             total: self.pager.count(),
             requests: self.pager.requests(),
