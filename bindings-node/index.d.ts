@@ -94,20 +94,22 @@ export interface AllOptions extends RequestOptions {
   concurrency?: number
   /** Stop after this many records (a bound on what a server claiming a huge `count` can cost). */
   limit?: number
+  /** Hears each page read. */
+  onProgress?: (progress: WalkProgress) => void
 }
 
 /** A text format of `export` and `stream`: CSV (RFC 4180, documented columns then `extra`) or NDJSON. */
 export type ExportFormat = 'csv' | 'ndjson'
 
-/** How far an export has come, after each page written. */
-export interface ExportProgress {
-  /** Records written so far (those of an interrupted export it resumes included). */
+/** How far a walk (`all`, `export`) has come, after each page read or written. */
+export interface WalkProgress {
+  /** Records read or written so far (those of an interrupted export it resumes included). */
   records: number
-  /** How many records the export will hold, when the server can tell. */
+  /** How many records the walk will give, when the server can tell. */
   total: number | null
   /** Requests sent so far. */
   requests: number
-  /** The `creation_time` of the last record written. */
+  /** The `creation_time` of the last record read or written. */
   downTo: Date | null
 }
 
@@ -121,7 +123,7 @@ export interface ExportOptions extends WalkOptions {
    */
   resume?: boolean
   /** Hears each page written. */
-  onProgress?: (progress: ExportProgress) => void
+  onProgress?: (progress: WalkProgress) => void
 }
 
 /** Settings of `stream` with a format: a byte stream. */
@@ -301,7 +303,8 @@ export declare class CallLogs {
   export(destination: string | Writable, params?: WalkParams, options?: ExportOptions): Promise<number>
   /**
    * Keeps a table of the matching records in step in `destination` (a file path: an embedded
-   * SQLite database), resumable and exactly once; resolves to what the run did.
+   * SQLite database; `postgresql://...`; `parquet:DIR`: day-partitioned Parquet), resumable and
+   * exactly once; resolves to what the run did.
    */
   sync(destination: string, params?: SyncParams, options?: SyncOptions): Promise<SyncSummary>
   /** The walk as a `Readable` of the bytes of CSV or NDJSON; destroying it stops every request. */

@@ -41,7 +41,7 @@ const LIST_PARAMS = CORE.PARAMETERS
 const WALK_PARAMS = LIST_PARAMS.filter((name) => name !== 'page')
 const REQUEST_OPTIONS = ['signal', 'timeoutMs', 'maxRetries', 'extraQuery', 'extraHeaders']
 const WALK_OPTIONS = [...REQUEST_OPTIONS, 'limit', 'prefetch']
-const ALL_OPTIONS = [...REQUEST_OPTIONS, 'concurrency', 'limit']
+const ALL_OPTIONS = [...REQUEST_OPTIONS, 'concurrency', 'limit', 'onProgress']
 const STREAM_OPTIONS = [...WALK_OPTIONS, 'format']
 const EXPORT_OPTIONS = [...STREAM_OPTIONS, 'resume', 'onProgress']
 const EVENTS = CORE.EVENTS
@@ -293,14 +293,16 @@ class CallLogs {
 
   /**
    * Every matching record in server order, at most `limit`; pages after the first are fetched
-   * `concurrency` at a time, each checked as `iterate` checks it.
+   * `concurrency` at a time, each checked as `iterate` checks it. `onProgress(progress)` hears
+   * each page read.
    */
   async all (params = {}, options = {}) {
-    const { concurrency = CORE.DEFAULT_CONCURRENCY, signal } = only('all', 'options', options, ALL_OPTIONS)
+    const { concurrency = CORE.DEFAULT_CONCURRENCY, signal, onProgress } = only('all', 'options', options, ALL_OPTIONS)
     typed('concurrency', concurrency, 'number')
     const [limit] = walkSettings(options)
     const request = walkQuery('all', params, options)
-    return toRecords(await call(signal, (cancel) => this._client.all(request, concurrency, limit, cancel)))
+    const listener = progressListener(onProgress)
+    return toRecords(await call(signal, (cancel) => this._client.all(request, concurrency, limit, listener, cancel)))
   }
 
   /**
@@ -334,8 +336,9 @@ class CallLogs {
 
   /**
    * Keeps a table of the matching records in step in `destination` (a file path: an embedded
-   * SQLite database) and resolves to what the run did. Resumable and exactly once: each window of
-   * `creation_time` is written in one transaction with the state that lets the next run go on.
+   * SQLite database; `postgresql://...`; `parquet:DIR`: day-partitioned Parquet) and resolves to
+   * what the run did. Resumable and exactly once: each window of `creation_time` is written with
+   * the state that lets the next run go on.
    * `onProgress(progress)` hears each window written; aborting stops the run after the window
    * being written, which the next run goes on from.
    */

@@ -47,9 +47,9 @@ export declare class NativeClient {
   sync(destination: string, query: NativeQuery, settings: string, onProgress?: ((arg: string) => void) | undefined | null, cancel?: NativeCancel | undefined | null): Promise<string>
   /**
    * Every matching record (at most `limit`), as UTF-8 JSON; pages after the first fetched
-   * `concurrency` at a time.
+   * `concurrency` at a time; `on_progress` hears each page's progress as JSON.
    */
-  all(query: NativeQuery, concurrency: number, limit?: number | undefined | null, cancel?: NativeCancel | undefined | null): Promise<Buffer>
+  all(query: NativeQuery, concurrency: number, limit?: number | undefined | null, onProgress?: ((arg: string) => void) | undefined | null, cancel?: NativeCancel | undefined | null): Promise<Buffer>
 }
 
 /** A walk written out as a file. */

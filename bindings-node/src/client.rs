@@ -377,23 +377,25 @@ impl NativeClient {
     }
 
     /// Every matching record (at most `limit`), as UTF-8 JSON; pages after the first fetched
-    /// `concurrency` at a time.
+    /// `concurrency` at a time; `on_progress` hears each page's progress as JSON.
     #[napi]
     pub async fn all(
         &self,
         query: NativeQuery,
         concurrency: f64,
         limit: Option<f64>,
+        on_progress: Option<ThreadsafeFunction<String, (), String, Status, false, true>>,
         cancel: Option<&NativeCancel>,
     ) -> Result<Buffer> {
         guarded(cancel, async move {
             let query = self::query(query)?;
             let (concurrency, limit) =
                 unpod_calllogs::binding::page::all_options(concurrency, limit).map_err(to_js)?;
+            let progress = exporting::walk_progress(on_progress.map(progress_to));
             let all = self
                 .client
                 .call_logs()
-                .collect_all_with(query, concurrency, limit)
+                .collect_all_reporting(query, concurrency, limit, progress)
                 .await
                 .map_err(to_js)?;
             Ok(records_json(&all))

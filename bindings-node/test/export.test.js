@@ -68,6 +68,24 @@ test('an export stopped midway leaves no target, names its partial file, and res
   }
 })
 
+test('all tells its progress page by page, the last page the whole count', async () => {
+  const server = await ReferenceServer.start({ records: 700, seed: 5 })
+  try {
+    const seen = []
+    const all = await clientOf(server).callLogs.all({ page_size: 200 }, { concurrency: 2, onProgress: (p) => seen.push(p) })
+    assert.equal(all.length, 700)
+    assert.deepEqual(seen.map((p) => [p.records, p.total]), [[200, 700], [400, 700], [600, 700], [700, 700]])
+    // Pages are read ahead: the requests sent so far may run ahead of the pages reported.
+    const requests = seen.map((p) => p.requests)
+    assert.ok(requests.every((n, i) => n >= i + 1 && (i === 0 || n >= requests[i - 1])), `${requests}`)
+    assert.equal(requests.at(-1), 4)
+    assert.equal(seen.at(-1).downTo.getTime(), new Date(all.at(-1).creation_time).getTime())
+    await assert.rejects(clientOf(server).callLogs.all({}, { onProgress: 'yes' }), /onProgress must be a function/)
+  } finally {
+    await server.stop()
+  }
+})
+
 test('a stream export tells its progress and says how many records it wrote when it stops', async () => {
   const server = await ReferenceServer.start({ records: 500, seed: 5 })
   try {

@@ -1,6 +1,6 @@
 'use strict'
-// `callLogs.sync()` into the embedded SQLite destination against the reference server over real
-// sockets, and the `unpod-calllogs` bin of the installed package.
+// `callLogs.sync()` into the embedded SQLite destination and into a Parquet lake against the
+// reference server over real sockets, and the `unpod-calllogs` bin of the installed package.
 
 const test = require('node:test')
 const assert = require('node:assert/strict')
@@ -45,6 +45,25 @@ test('a sync holds every record, tells its progress, and a run with a long lookb
 
     const again = await client.callLogs.sync(db, {}, { lookbackMs: 20 * 365 * 86_400_000 })
     assert.deepEqual([again.new, again.updated, again.unchanged, again.deleted], [0, 0, 500, 0])
+  })
+})
+
+test('a sync into parquet:DIR writes a folder per day, each with one file, and a second run finds them unchanged', async () => {
+  await withServer({ records: 400, seed: 4 }, async (client) => {
+    const lake = tempDb('lake')
+    const summary = await client.callLogs.sync(`parquet:${lake}`, {}, { maxRecords: 100 })
+    assert.deepEqual([summary.new, summary.updated, summary.deleted], [400, 0, 0])
+    const all = await client.callLogs.all({ page_size: 1000 })
+    const days = new Set(all.map((log) => new Date(log.creation_time).toISOString().slice(0, 10)))
+    const folders = fs.readdirSync(path.join(lake, 'call_logs')).filter((name) => name.startsWith('creation_date='))
+    assert.deepEqual(new Set(folders.map((name) => name.slice('creation_date='.length))), days)
+    for (const folder of folders) {
+      const file = fs.readFileSync(path.join(lake, 'call_logs', folder, 'part-0.parquet'))
+      assert.equal(file.subarray(0, 4).toString(), 'PAR1')
+      assert.equal(file.subarray(-4).toString(), 'PAR1')
+    }
+    const again = await client.callLogs.sync(`parquet:${lake}`, {}, { lookbackMs: 20 * 365 * 86_400_000 })
+    assert.deepEqual([again.new, again.updated, again.unchanged, again.deleted], [0, 0, 400, 0])
   })
 })
 

@@ -1,6 +1,6 @@
 // Compiled with `tsc --noEmit` against the installed package: the typings describe real usage.
 import { Writable } from 'node:stream'
-import { Client, CallLog, CallLogPage, CallStatus, CallType, InvalidQueryError, APIStatusError, ServerContractError, DestinationError, Response, WalkParams, SyncSummary, SyncProgress } from 'unpod-calllogs'
+import { Client, CallLog, CallLogPage, CallStatus, CallType, InvalidQueryError, APIStatusError, ServerContractError, DestinationError, Response, WalkParams, SyncSummary, SyncProgress, WalkProgress } from 'unpod-calllogs'
 import { ReferenceServer } from 'unpod-calllogs/testing'
 
 async function main (): Promise<void> {
@@ -20,7 +20,9 @@ async function main (): Promise<void> {
     const duration: number = log.call_duration
     void duration
   }
-  const all: CallLog[] = await client.callLogs.all({}, { concurrency: 4, signal: AbortSignal.timeout(1000) })
+  const all: CallLog[] = await client.callLogs.all({}, {
+    concurrency: 4, signal: AbortSignal.timeout(1000), onProgress: (p: WalkProgress) => console.log(p.records, p.total, p.downTo?.toISOString())
+  })
   const written: number = await client.callLogs.export('calls.csv', { call_status: 'missed' })
   await client.callLogs.export(new Writable(), {}, { format: 'ndjson', extraHeaders: { 'X-Trace': '1' } })
   client.callLogs.stream({}, { format: 'csv' }).pipe(process.stdout)

@@ -21,7 +21,6 @@ import os
 import pathlib
 import resource
 import statistics
-import subprocess
 import time
 from typing import Any, Callable, Dict, Iterable, List, Tuple
 
@@ -29,34 +28,12 @@ import httpx
 import orjson
 import requests
 
+from _server import Server
 from unpod_calllogs import AsyncClient, CallLog, Client
 
 PAGE_SIZE = 100
 CONCURRENCY = 4
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-
-
-class Server:
-    """`calllogs-contract serve` in its own process, on a free port."""
-
-    def __init__(self, binary: str, records: int, extra: List[str]) -> None:
-        self.process = subprocess.Popen(
-            [binary, "serve", "--port", "0", "--records", str(records), *extra],
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert self.process.stdout is not None
-        banner = self.process.stdout.readline()
-        self.url = banner.rsplit(" ", 1)[-1].strip()
-        assert self.url.startswith("http://"), banner
-        self.token, self.org_handle = "test-token", "acme"
-
-    def __enter__(self) -> Server:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.process.terminate()
-        self.process.wait()
 
 
 def touch_ours(records: Iterable[CallLog]) -> int:

@@ -17,15 +17,23 @@ use unpod_calllogs::fields::{FIELDS, FieldKind, FieldValue};
 const BATCH_ROWS: usize = 65_536;
 
 /// The columns: the documented fields in their documented order, then `extra` (the unknown fields
-/// as one JSON object, null when there are none). Times are microseconds, UTC.
-fn schema() -> SchemaRef {
+/// as one JSON object, null when there are none), then for keyed records (a sync's batches)
+/// `record_key` and `record_digest`. Times are microseconds, UTC.
+fn schema(keyed: bool) -> SchemaRef {
     let mut columns: Vec<Field> = FIELDS
         .iter()
         .map(|field| Field::new(field.name, data_type(field.kind), field.kind.nullable()))
         .collect();
     columns.push(Field::new("extra", DataType::Utf8, true));
+    if keyed {
+        columns.push(Field::new("record_key", DataType::Utf8, false));
+        columns.push(Field::new("record_digest", DataType::Utf8, false));
+    }
     Arc::new(Schema::new(columns))
 }
+
+/// Each record's key and digest, in the order of the records.
+type Keys<'a> = (&'a [String], &'a [String]);
 
 fn data_type(kind: FieldKind) -> DataType {
     match kind {
@@ -76,7 +84,11 @@ fn column(field: &unpod_calllogs::fields::Field, records: &[CallLog]) -> ArrayRe
     }
 }
 
-fn batch(schema: &SchemaRef, records: &[CallLog]) -> Result<RecordBatch, ArrowError> {
+fn batch(
+    schema: &SchemaRef,
+    records: &[CallLog],
+    keys: Option<Keys<'_>>,
+) -> Result<RecordBatch, ArrowError> {
     let mut extra = StringBuilder::new();
     for record in records {
         extra.append_option(
@@ -86,6 +98,11 @@ fn batch(schema: &SchemaRef, records: &[CallLog]) -> Result<RecordBatch, ArrowEr
     }
     let mut columns: Vec<ArrayRef> = FIELDS.iter().map(|field| column(field, records)).collect();
     columns.push(Arc::new(extra.finish()));
+    if let Some((keys, digests)) = keys {
+        for texts in [keys, digests] {
+            columns.push(Arc::new(arrow_array::StringArray::from_iter_values(texts)));
+        }
+    }
     RecordBatch::try_new(schema.clone(), columns)
 }
 
@@ -100,10 +117,27 @@ pub struct NativeTable {
 impl NativeTable {
     /// Builds the columns of `records` (call it with the GIL released: it touches no Python).
     pub fn new(records: &[CallLog]) -> Result<Self, ArrowError> {
-        let schema = schema();
-        let batches = records
-            .chunks(BATCH_ROWS)
-            .map(|chunk| batch(&schema, chunk))
+        Self::build(records, None)
+    }
+
+    /// [`NativeTable::new`] with each record's key and digest as two more columns.
+    pub fn keyed(
+        records: &[CallLog],
+        keys: &[String],
+        digests: &[String],
+    ) -> Result<Self, ArrowError> {
+        Self::build(records, Some((keys, digests)))
+    }
+
+    fn build(records: &[CallLog], keys: Option<Keys<'_>>) -> Result<Self, ArrowError> {
+        let schema = schema(keys.is_some());
+        let batches = (0..records.len())
+            .step_by(BATCH_ROWS)
+            .map(|start| {
+                let end = (start + BATCH_ROWS).min(records.len());
+                let keys = keys.map(|(k, d)| (&k[start..end], &d[start..end]));
+                batch(&schema, &records[start..end], keys)
+            })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Self {
             schema,

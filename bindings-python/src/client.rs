@@ -10,6 +10,7 @@ use unpod_calllogs::binding::page::HeldPage;
 use unpod_calllogs::binding::settings::{ClientSettings, CopySettings};
 use unpod_calllogs::binding::sync as syncing;
 use unpod_calllogs::export::{Exporter, Format, Stopped};
+use unpod_calllogs::sync::handover::Handed;
 use unpod_calllogs::{CallLog, Client, Error, Pager};
 
 use crate::arrow::NativeTable;
@@ -96,6 +97,63 @@ impl NativeExporter {
     fn close(&self, py: Python<'_>) {
         close_later(py, self.exporter.clone());
     }
+}
+
+/// A sync whose windows come to Python one at a time (the dlt source; see
+/// `unpod_calllogs::sync::handover`), while the run reads the next one.
+#[pyclass(frozen, module = "unpod_calllogs._native")]
+pub struct NativeBatches {
+    receiver: Arc<tokio::sync::Mutex<Option<tokio::sync::mpsc::Receiver<Handed>>>>,
+    run: std::sync::Mutex<Option<tokio::task::JoinHandle<Result<String, Error>>>>,
+}
+
+#[pymethods]
+impl NativeBatches {
+    /// The next window: its records as Arrow columns (their keys and digests included) and the
+    /// sync's state after it, as JSON; `None` after the last.
+    fn next_batch(&self, py: Python<'_>) -> PyResult<Option<(NativeTable, String)>> {
+        let receiver = self.receiver.clone();
+        let handed = wait(py, async move {
+            Ok(match receiver.lock().await.as_mut() {
+                Some(receiver) => receiver.recv().await,
+                None => None,
+            })
+        })?;
+        let Some(handed) = handed else {
+            return Ok(None);
+        };
+        let table = py.detach(|| keyed_table(&handed));
+        Ok(Some((core(py, table)?, handed.state)))
+    }
+
+    /// Waits for the end of the run and returns its summary as JSON, or raises its error.
+    fn finish(&self, py: Python<'_>) -> PyResult<String> {
+        let run = self.run.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let Some(run) = run else {
+            return core(
+                py,
+                Err(Error::Config("the sync's batches were closed".to_owned())),
+            );
+        };
+        wait(py, async move {
+            run.await
+                .map_err(|e| Error::Destination(format!("the sync stopped: {e}")))?
+        })
+    }
+
+    /// Stops the run: the window being read is dropped, and nothing more is sent.
+    fn close(&self) {
+        if let Some(run) = self.run.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            run.abort();
+        }
+        if let Ok(mut receiver) = self.receiver.try_lock() {
+            receiver.take();
+        }
+    }
+}
+
+fn keyed_table(handed: &Handed) -> Result<NativeTable, Error> {
+    NativeTable::keyed(&handed.records, &handed.keys, &handed.digests).map_err(arrow_failed)
 }
 
 /// A walk over pages; `None` once closed.
@@ -404,6 +462,29 @@ impl NativeClient {
         wait(py, run)
     }
 
+    /// A sync whose windows are handed to Python (the dlt source), from the state an earlier run's
+    /// last batch carried.
+    #[pyo3(signature = (query, settings, state=None))]
+    fn sync_batches(
+        &self,
+        py: Python<'_>,
+        query: PyQuery<'_>,
+        settings: &str,
+        state: Option<&str>,
+    ) -> PyResult<NativeBatches> {
+        let query = query.query(py)?;
+        let settings = core(py, syncing::settings("python", settings))?;
+        let (receiver, run) = core(
+            py,
+            syncing::handed(self.client.clone(), query, settings, state),
+        )?;
+        let run = crate::runtime::runtime(py).spawn(run);
+        Ok(NativeBatches {
+            receiver: Arc::new(tokio::sync::Mutex::new(Some(receiver))),
+            run: std::sync::Mutex::new(Some(run)),
+        })
+    }
+
     #[pyo3(signature = (destination, query, settings, progress, settle))]
     fn sync_async(
         &self,
@@ -520,11 +601,13 @@ impl NativeClient {
 }
 
 fn table_of(records: &[CallLog]) -> Result<NativeTable, Error> {
-    NativeTable::new(records).map_err(|e| {
-        Error::Config(format!(
-            "the records could not be laid out as Arrow columns: {e}"
-        ))
-    })
+    NativeTable::new(records).map_err(arrow_failed)
+}
+
+fn arrow_failed(error: arrow_schema::ArrowError) -> Error {
+    Error::Config(format!(
+        "the records could not be laid out as Arrow columns: {error}"
+    ))
 }
 
 #[pymethods]

@@ -12,10 +12,8 @@ use crate::errors;
 pub fn number(py: Python<'_>, setting: &str, value: &Bound<'_, PyAny>) -> PyResult<f64> {
     let numeric = (value.is_instance_of::<PyInt>() || value.is_instance_of::<PyFloat>())
         && !value.is_instance_of::<PyBool>();
-    if numeric {
-        if let Ok(number) = value.extract::<f64>() {
-            return Ok(number);
-        }
+    if numeric && let Ok(number) = value.extract::<f64>() {
+        return Ok(number);
     }
     let type_name = value.get_type().name()?;
     Err(errors::to_py(

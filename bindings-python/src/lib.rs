@@ -39,6 +39,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<client::NativeClient>()?;
     m.add_class::<client::NativePage>()?;
     m.add_class::<client::NativePager>()?;
+    m.add_class::<client::NativeBatches>()?;
     m.add_class::<client::NativeExporter>()?;
     m.add_class::<runtime::NativeTask>()?;
     m.add_class::<server::NativeReferenceServer>()?;

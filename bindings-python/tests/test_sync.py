@@ -1,5 +1,6 @@
-"""`call_logs.sync()` into the embedded SQLite destination, against the reference server over real
-sockets, and the `unpod-calllogs` console script; the extras' import errors."""
+"""`call_logs.sync()` into the embedded SQLite destination and into a Parquet lake (read back with
+pyarrow, DuckDB and polars), against the reference server over real sockets, and the
+`unpod-calllogs` console script; the extras' import errors."""
 
 import asyncio
 import inspect
@@ -76,6 +77,45 @@ def test_a_sync_holds_every_record_with_typed_columns_and_a_second_run_adds_noth
     assert again.requests <= 3
 
 
+def test_a_parquet_lake_is_one_dataset_for_pyarrow_duckdb_and_polars_with_the_servers_records(
+    client: Client, tmp_path: pathlib.Path
+) -> None:
+    import duckdb
+    import polars
+    import pyarrow.dataset
+
+    lake = tmp_path / "lake"
+    summary = client.call_logs.sync(f"parquet:{lake}", max_records=120)
+    assert (summary.new, summary.updated, summary.deleted) == (500, 0, 0)
+    expected = client.call_logs.all(page_size=1000)
+    table = pyarrow.dataset.dataset(lake / "call_logs", format="parquet", partitioning="hive").to_table()
+    assert table.column_names[: len(_native.RECORD_FIELDS)] == _native.RECORD_FIELDS
+    assert str(table.schema.field("creation_time").type) == "timestamp[us, tz=UTC]"
+    assert str(table.schema.field("call_duration").type) == "double"
+    read = sorted(
+        (row["creation_time"], row["source_number"], row["destination_number"], row["call_status"])
+        for row in table.to_pylist()
+    )
+    assert read == sorted(
+        (log.creation_time, log.source_number, log.destination_number, log.call_status.value) for log in expected
+    )
+    days = {log.creation_time.date().isoformat() for log in expected}
+    assert {row["creation_date"] for row in table.select(["creation_date"]).to_pylist()} == days
+    glob = f"{lake}/call_logs/*/*.parquet"
+    per_day = duckdb.sql(
+        f"SELECT creation_date, count(*) FROM read_parquet('{glob}', hive_partitioning = true) GROUP BY 1"
+    ).fetchall()
+    counts: Dict[str, int] = {}
+    for log in expected:
+        counts[log.creation_time.date().isoformat()] = counts.get(log.creation_time.date().isoformat(), 0) + 1
+    assert {day.isoformat(): n for day, n in per_day} == counts
+    inbound = polars.scan_parquet(f"{lake}/call_logs/**/*.parquet").filter(polars.col("call_type") == "inbound")
+    assert inbound.select(polars.len()).collect().item() == sum(log.call_type.value == "inbound" for log in expected)
+
+    again = client.call_logs.sync(f"parquet:{lake}", lookback=20 * 365 * 86400)
+    assert (again.new, again.updated, again.unchanged, again.deleted) == (0, 0, 500, 0)
+
+
 def test_an_async_sync_with_filters_and_its_table_refusing_another_stream(
     server: ReferenceServer, tmp_path: pathlib.Path
 ) -> None:
@@ -112,7 +152,10 @@ def test_settings_out_of_their_rules_are_refused_by_name_before_any_request(
 
 
 def test_the_signature_is_the_cores_list_of_settings(client: Client) -> None:
-    for method in (client.call_logs.sync, AsyncClient("t", "o", "http://127.0.0.1:9").call_logs.sync):
+    from unpod_calllogs.dlt import call_logs_source
+
+    aclient = AsyncClient("t", "o", "http://127.0.0.1:9")
+    for method in (client.call_logs.sync, aclient.call_logs.sync, call_logs_source):
         names = [
             name
             for name, parameter in inspect.signature(method).parameters.items()

@@ -117,7 +117,8 @@ struct End {
 
 #[derive(Debug, Args)]
 struct SyncArgs {
-    /// Where to keep the table: a file path (or sqlite:PATH) is a SQLite database.
+    /// Where to keep the table: a file path (or sqlite:PATH) is a SQLite database,
+    /// postgresql://... a PostgreSQL database, parquet:DIR a directory of day-partitioned Parquet.
     destination: String,
     #[command(flatten)]
     connection: Connection,

@@ -496,13 +496,13 @@ fn rustls_error<'a>(mut cause: &'a (dyn std::error::Error + 'static)) -> Option<
 fn undecodable(error: &reqwest::Error) -> bool {
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {
-        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
-            if matches!(
+        if let Some(io) = cause.downcast_ref::<std::io::Error>()
+            && matches!(
                 io.kind(),
                 std::io::ErrorKind::InvalidData | std::io::ErrorKind::InvalidInput
-            ) {
-                return true;
-            }
+            )
+        {
+            return true;
         }
         source = cause.source();
     }

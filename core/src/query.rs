@@ -361,14 +361,14 @@ impl CallLogQuery {
                 ));
             }
         }
-        if let (Some(start), Some(end)) = (&self.start_date, &self.end_date) {
-            if start.first_instant() > end.last_instant() {
-                return Err(InvalidQuery::new(
-                    "start_date",
-                    format!("must not be after end_date ({end})"),
-                    start,
-                ));
-            }
+        if let (Some(start), Some(end)) = (&self.start_date, &self.end_date)
+            && start.first_instant() > end.last_instant()
+        {
+            return Err(InvalidQuery::new(
+                "start_date",
+                format!("must not be after end_date ({end})"),
+                start,
+            ));
         }
         if let Some((name, _)) = self
             .extra_query

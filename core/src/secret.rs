@@ -124,10 +124,10 @@ pub fn without_password(spec: &str) -> String {
         let end = text[start..]
             .find(['/', '?', '#'])
             .map_or(text.len(), |at| start + at);
-        if let Some(at) = text[start..end].rfind('@') {
-            if let Some(colon) = text[start..start + at].find(':') {
-                text.replace_range(start + colon + 1..start + at, "***");
-            }
+        if let Some(at) = text[start..end].rfind('@')
+            && let Some(colon) = text[start..start + at].find(':')
+        {
+            text.replace_range(start + colon + 1..start + at, "***");
         }
     }
     let mut out = String::with_capacity(text.len());

@@ -435,7 +435,7 @@ impl Walk {
     fn rebase(&mut self, offset: u64, served: u32, count: u64) -> Result<Step, Error> {
         let page = offset / u64::from(served) + 1;
         match u32::try_from(page) {
-            Ok(page) if offset % u64::from(served) == 0 => {
+            Ok(page) if offset.is_multiple_of(u64::from(served)) => {
                 self.query.page = Some(page);
                 self.pages = 0;
                 Ok(Step::Rebased)

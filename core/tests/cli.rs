@@ -136,12 +136,7 @@ fn a_sync_killed_at_random_moments_and_run_again_holds_exactly_the_servers_recor
     let spec = db.display().to_string();
     let args = ["sync", &spec, "--max-records", "150", "--page-size", "50"];
     let (killed, midway) = run_until_done(&server, || interrupted(&db), &args);
-    let client = Client::builder()
-        .token(server.token())
-        .org_handle(server.org_handle())
-        .base_url(server.url())
-        .build()
-        .unwrap();
+    let client = common::client(&server);
     let all = server_records(&runtime, &client, CallLogQuery::new());
     assert_eq!(rows(&db), expected(&all), "after {killed} runs killed");
     assert!(
@@ -159,6 +154,35 @@ fn a_sync_killed_at_random_moments_and_run_again_holds_exactly_the_servers_recor
     assert_eq!(summary["new"], 0, "{summary}");
     assert_eq!(summary["resumed"], false, "{summary}");
     remove(&db);
+}
+
+#[test]
+fn a_sync_into_parquet_killed_at_random_moments_holds_exactly_the_servers_records() {
+    let runtime = runtime();
+    let knobs = Knobs::default()
+        .latency(Duration::from_millis(2))
+        .real_world_records(true);
+    let server = runtime
+        .block_on(calllogs_reference::start(
+            ServerConfig::seeded(3000, 22).knobs(knobs),
+        ))
+        .unwrap();
+    let lake = temp("killed-lake");
+    let _ = std::fs::remove_dir_all(&lake);
+    let spec = format!("parquet:{}", lake.display());
+    let args = ["sync", &spec, "--max-records", "150", "--page-size", "50"];
+    let state = lake.join("call_logs").join("_unpod_sync_state.json");
+    let interrupted = || unfinished(std::fs::read_to_string(&state).ok());
+    let (killed, midway) = run_until_done(&server, interrupted, &args);
+    assert!(midway > 0, "no run was killed half-way ({killed} killed)");
+    let client = common::client(&server);
+    let all = server_records(&runtime, &client, CallLogQuery::new());
+    let rows = common::parquet_rows(&lake, "call_logs");
+    let count = rows.len();
+    let keyed: BTreeMap<String, String> = rows.into_iter().map(|(k, d, _)| (k, d)).collect();
+    assert_eq!(keyed.len(), count, "a key twice in the lake");
+    assert_eq!(keyed, expected(&all), "after {killed} runs killed");
+    std::fs::remove_dir_all(&lake).unwrap();
 }
 
 #[test]
@@ -365,12 +389,7 @@ fn a_sync_into_postgresql_killed_at_random_moments_holds_exactly_the_servers_rec
     let interrupted = || unfinished(runtime.block_on(postgres_rows(&url)).1);
     let (killed, midway) = run_until_done(&server, interrupted, &args);
     assert!(midway > 0, "no run was killed half-way ({killed} killed)");
-    let client = Client::builder()
-        .token(server.token())
-        .org_handle(server.org_handle())
-        .base_url(server.url())
-        .build()
-        .unwrap();
+    let client = common::client(&server);
     let all = server_records(&runtime, &client, CallLogQuery::new());
     let (rows, _, types) = runtime.block_on(postgres_rows(&url));
     assert_eq!(rows, expected(&all), "after {killed} runs killed");

@@ -13,39 +13,77 @@ use unpod_calllogs::sync::{Progress, Summary, Sync, SyncSettings, destination};
 use unpod_calllogs::{CallLog, CallLogQuery, CallType, Client, Dialect, Error};
 
 mod common;
-use common::{builder, client, synced_form, synced_rows};
+use common::{builder, client, parquet_rows, synced_form, synced_rows};
 
-/// A database file of its own for each test, removed when dropped.
-struct Db(PathBuf);
+/// A destination of its own for each test, removed when dropped: a SQLite file, or a directory
+/// of Parquet.
+struct Db {
+    path: PathBuf,
+    parquet: bool,
+}
 
 impl Db {
     fn new(name: &str) -> Self {
-        let path =
-            std::env::temp_dir().join(format!("unpod-sync-{}-{name}.db", std::process::id()));
-        Self::remove(&path);
-        Self(path)
+        Self::at(name, false)
     }
 
-    fn remove(path: &std::path::Path) {
+    fn parquet(name: &str) -> Self {
+        Self::at(name, true)
+    }
+
+    fn at(name: &str, parquet: bool) -> Self {
+        let suffix = if parquet { "lake" } else { "db" };
+        let path =
+            std::env::temp_dir().join(format!("unpod-sync-{}-{name}.{suffix}", std::process::id()));
+        let db = Self { path, parquet };
+        db.remove();
+        db
+    }
+
+    fn remove(&self) {
+        if self.parquet {
+            let _ = std::fs::remove_dir_all(&self.path);
+        }
         for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+            let _ = std::fs::remove_file(format!("{}{suffix}", self.path.display()));
         }
     }
 
     fn spec(&self) -> String {
-        self.0.display().to_string()
+        let path = self.path.display();
+        if self.parquet {
+            format!("parquet:{path}")
+        } else {
+            path.to_string()
+        }
     }
 
     /// The table's rows: key to digest.
     fn rows(&self, table: &str) -> BTreeMap<String, String> {
-        synced_rows(&self.0, table)
+        if self.parquet {
+            let rows = parquet_rows(&self.path, table);
+            let count = rows.len();
+            let keyed: BTreeMap<String, String> = rows
+                .into_iter()
+                .map(|(key, digest, _)| (key, digest))
+                .collect();
+            assert_eq!(keyed.len(), count, "a key twice in the table");
+            keyed
+        } else {
+            synced_rows(&self.path, table)
+        }
     }
-}
 
-impl Db {
     /// How many rows were created at or after `from`.
     fn count_since(&self, from: DateTime<Utc>) -> u64 {
-        let connection = rusqlite::Connection::open(&self.0).unwrap();
+        if self.parquet {
+            let from = from.timestamp_micros();
+            return parquet_rows(&self.path, "call_logs")
+                .iter()
+                .filter(|(_, _, at)| *at >= from)
+                .count() as u64;
+        }
+        let connection = rusqlite::Connection::open(&self.path).unwrap();
         connection
             .query_row(
                 "SELECT count(*) FROM call_logs WHERE creation_time >= ?1",
@@ -56,9 +94,27 @@ impl Db {
     }
 }
 
+impl Db {
+    /// The day files of a Parquet table, and when each was last written.
+    fn day_files(&self) -> BTreeMap<chrono::NaiveDate, std::time::SystemTime> {
+        let Ok(entries) = std::fs::read_dir(self.path.join("call_logs")) else {
+            return BTreeMap::new();
+        };
+        entries
+            .filter_map(|entry| {
+                let entry = entry.unwrap();
+                let name = entry.file_name().into_string().unwrap();
+                let day = name.strip_prefix("creation_date=")?.parse().unwrap();
+                let file = entry.path().join("part-0.parquet");
+                Some((day, file.metadata().unwrap().modified().unwrap()))
+            })
+            .collect()
+    }
+}
+
 impl Drop for Db {
     fn drop(&mut self) {
-        Self::remove(&self.0);
+        self.remove();
     }
 }
 
@@ -123,9 +179,17 @@ async fn start(config: ServerConfig) -> ServerHandle {
 
 #[tokio::test]
 async fn a_first_run_holds_exactly_the_servers_records_in_windows_within_their_bounds() {
+    first_run(Db::new("first")).await;
+}
+
+#[tokio::test]
+async fn a_first_run_into_parquet_holds_exactly_the_servers_records_a_file_per_day() {
+    first_run(Db::parquet("first")).await;
+}
+
+async fn first_run(db: Db) {
     let server = start(ServerConfig::seeded(3000, 7)).await;
     let client = client(&server);
-    let db = Db::new("first");
     let settings = SyncSettings::default().max_records(400).page_size(100);
     let before = server.requests();
     let (summary, progress) = sync_once(&client, &db, CallLogQuery::new(), settings.clone())
@@ -137,6 +201,21 @@ async fn a_first_run_holds_exactly_the_servers_records_in_windows_within_their_b
         (summary.new, summary.updated, summary.deleted),
         (3000, 0, 0)
     );
+    if db.parquet {
+        let days: BTreeSet<_> = all.iter().map(|r| r.creation_time.date_naive()).collect();
+        let folders = std::fs::read_dir(db.path.join("call_logs"))
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with("creation_date=")
+            })
+            .count();
+        assert!(days.len() > 1, "the records span {} days", days.len());
+        assert_eq!(folders, days.len(), "a folder per day");
+    }
     assert!(summary.windows >= 3000 / 400, "{summary:?}");
     assert_eq!(
         summary.requests,
@@ -168,6 +247,15 @@ async fn a_first_run_holds_exactly_the_servers_records_in_windows_within_their_b
 
 #[tokio::test]
 async fn an_incremental_run_reads_the_lookback_again_and_adds_the_new_calls() {
+    incremental(Db::new("incremental")).await;
+}
+
+#[tokio::test]
+async fn an_incremental_run_into_parquet_rewrites_only_the_days_it_changes() {
+    incremental(Db::parquet("incremental")).await;
+}
+
+async fn incremental(db: Db) {
     // History ends 30 minutes ago; each request adds a call after it.
     let end = Utc::now() - TimeDelta::minutes(30);
     let config = ServerConfig::seeded(1500, 3)
@@ -175,7 +263,6 @@ async fn an_incremental_run_reads_the_lookback_again_and_adds_the_new_calls() {
         .knobs(Knobs::default().live_inserts(1));
     let server = start(config).await;
     let client = client(&server);
-    let db = Db::new("incremental");
     let settings = SyncSettings::default()
         .max_records(500)
         .settle(Duration::from_secs(5));
@@ -187,11 +274,24 @@ async fn an_incremental_run_reads_the_lookback_again_and_adds_the_new_calls() {
     let until: DateTime<Utc> = first.until.parse().unwrap();
     let lookback = db.count_since(until - TimeDelta::hours(2));
     let before = everything(&client, CallLogQuery::new()).await;
+    let written = db.day_files();
     let (second, _) = sync_once(&client, &db, CallLogQuery::new(), settings)
         .await
         .unwrap();
     let from: DateTime<Utc> = second.start.as_deref().unwrap().parse().unwrap();
     assert_eq!(from, until - TimeDelta::hours(2), "the default lookback");
+    if db.parquet {
+        // The days before the lookback are not written again.
+        let again = db.day_files();
+        let older: Vec<_> = written
+            .iter()
+            .filter(|(day, _)| **day < from.date_naive())
+            .collect();
+        assert!(older.len() > 1, "{} days before the lookback", older.len());
+        for (day, modified) in older {
+            assert_eq!(again.get(day), Some(modified), "{day} was written again");
+        }
+    }
     assert!(lookback > 0 && second.new > 0, "{second:?}");
     assert_eq!(second.unchanged, lookback, "{second:?}");
     assert_eq!(second.updated + second.deleted, 0);
@@ -201,6 +301,15 @@ async fn an_incremental_run_reads_the_lookback_again_and_adds_the_new_calls() {
 
 #[tokio::test]
 async fn late_arrivals_are_read_by_the_next_run_within_the_lookback() {
+    late_arrivals(Db::new("late-kept"), Db::new("late-lost")).await;
+}
+
+#[tokio::test]
+async fn late_arrivals_into_parquet_are_read_by_the_next_run_within_the_lookback() {
+    late_arrivals(Db::parquet("late-kept"), Db::parquet("late-lost")).await;
+}
+
+async fn late_arrivals(kept: Db, lost: Db) {
     // Calls keep arriving during the runs, created up to 30 minutes before the newest call, into
     // windows the run has already written.
     let end = Utc::now() - TimeDelta::hours(1);
@@ -210,7 +319,6 @@ async fn late_arrivals_are_read_by_the_next_run_within_the_lookback() {
         .latency(Duration::from_millis(1));
     let server = start(ServerConfig::seeded(1200, 11).history_end(end).knobs(knobs)).await;
     let client = client(&server);
-    let (kept, lost) = (Db::new("late-kept"), Db::new("late-lost"));
     let settings = SyncSettings::default().max_records(150).page_size(50);
     let without = settings.clone().lookback(Duration::ZERO);
     sync_once(&client, &kept, CallLogQuery::new(), settings.clone())

@@ -120,7 +120,7 @@ impl App {
         let status = scripted.or_else(|| {
             let roll = rng.unit();
             if roll < knobs.error_rate {
-                Some(if number % 2 == 0 { 500 } else { 503 })
+                Some(if number.is_multiple_of(2) { 500 } else { 503 })
             } else if roll < knobs.error_rate + knobs.throttle_rate {
                 Some(429)
             } else {

@@ -334,7 +334,8 @@ class CallLogs:
         **params: Unpack[CallLogParams],
     ) -> SyncSummary:
         """Keeps a table of the matching records in step in `destination` (a file path: an
-        embedded SQLite database) and returns what the run did. Resumable and exactly once: each
+        embedded SQLite database; `postgresql://...`; `parquet:DIR`: day-partitioned Parquet)
+        and returns what the run did. Resumable and exactly once: each
         window of `creation_time` is written in one transaction with the state that lets the next
         run go on, so a process killed at any moment loses and duplicates nothing. A run covers up
         to `settle` seconds before now, reads `lookback` seconds before the last run's end again

@@ -39,6 +39,7 @@ __all__ = [
     "NativeClient",
     "NativePage",
     "NativePager",
+    "NativeBatches",
     "NativeReferenceServer",
     "NativeTask",
     "NativeTable",
@@ -146,6 +147,12 @@ class NativePager:
     def close(self) -> None: ...
 
 @final
+class NativeBatches:
+    def next_batch(self) -> Optional[Tuple[NativeTable, str]]: ...
+    def finish(self) -> str: ...
+    def close(self) -> None: ...
+
+@final
 class NativeExporter:
     def next_chunk(self) -> Optional[Tuple[int, bytes]]: ...
     def next_chunk_async(self, settle: _Settle) -> NativeTask: ...
@@ -224,6 +231,7 @@ class NativeClient:
     def sync(
         self, destination: str, query: _Query, settings: str, progress: Optional[Callable[[str], None]] = None
     ) -> str: ...
+    def sync_batches(self, query: _Query, settings: str, state: Optional[str] = None) -> NativeBatches: ...
     def sync_async(
         self,
         destination: str,

@@ -15,7 +15,8 @@ Progress = Union[bool, Callable[[Dict[str, Any]], object], None]
 that receives each window's (or page's) progress as a dict, or `None` for nothing."""
 
 Destination = Union[str, "os.PathLike[str]"]
-"""Where the table is kept: a file path (or `sqlite:PATH`) is an embedded SQLite database."""
+"""Where the table is kept: a file path (or `sqlite:PATH`) is an embedded SQLite database,
+`postgresql://...` a PostgreSQL database, `parquet:DIR` a directory of day-partitioned Parquet."""
 
 
 def _instant(text: Optional[str]) -> Optional[datetime.datetime]:

@@ -469,10 +469,10 @@ fn exit_status(report: &Report, policy: report::Policy) -> u8 {
 fn run_with_progress(probe: &Probe, options: &suite::Options) -> Result<Report, suite::Fatal> {
     if !std::io::stderr().is_terminal() {
         return suite::run_with(probe, options, |event| {
-            if let Event::Finished(result) = event {
-                if result.outcome != Outcome::Skipped("not selected".to_owned()) {
-                    eprintln!("{}", report::check_line(result));
-                }
+            if let Event::Finished(result) = event
+                && result.outcome != Outcome::Skipped("not selected".to_owned())
+            {
+                eprintln!("{}", report::check_line(result));
             }
         });
     }

@@ -115,7 +115,7 @@ fn walk_pages(run: &Run<'_>, compare_order: bool) -> Checked {
             150,
             (len / 3).max(1),
         ];
-        sizes.extend((2..=len.min(60)).filter(|d| len % d == 0).take(2));
+        sizes.extend((2..=len.min(60)).filter(|d| len.is_multiple_of(*d)).take(2));
         sizes.retain(|s| (1..=1000).contains(s) && len / s <= 60);
         sizes
     };

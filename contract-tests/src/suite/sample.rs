@@ -94,10 +94,8 @@ pub(super) fn filter_strategy(
     complete_only: bool,
 ) -> impl Strategy<Value = CallLogQuery> + use<> {
     let mut bounds = sample.bounds();
-    if complete_only {
-        if let Some(edge) = sample.complete_after {
-            bounds.retain(|b| b.first_instant() > edge);
-        }
+    if complete_only && let Some(edge) = sample.complete_after {
+        bounds.retain(|b| b.first_instant() > edge);
     }
     let start_required = complete_only && sample.complete_after.is_some();
     let types: Vec<Option<CallType>> = std::iter::once(None)

@@ -11,6 +11,7 @@ use crate::binding::{OnProgress, spelled};
 use crate::client::Client;
 use crate::error::Error;
 use crate::query::{CallLogQuery, DateBound};
+use crate::sync::handover::{Handed, handover};
 use crate::sync::{Progress, Summary, Sync, SyncSettings, destination};
 
 /// The settings given in seconds.
@@ -121,6 +122,36 @@ pub async fn run(
     }
     let summary: Summary = builder.build()?.run().await?;
     Ok(json(&summary))
+}
+
+/// A sync of `query`'s records whose batches go to the caller ([`crate::sync::handover`]): their
+/// receiver, and the run, which ends with its summary as JSON after the last batch is taken (or
+/// with an error once the receiver is dropped). `state` is the JSON the last batch of an earlier
+/// run carried (`None`: a first run).
+pub fn handed(
+    client: Client,
+    query: CallLogQuery,
+    settings: SyncSettings,
+    state: Option<&str>,
+) -> Result<
+    (
+        tokio::sync::mpsc::Receiver<Handed>,
+        impl Future<Output = Result<String, Error>> + Send + 'static,
+    ),
+    Error,
+> {
+    let state = state
+        .map(|text| {
+            serde_json::from_str(text)
+                .map_err(|e| Error::Destination(format!("the sync state given is unreadable: {e}")))
+        })
+        .transpose()?;
+    let (destination, receiver) = handover(state);
+    let mut sync = Sync::builder(client, Box::new(destination))
+        .query(query)
+        .settings(settings)
+        .build()?;
+    Ok((receiver, async move { Ok(json(&sync.run().await?)) }))
 }
 
 fn json(value: &impl serde::Serialize) -> String {

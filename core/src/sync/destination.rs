@@ -121,7 +121,7 @@ pub fn check_table(table: &str) -> Result<(), Error> {
 
 /// A destination from its spelling, as the bindings and the command line receive it: a file path
 /// (`calls.db`, or `sqlite:calls.db`) is the embedded SQLite database; `postgresql://...` (or
-/// `postgres://`) a PostgreSQL database.
+/// `postgres://`) a PostgreSQL database; `parquet:DIR` a directory of day-partitioned Parquet.
 pub fn open(spec: &str) -> Result<Box<dyn Destination>, Error> {
     let (scheme, rest) = match spec.split_once(':') {
         Some((scheme, rest))
@@ -134,10 +134,12 @@ pub fn open(spec: &str) -> Result<Box<dyn Destination>, Error> {
     match scheme {
         #[cfg(feature = "sqlite")]
         "sqlite" => Ok(Box::new(super::sqlite::Sqlite::open(rest)?)),
+        #[cfg(feature = "parquet")]
+        "parquet" => Ok(Box::new(super::parquet::Parquet::open(rest)?)),
         #[cfg(feature = "postgres")]
         "postgres" | "postgresql" => Ok(Box::new(super::postgres::Postgres::open(spec)?)),
         _ => Err(Error::Destination(format!(
-            "destination {:?}: unknown kind {scheme:?}; a file path (or sqlite:PATH) is the embedded SQLite database, postgresql://... a PostgreSQL database",
+            "destination {:?}: unknown kind {scheme:?}; a file path (or sqlite:PATH) is the embedded SQLite database, postgresql://... a PostgreSQL database, parquet:DIR a directory of day-partitioned Parquet",
             crate::secret::without_password(spec)
         ))),
     }

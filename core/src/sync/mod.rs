@@ -63,7 +63,10 @@ use crate::pagination::{Pager, PagerOptions, from_first};
 use crate::query::{CallLogQuery, DateBound, InvalidQuery, MAX_PAGE_SIZE};
 
 pub mod destination;
+pub mod handover;
 pub mod key;
+#[cfg(feature = "parquet")]
+pub mod parquet;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 #[cfg(feature = "sqlite")]
@@ -446,16 +449,16 @@ impl Sync {
         let stream = self.stream();
         let table = self.settings.table.clone();
         let stored = self.on_destination(move |d| d.state(&table)).await?;
-        if let Some(stored) = &stored {
-            if stored.stream != stream {
-                let destination = self.held().as_ref().map(|d| d.describe());
-                return Err(Error::Destination(format!(
-                    "table {} of the {} is kept in step with {:?}; this sync is of {stream:?}: sync it into another table",
-                    self.settings.table,
-                    destination.unwrap_or_default(),
-                    stored.stream
-                )));
-            }
+        if let Some(stored) = &stored
+            && stored.stream != stream
+        {
+            let destination = self.held().as_ref().map(|d| d.describe());
+            return Err(Error::Destination(format!(
+                "table {} of the {} is kept in step with {:?}; this sync is of {stream:?}: sync it into another table",
+                self.settings.table,
+                destination.unwrap_or_default(),
+                stored.stream
+            )));
         }
         let mut state = stored.unwrap_or(State {
             stream,
