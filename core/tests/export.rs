@@ -7,10 +7,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use calllogs_reference::{Records, ServerConfig, ServerHandle};
+use calllogs_reference::{Filter, Knobs, Records, ServerConfig, ServerHandle};
 use chrono::{DateTime, TimeDelta, Utc};
 use unpod_calllogs::export::{self, Format, Stopped};
-use unpod_calllogs::{CallLog, CallLogQuery, CallStatus, CallType, Error, PagerOptions};
+use unpod_calllogs::{
+    CallLog, CallLogQuery, CallStatus, CallType, Error, PagerOptions, ViolationKind,
+};
 
 mod common;
 
@@ -243,4 +245,54 @@ async fn a_resumed_export_keeps_its_limit_and_a_fresh_one_forgets_the_partial() 
     assert!(runs > 2, "{runs} runs");
     assert_eq!(std::fs::read_to_string(&target).unwrap(), fresh);
     std::fs::remove_file(&target).unwrap();
+}
+
+#[tokio::test]
+async fn a_resume_against_a_server_that_ignores_end_date_stops_rather_than_write_records_twice() {
+    let first = server().await;
+    let target = temp("ignored-end.csv");
+    assert!(
+        export(&first, &target, query(), prefetch(), false, Some(3))
+            .await
+            .is_none()
+    );
+    let partial = std::fs::read(beside(&target, "partial")).unwrap();
+    // The same records, served by a server that ignores `end_date`; the client is told not to
+    // check filters, so only the resume's own check stands between it and a duplicate.
+    let config = ServerConfig::default()
+        .records(Records::Given(records()))
+        .knobs(Knobs::default().ignored_filters([Filter::EndDate]));
+    let ignoring = calllogs_reference::start(config).await.unwrap();
+    let client = common::builder(&ignoring)
+        .verify_filters(false)
+        .build()
+        .unwrap();
+    let stopped = export::to_file(
+        &client,
+        query(),
+        prefetch(),
+        Format::Csv,
+        &target,
+        true,
+        |_| {},
+    )
+    .await
+    .unwrap_err();
+    let Error::ServerContract(violation) = &stopped.error else {
+        panic!("{:?}", stopped.error);
+    };
+    assert_eq!(violation.kind, ViolationKind::FilterNotApplied);
+    assert!(
+        stopped.error.to_string().contains("ignored end_date"),
+        "{}",
+        stopped.error
+    );
+    assert!(!target.exists());
+    assert_eq!(
+        std::fs::read(beside(&target, "partial")).unwrap(),
+        partial,
+        "nothing written twice"
+    );
+    std::fs::remove_file(beside(&target, "partial")).unwrap();
+    std::fs::remove_file(beside(&target, "partial.json")).unwrap();
 }

@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Format;
 use crate::client::Client;
-use crate::error::Error;
+use crate::error::{ContractViolation, Error, ViolationKind};
 use crate::model::{CallLog, format_timestamp, parse_timestamp};
 use crate::pagination::PagerOptions;
 use crate::pagination::WalkProgress;
@@ -288,6 +288,19 @@ impl Run {
             };
             let mut fresh = Vec::with_capacity(page.len());
             for record in page {
+                // What the file holds newer than the resumed instant: a server that ignored
+                // `end_date` would have it written twice, whatever the client verifies.
+                if let Some(at) = resumed_at.filter(|at| record.creation_time > *at) {
+                    return Err(Error::ServerContract(Box::new(ContractViolation::new(
+                        ViolationKind::FilterNotApplied,
+                        format!(
+                            "resume: the server sent a record created at {}, newer than end_date={}, which the resumed export sent to continue {}: it ignored end_date, and the partial file already holds that record; export without resume",
+                            format_timestamp(&record.creation_time),
+                            format_timestamp(&at),
+                            self.files.partial.display()
+                        ),
+                    ))));
+                }
                 let resumed_instant = resumed_at == Some(record.creation_time);
                 if resumed_instant && !skip.is_empty() {
                     let digest = digest(&record);

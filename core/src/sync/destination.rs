@@ -119,6 +119,42 @@ pub fn check_table(table: &str) -> Result<(), Error> {
     }
 }
 
+/// The SQL types a SQL destination stores its columns as.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub(crate) struct SqlTypes {
+    /// A documented field's column.
+    pub field: fn(crate::fields::FieldKind) -> &'static str,
+    /// JSON (`extra`, the state).
+    pub json: &'static str,
+    /// Text (the keys, digests and table names).
+    pub text: &'static str,
+    /// An instant (`synced_at`, `updated_at`).
+    pub instant: &'static str,
+}
+
+/// The statements that make sure of `table` and of the state table, the same schema in every SQL
+/// destination: the documented fields in the contract's order, then `extra`, `record_key` (the
+/// primary key), `record_digest` and `synced_at`; an index on `creation_time`.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub(crate) fn create_tables(table: &str, types: &SqlTypes) -> String {
+    let columns: Vec<String> = crate::fields::FIELDS
+        .iter()
+        .map(|field| format!("{} {}", field.name, (types.field)(field.kind)))
+        .collect();
+    let SqlTypes {
+        json,
+        text,
+        instant,
+        ..
+    } = types;
+    format!(
+        "CREATE TABLE IF NOT EXISTS {STATE_TABLE} (table_name {text} PRIMARY KEY, state {json} NOT NULL, updated_at {instant} NOT NULL);
+         CREATE TABLE IF NOT EXISTS \"{table}\" ({}, extra {json} NOT NULL, record_key {text} PRIMARY KEY, record_digest {text} NOT NULL, synced_at {instant} NOT NULL);
+         CREATE INDEX IF NOT EXISTS \"{table}_creation_time\" ON \"{table}\" (creation_time);",
+        columns.join(", ")
+    )
+}
+
 /// A destination from its spelling, as the bindings and the command line receive it: a file path
 /// (`calls.db`, or `sqlite:calls.db`) is the embedded SQLite database; `postgresql://...` (or
 /// `postgres://`) a PostgreSQL database; `parquet:DIR` a directory of day-partitioned Parquet.

@@ -20,7 +20,9 @@ use tokio::runtime::Handle;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, Config};
 
-use super::destination::{Batch, Counts, Destination, STATE_TABLE, State, check_table};
+use super::destination::{
+    Batch, Counts, Destination, STATE_TABLE, SqlTypes, State, check_table, create_tables,
+};
 use super::key::keyed;
 use crate::error::Error;
 use crate::fields::{FIELDS, FieldKind, FieldValue};
@@ -149,15 +151,14 @@ impl Postgres {
         if self.ready.iter().any(|t| t == table) {
             return Ok(());
         }
-        let columns: Vec<String> = FIELDS
-            .iter()
-            .map(|field| format!("{} {}", field.name, column_type(field.kind)))
-            .collect();
-        let sql = format!(
-            "CREATE TABLE IF NOT EXISTS {STATE_TABLE} (table_name text PRIMARY KEY, state jsonb NOT NULL, updated_at timestamptz NOT NULL);
-             CREATE TABLE IF NOT EXISTS \"{table}\" ({}, extra jsonb NOT NULL, record_key text PRIMARY KEY, record_digest text NOT NULL, synced_at timestamptz NOT NULL);
-             CREATE INDEX IF NOT EXISTS \"{table}_creation_time\" ON \"{table}\" (creation_time);",
-            columns.join(", ")
+        let sql = create_tables(
+            table,
+            &SqlTypes {
+                field: column_type,
+                json: "jsonb",
+                text: "text",
+                instant: "timestamptz",
+            },
         );
         let result = {
             let client = self.client()?;

@@ -14,7 +14,9 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params_from_iter, types::Value};
 
-use super::destination::{Batch, Counts, Destination, STATE_TABLE, State, check_table};
+use super::destination::{
+    Batch, Counts, Destination, STATE_TABLE, SqlTypes, State, check_table, create_tables,
+};
 use super::key::keyed;
 use crate::error::Error;
 use crate::fields::{FIELDS, FieldKind, FieldValue};
@@ -73,15 +75,14 @@ impl Sqlite {
             return Ok(());
         }
         check_table(table)?;
-        let columns: Vec<String> = FIELDS
-            .iter()
-            .map(|field| format!("{} {}", field.name, column_type(field.kind)))
-            .collect();
-        let sql = format!(
-            "CREATE TABLE IF NOT EXISTS {STATE_TABLE} (table_name TEXT PRIMARY KEY, state TEXT NOT NULL, updated_at TEXT NOT NULL);
-             CREATE TABLE IF NOT EXISTS \"{table}\" ({}, extra TEXT NOT NULL, record_key TEXT PRIMARY KEY, record_digest TEXT NOT NULL, synced_at TEXT NOT NULL);
-             CREATE INDEX IF NOT EXISTS \"{table}_creation_time\" ON \"{table}\" (creation_time);",
-            columns.join(", ")
+        let sql = create_tables(
+            table,
+            &SqlTypes {
+                field: column_type,
+                json: "TEXT",
+                text: "TEXT",
+                instant: "TEXT",
+            },
         );
         self.connection
             .execute_batch(&sql)
