@@ -8,7 +8,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::{schema, suite};
+use crate::{openapi, schema, suite};
 use calllogs_reference::{Fault, Knobs, Records, ServerConfig};
 use clap::{Args, Parser, Subcommand};
 
@@ -34,6 +34,9 @@ enum Command {
     Deviations,
     /// Write the JSON Schemas and the OpenAPI document.
     Schema(SchemaArgs),
+    /// Read a list operation of an OpenAPI document (JSON) with its extensions
+    /// (docs/LIST-EXTENSIONS.md) and say which checks it gives a basis for, and why not the others.
+    Plan(PlanArgs),
     /// Serve the reference implementation of the contract until interrupted.
     Serve(Box<ServeArgs>),
 }
@@ -46,6 +49,16 @@ struct SchemaArgs {
     /// Write nothing; exit 1 when a file is missing or differs from what the code generates.
     #[arg(long)]
     check: bool,
+}
+
+#[derive(Debug, Args)]
+struct PlanArgs {
+    /// The OpenAPI 3.0 or 3.1 document, as JSON.
+    #[arg(long, value_name = "DOC")]
+    openapi: PathBuf,
+    /// The operationId (or `GET /path`) of the list operation; needed when it has several.
+    #[arg(long, value_name = "OPERATION_ID")]
+    operation: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -166,7 +179,35 @@ fn dispatch(cli: Cli, runtime: &tokio::runtime::Runtime) -> u8 {
             0
         }
         Command::Schema(args) => write_schema(&args),
+        Command::Plan(args) => plan(&args),
     }
+}
+
+#[allow(clippy::print_stdout)]
+fn plan(args: &PlanArgs) -> u8 {
+    let document = std::fs::read(&args.openapi)
+        .map_err(|e| e.to_string())
+        .and_then(|bytes| {
+            serde_json::from_slice(&bytes)
+                .map_err(|e| format!("not JSON ({e}); YAML documents are not read yet"))
+        });
+    let list =
+        document.and_then(|document| openapi::list_operation(&document, args.operation.as_deref()));
+    let list = match list {
+        Ok(list) => list,
+        Err(error) => {
+            eprintln!("error: {}: {error}", args.openapi.display());
+            return 2;
+        }
+    };
+    println!("{} ({})", list.name, list.path);
+    for (check, basis) in openapi::basis(&list) {
+        match basis {
+            Ok(what) => println!("  check  {check:<24} {what}"),
+            Err(missing) => println!("  skip   {check:<24} {missing}"),
+        }
+    }
+    0
 }
 
 fn write_schema(args: &SchemaArgs) -> u8 {

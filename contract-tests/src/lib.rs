@@ -4,6 +4,7 @@
 #![deny(missing_docs)]
 
 pub mod cli;
+pub mod openapi;
 pub mod probe;
 pub mod report;
 pub mod schema;

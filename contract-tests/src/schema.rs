@@ -176,6 +176,16 @@ pub fn openapi() -> Value {
             if p["description"].is_null() {
                 p.as_object_mut().map(|o| o.remove("description"));
             }
+            let rule = p["name"].as_str().and_then(unpod_calllogs::query::filter_rule);
+            if let Some(rule) = rule {
+                p["x-filter"] = json!({"field": rule.field, "op": rule.op});
+                if let Some(extends) = rule.date_only {
+                    p["x-filter"]["date-only"] = json!(extends);
+                }
+                if rule.case_insensitive {
+                    p["x-filter"]["case-insensitive"] = json!(true);
+                }
+            }
             p
         })
         .chain([json!({
@@ -214,6 +224,19 @@ pub fn openapi() -> Value {
                     "summary": "Get call logs",
                     "description": "Newest creation_time first, ties broken by a stable server-side key. A page past the last is 200 with no records.",
                     "parameters": parameters,
+                    "x-speakeasy-pagination": {
+                        "type": "offsetLimit",
+                        "inputs": [
+                            {"name": "page", "in": "parameters", "type": "page"},
+                            {"name": "page_size", "in": "parameters", "type": "limit"},
+                        ],
+                        "outputs": {"results": "$.data"},
+                    },
+                    "x-list": {
+                        "count": "$.count",
+                        "order": [{"field": "creation_time", "direction": "desc"}],
+                        "max-page-size": MAX_PAGE_SIZE,
+                    },
                     "responses": {
                         "200": {
                             "description": "Call logs fetched successfully",

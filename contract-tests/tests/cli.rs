@@ -195,6 +195,48 @@ fn lists_checks_and_faults() {
 }
 
 #[test]
+fn plan_reads_a_documents_list_extensions_and_names_each_check_without_a_basis() {
+    let document = concat!(env!("CARGO_MANIFEST_DIR"), "/../schema/openapi.json");
+    let plan = cli(&["plan", "--openapi", document]);
+    assert_eq!(plan.status.code(), Some(0));
+    let out = stdout(&plan);
+    assert!(
+        out.starts_with("getCallLogs (/api/v2/platform/call-logs/)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("check  enum-partitions          call_status, call_type"),
+        "{out}"
+    );
+    assert!(
+        out.contains("check  walks-disjoint-complete  page numbers (page, size page_size)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("skip   cursor-ends              pages by number or offset"),
+        "{out}"
+    );
+
+    let bare = std::env::temp_dir().join(format!("calllogs-plan-{}.json", std::process::id()));
+    std::fs::write(
+        &bare,
+        r#"{"openapi": "3.0.3", "paths": {"/items": {"get": {"x-ms-pageable": {"nextLinkName": "next"}, "responses": {}}}}}"#,
+    )
+    .unwrap();
+    let out = stdout(&cli(&["plan", "--openapi", bare.to_str().unwrap()]));
+    assert!(
+        out.contains("skip   filters-match            no parameter has x-filter"),
+        "{out}"
+    );
+    assert!(out.contains("check  cursor-ends"), "{out}");
+    std::fs::write(&bare, "openapi: 3.1.0").unwrap();
+    let yaml = cli(&["plan", "--openapi", bare.to_str().unwrap()]);
+    assert_eq!(yaml.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&yaml.stderr).contains("not JSON"));
+    std::fs::remove_file(bare).unwrap();
+}
+
+#[test]
 fn schema_writes_and_detects_staleness() {
     let dir = std::env::temp_dir().join(format!("calllogs-schema-{}", std::process::id()));
     let out = dir.to_str().unwrap();

@@ -565,14 +565,18 @@ fn verify_filters(query: &CallLogQuery, page: &CallLogPage, binding: &str) -> Re
     else {
         return Ok(());
     };
-    let (field, actual) = match parameter {
-        "call_type" => ("call_type", record.call_type.to_string()),
-        "call_status" => ("call_status", record.call_status.to_string()),
-        _ => (
-            "creation_time",
-            crate::model::format_timestamp(&record.creation_time),
-        ),
-    };
+    let field = crate::query::filter_rule(parameter).map_or(parameter, |rule| rule.field);
+    let actual = crate::fields::FIELDS
+        .iter()
+        .find(|f| f.name == field)
+        .map(|f| match (f.value)(record) {
+            crate::fields::FieldValue::Text(text) => text.unwrap_or("null").to_owned(),
+            crate::fields::FieldValue::Instant(time) => {
+                time.map_or("null".to_owned(), crate::model::format_timestamp)
+            }
+            crate::fields::FieldValue::Seconds(seconds) => seconds.to_string(),
+        })
+        .unwrap_or_default();
     let mut violation = ContractViolation::new(
         ViolationKind::FilterNotApplied,
         format!(

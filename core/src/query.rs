@@ -26,6 +26,61 @@ pub const PARAMETERS: &[&str] = &[
     "call_type",
     "call_status",
 ];
+/// What a filter parameter filters, as the OpenAPI extension `x-filter` states it
+/// (`docs/LIST-EXTENSIONS.md`): the record's field, the comparison, and how a date-only value of a
+/// bound on an instant extends. [`Filters::unmatched`] applies exactly these rules.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FilterRule {
+    /// The query parameter.
+    pub parameter: &'static str,
+    /// The record's field it compares.
+    pub field: &'static str,
+    /// The comparison: the record's field `op` the value (`eq`, `gte`, `lte`, ...).
+    pub op: &'static str,
+    /// For a date-only value on an instant: `start-of-day` or `end-of-day` (UTC).
+    pub date_only: Option<&'static str>,
+    /// Whether text compares without regard to ASCII case (servers store `FAILED` and match it
+    /// to `failed`).
+    pub case_insensitive: bool,
+}
+
+/// The filters of the contract, in its order.
+pub const FILTER_RULES: &[FilterRule] = &[
+    FilterRule {
+        parameter: "start_date",
+        field: "creation_time",
+        op: "gte",
+        date_only: Some("start-of-day"),
+        case_insensitive: false,
+    },
+    FilterRule {
+        parameter: "end_date",
+        field: "creation_time",
+        op: "lte",
+        date_only: Some("end-of-day"),
+        case_insensitive: false,
+    },
+    FilterRule {
+        parameter: "call_type",
+        field: "call_type",
+        op: "eq",
+        date_only: None,
+        case_insensitive: true,
+    },
+    FilterRule {
+        parameter: "call_status",
+        field: "call_status",
+        op: "eq",
+        date_only: None,
+        case_insensitive: true,
+    },
+];
+
+/// The rule of a filter parameter.
+pub fn filter_rule(parameter: &str) -> Option<&'static FilterRule> {
+    FILTER_RULES.iter().find(|rule| rule.parameter == parameter)
+}
+
 /// The header that names the organization.
 pub const ORG_HANDLE_HEADER: &str = "org-handle";
 

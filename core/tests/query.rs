@@ -249,3 +249,73 @@ fn serialises_in_the_contracts_order_and_leaves_out_unset_parameters() {
         "page=2&end_date=2026-02-07T05%3A30%3A00Z&call_status=missed"
     );
 }
+
+/// A filter rule read as `x-filter` states it, applied to one record: the interpreter a tool
+/// reading the OpenAPI document would write.
+fn rule_admits(
+    rule: &unpod_calllogs::query::FilterRule,
+    value: &str,
+    record: &unpod_calllogs::CallLog,
+) -> bool {
+    let field = unpod_calllogs::fields::FIELDS
+        .iter()
+        .find(|f| f.name == rule.field)
+        .unwrap();
+    match (field.value)(record) {
+        unpod_calllogs::fields::FieldValue::Instant(Some(at)) => {
+            let day = date(value);
+            let bound = match rule.date_only {
+                Some("start-of-day") => day.and_hms_opt(0, 0, 0).unwrap().and_utc(),
+                Some("end-of-day") => day
+                    .and_hms_micro_opt(23, 59, 59, 999_999)
+                    .unwrap()
+                    .and_utc(),
+                other => panic!("date-only {other:?}"),
+            };
+            match rule.op {
+                "gte" => *at >= bound,
+                "lte" => *at <= bound,
+                op => panic!("op {op}"),
+            }
+        }
+        unpod_calllogs::fields::FieldValue::Text(Some(text)) => {
+            assert_eq!(rule.op, "eq");
+            if rule.case_insensitive {
+                text.eq_ignore_ascii_case(value)
+            } else {
+                text == value
+            }
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+proptest! {
+    /// The rules the OpenAPI document states (`x-filter`) are the ones the client checks.
+    #[test]
+    fn the_stated_filter_rules_are_the_ones_the_client_applies(
+        seconds in 1_769_900_000i64..1_770_100_000,
+        day in 0u64..4,
+        inbound in any::<bool>(),
+        missed in any::<bool>(),
+    ) {
+        let at = Utc.timestamp_opt(seconds, 0).unwrap();
+        let record = unpod_calllogs::CallLog::new(
+            if inbound { CallType::Inbound } else { CallType::Outbound },
+            if missed { CallStatus::Missed } else { CallStatus::Completed },
+            at,
+        );
+        let day = (date("2026-01-31") + chrono::Days::new(day)).to_string();
+        prop_assert_eq!(unpod_calllogs::query::FILTER_RULES.len(), 4);
+        for rule in unpod_calllogs::query::FILTER_RULES {
+            let (value, query) = match rule.parameter {
+                "start_date" => (day.clone(), CallLogQuery::new().start_date(date(&day))),
+                "end_date" => (day.clone(), CallLogQuery::new().end_date(date(&day))),
+                "call_type" => ("inbound".to_owned(), CallLogQuery::new().call_type(CallType::Inbound)),
+                "call_status" => ("missed".to_owned(), CallLogQuery::new().call_status(CallStatus::Missed)),
+                other => panic!("a filter rule without a case here: {other}"),
+            };
+            prop_assert_eq!(query.matches(&record), rule_admits(rule, &value, &record), "{}={}", rule.parameter, value);
+        }
+    }
+}
