@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use calllogs_reference::{Emulation, Knobs, ServerConfig, ServerHandle};
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Datelike, TimeDelta, Utc};
 use unpod_calllogs::sync::{Progress, Summary, Sync, SyncSettings, destination};
 use unpod_calllogs::{CallLog, CallLogQuery, CallType, Client, Dialect, Error};
 
@@ -228,6 +228,19 @@ async fn first_run(db: Db) {
     assert!(sizes.iter().all(|n| *n <= 400), "window sizes {sizes:?}");
     assert_eq!(sizes.iter().sum::<u64>(), 3000);
     assert!(progress.iter().all(|p| p.total == Some(3000)));
+    // How far down each window came: an instant of the history, never the start of time (the
+    // last window reaches it), falling window by window down past the oldest call.
+    let oldest = all.iter().map(|r| r.creation_time).min().unwrap();
+    let down: Vec<DateTime<Utc>> = progress
+        .iter()
+        .map(|p| p.down_to.parse().unwrap())
+        .collect();
+    assert!(down.windows(2).all(|w| w[1] <= w[0]), "{down:?}");
+    assert!(
+        down.last()
+            .is_some_and(|last| *last <= oldest && last.year() > 2000),
+        "{down:?}"
+    );
     assert!(summary.start.is_none(), "the whole history: {summary:?}");
 
     // The next run reads again only the lookback and what came after: nothing here, since the

@@ -4,7 +4,7 @@ with the record keys of the core's sync engine (`pip install 'unpod-calllogs[dlt
     import dlt
     from unpod_calllogs.dlt import call_logs_source
 
-    pipeline = dlt.pipeline("unpod", destination="duckdb", dataset_name="unpod")
+    pipeline = dlt.pipeline("call_logs", destination="duckdb", dataset_name="unpod")
     pipeline.run(call_logs_source(call_type="inbound", max_records=20_000))
 
 Each run reads what `sync` would read: up to `settle` seconds before now, from the end of the last

@@ -716,6 +716,18 @@ impl Sync {
         }
         let table = self.settings.table.clone();
         let held = records.len() as u64;
+        // A window that reaches the start of history has no low bound worth telling: how far
+        // down it came is its oldest record (or, with none, its top).
+        let low = span.low.max(run.from.unwrap_or(span.low));
+        let down_to = if low == DateTime::<Utc>::MIN_UTC {
+            records
+                .iter()
+                .map(|r| r.creation_time)
+                .min()
+                .unwrap_or(span.high)
+        } else {
+            low
+        };
         let written = next.clone();
         let counts = self
             .on_destination(move |d| {
@@ -741,7 +753,7 @@ impl Sync {
                 records: walk.records,
                 total: walk.total,
                 requests: summary.requests,
-                down_to: format_timestamp(&span.low.max(run.from.unwrap_or(span.low))),
+                down_to: format_timestamp(&down_to),
                 counts,
             });
         }
