@@ -83,7 +83,7 @@ python_benchmarks() {
     .venv/bin/python bindings-python/bench/dataframe.py --records 2000 --rounds 1
     .venv/bin/python bindings-python/bench/walks.py --records 2000 --rounds 1 --latency-ms 0,5 \
         --bandwidth 2500000 --compress --server "$here/target/debug/calllogs-contract"
-    .venv/bin/python bindings-python/bench/sync.py --records 2000 --cases sqlite,parquet,dlt,peer-duckdb \
+    .venv/bin/python bindings-python/bench/sync.py --records 2000 --cases sqlite,peer-duckdb \
         --server "$here/target/debug/calllogs-contract"
 }
 step "Python: the benchmark programs run (one small round; their times mean nothing here)" python_benchmarks
