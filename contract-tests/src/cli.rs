@@ -34,7 +34,7 @@ enum Command {
     Deviations,
     /// Write the JSON Schemas and the OpenAPI document.
     Schema(SchemaArgs),
-    /// Read a list operation of an OpenAPI document (JSON) with its extensions
+    /// Read a list operation of an OpenAPI document (JSON or YAML) with its extensions
     /// (docs/LIST-EXTENSIONS.md) and say which checks it gives a basis for, and why not the others.
     Plan(PlanArgs),
     /// Serve the reference implementation of the contract until interrupted.
@@ -53,7 +53,7 @@ struct SchemaArgs {
 
 #[derive(Debug, Args)]
 struct PlanArgs {
-    /// The OpenAPI 3.0 or 3.1 document, as JSON.
+    /// The OpenAPI 3.0 or 3.1 document, JSON or YAML.
     #[arg(long, value_name = "DOC")]
     openapi: PathBuf,
     /// The operationId (or `GET /path`) of the list operation; needed when it has several.
@@ -187,10 +187,7 @@ fn dispatch(cli: Cli, runtime: &tokio::runtime::Runtime) -> u8 {
 fn plan(args: &PlanArgs) -> u8 {
     let document = std::fs::read(&args.openapi)
         .map_err(|e| e.to_string())
-        .and_then(|bytes| {
-            serde_json::from_slice(&bytes)
-                .map_err(|e| format!("not JSON ({e}); YAML documents are not read yet"))
-        });
+        .and_then(|bytes| openapi::document(&bytes));
     let list =
         document.and_then(|document| openapi::list_operation(&document, args.operation.as_deref()));
     let list = match list {

@@ -205,6 +205,14 @@ pub struct ListOperation {
     pub secured: bool,
 }
 
+/// A document from its bytes: JSON, or else YAML.
+pub fn document(bytes: &[u8]) -> Result<Value, String> {
+    serde_json::from_slice(bytes).or_else(|json| {
+        serde_norway::from_slice(bytes)
+            .map_err(|yaml| format!("neither JSON ({json}) nor YAML ({yaml})"))
+    })
+}
+
 /// The list operation `operation` (an `operationId`), or the only one the document describes.
 pub fn list_operation(document: &Value, operation: Option<&str>) -> Result<ListOperation, String> {
     let version = document["openapi"].as_str().unwrap_or_default();

@@ -229,10 +229,18 @@ fn plan_reads_a_documents_list_extensions_and_names_each_check_without_a_basis()
         "{out}"
     );
     assert!(out.contains("check  cursor-ends"), "{out}");
-    std::fs::write(&bare, "openapi: 3.1.0").unwrap();
-    let yaml = cli(&["plan", "--openapi", bare.to_str().unwrap()]);
-    assert_eq!(yaml.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&yaml.stderr).contains("not JSON"));
+    // The same document in YAML, as json-server's and DRF's users write them.
+    std::fs::write(
+        &bare,
+        "openapi: 3.1.0\npaths:\n  /items:\n    get:\n      x-ms-pageable: {nextLinkName: next}\n      responses: {}\n",
+    )
+    .unwrap();
+    let yaml = stdout(&cli(&["plan", "--openapi", bare.to_str().unwrap()]));
+    assert_eq!(yaml, out);
+    std::fs::write(&bare, "openapi: [3.1").unwrap();
+    let broken = cli(&["plan", "--openapi", bare.to_str().unwrap()]);
+    assert_eq!(broken.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&broken.stderr).contains("neither JSON"));
     std::fs::remove_file(bare).unwrap();
 }
 
