@@ -9,14 +9,13 @@ import sys
 import threading
 from typing import Any, List, Set, Tuple
 
+import dlt
+import duckdb
 import pytest
 
 from unpod_calllogs import Client, DestinationError
 from unpod_calllogs.dlt import STATE_KEY, call_logs_source
 from unpod_calllogs.testing import ReferenceServer
-
-import dlt  # noqa: E402
-import duckdb  # noqa: E402
 
 Row = Tuple[Any, ...]
 
