@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Node package's build tools (npm ci; SKIP_NPM_CI=1 when that is done already), builds
 # the native addon of this machine (Linux) in release mode as it is published (linked by zig
-# against glibc 2.17, with the zig and cargo-zigbuild of .venv), checks that the generated files
-# are current (native.d.ts, and the per-platform package folders under npm/ that
-# `napi create-npm-dirs` makes from package.json), and packs the main package and this platform's
+# against glibc 2.17: the toolchain of scripts/glibc217.sh, shared with the wheel's build), checks
+# that the generated files are current (native.d.ts, and the per-platform package folders under
+# npm/ that `napi create-npm-dirs` makes from package.json), and packs the main package and this platform's
 # package as they are published (scripts/npm-pack.js).
 # Prints the two tarballs' paths, the main package's first.
 set -euo pipefail
@@ -12,12 +12,10 @@ cd "$(dirname "$0")/../bindings-node"
 snapshot() { cat native.d.ts npm/*/* 2>/dev/null | sha256sum; }
 committed=$(snapshot)
 [ -x ../.venv/bin/cargo-zigbuild ] || bash ../scripts/python-env.sh >/dev/null
-# A target folder of its own: maturin and cargo-zigbuild each write zig wrappers that run their own
-# executable, and rustc's linker is part of every crate's fingerprint, so in a shared folder each
-# build would compile the whole tree again over the other's. An absolute path: the type
-# definitions are written there by a macro run from the workspace root.
-PATH="$(realpath ../.venv/bin):$PATH" npx napi build --platform --release --no-js --dts native.d.ts \
-    --target "$(uname -m)-unknown-linux-gnu.2.17" --cross-compile --target-dir "$PWD/../target/node" >&2
+# The wheel's toolchain and target folder (scripts/glibc217.sh), so that the dependency tree the
+# wheel's build compiled is not compiled again.
+(cd .. && source scripts/glibc217.sh && cd bindings-node &&
+    npx napi build --platform --release --no-js --dts native.d.ts --target "$zig_target" >&2)
 test -s native.d.ts || { echo "napi build wrote an empty native.d.ts" >&2; exit 1; }
 npx napi create-npm-dirs >/dev/null
 if [ "${CHECK_GENERATED:-0}" = 1 ] && [ "$committed" != "$(snapshot)" ]; then
