@@ -12,6 +12,7 @@ use crate::{openapi, schema, suite};
 use calllogs_reference::{Fault, Knobs, Records, ServerConfig};
 use clap::{Args, Parser, Subcommand};
 
+mod list;
 mod run;
 
 /// Test servers against the Unpod call-logs contract, or serve the reference implementation.

@@ -197,6 +197,8 @@ pub struct ListOperation {
     pub order: Option<Vec<OrderKey>>,
     /// The largest page size served in full, when promised.
     pub max_page_size: Option<u64>,
+    /// Whether a value its parameter's schema rules out gets a 4xx (`x-list.rejects-invalid`).
+    pub rejects_invalid: bool,
     /// The filter parameters.
     pub filters: Vec<Filter>,
     /// Every query parameter with its schema (the invalid-value checks use them all).
@@ -343,6 +345,15 @@ fn read(
             ))
         })?),
     };
+    let rejects_invalid = match &list["rejects-invalid"] {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        other => {
+            return Err(fail(format!(
+                "x-list.rejects-invalid must be true or false (got {other})"
+            )));
+        }
+    };
     let filters = query
         .iter()
         .filter(|p| p.get("x-filter").is_some())
@@ -356,6 +367,7 @@ fn read(
         count,
         order,
         max_page_size,
+        rejects_invalid,
         filters,
         parameters: query
             .iter()

@@ -20,6 +20,9 @@ pub struct Target {
     pub foreign_org_handle: Option<String>,
     /// Extra headers for every request (e.g. `Product-Id`).
     pub headers: Vec<(String, String)>,
+    /// Names of the extra headers whose values are secrets (credentials of a list operation's
+    /// security scheme): shown as `$NAME` in `curl` lines, kept out of reports.
+    pub secret_headers: Vec<String>,
 }
 
 impl Target {
@@ -36,13 +39,46 @@ impl Target {
             org_handle: org_handle.into(),
             foreign_org_handle: None,
             headers: Vec::new(),
+            secret_headers: Vec::new(),
         }
     }
 
     unpod_calllogs::__setters! {
         foreign_org_handle: Option<String> => into,
         headers: Vec<(String, String)> => into,
+        secret_headers: Vec<String> => into,
     }
+
+    /// The secrets a report must not show: the token, and the values of the secret headers.
+    pub fn secrets(&self) -> Vec<SecretToken> {
+        let headers = self
+            .headers
+            .iter()
+            .filter(|(name, _)| self.is_secret(name))
+            .map(|(_, value)| SecretToken::new(value.clone()));
+        std::iter::once(self.token.clone()).chain(headers).collect()
+    }
+
+    fn is_secret(&self, header: &str) -> bool {
+        self.secret_headers
+            .iter()
+            .any(|s| s.eq_ignore_ascii_case(header))
+    }
+}
+
+/// The placeholder that stands for a secret header's value in `curl` lines: `$AUTHORIZATION`.
+pub fn header_placeholder(name: &str) -> String {
+    let variable: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("${variable}")
 }
 
 /// Requests a run may send unless told.
@@ -97,6 +133,10 @@ pub enum Auth {
     NoOrg,
     /// The target's token and organization, without the extra headers (`--header`).
     Bare,
+    /// The extra headers without those of these names.
+    Without(Vec<String>),
+    /// The extra headers, those of these names replaced by these values (or added).
+    With(Vec<(String, String)>),
 }
 
 /// One request: its query parameters and credentials.
@@ -107,6 +147,8 @@ pub struct Request {
     pub params: Vec<(String, String)>,
     /// Credentials.
     pub auth: Auth,
+    /// A URL the server gave (a next link) to request instead of the endpoint with `params`.
+    pub url: Option<String>,
 }
 
 impl Request {
@@ -118,6 +160,15 @@ impl Request {
                 .map(|(k, v)| (k.into(), v.into()))
                 .collect(),
             auth: Auth::Normal,
+            url: None,
+        }
+    }
+
+    /// A request for a URL the server gave, with the target's credentials.
+    pub fn at(url: impl Into<String>) -> Self {
+        Self {
+            url: Some(url.into()),
+            ..Self::new(Vec::<(String, String)>::new())
         }
     }
 
@@ -153,6 +204,8 @@ pub struct Exchange {
     pub content_type: Option<String>,
     /// The `WWW-Authenticate` header.
     pub www_authenticate: Option<String>,
+    /// Every response header, the names in lower case.
+    pub headers: Vec<(String, String)>,
     /// The body, parsed as JSON when it is JSON.
     pub json: Option<Value>,
     /// The body read (leniently) as a page, when the status is 200 and it is one; parsed once.
@@ -198,6 +251,9 @@ pub struct Probe {
     runtime: tokio::runtime::Handle,
     http: reqwest::Client,
     endpoint: String,
+    /// Whether the target is the call-logs endpoint (its token, `Org-Handle` and pages), or
+    /// another list operation (the extra headers only).
+    call_logs: bool,
     target: Target,
     limits: Limits,
     state: Mutex<State>,
@@ -207,11 +263,47 @@ pub struct Probe {
 pub const TOKEN_PLACEHOLDER: &str = "$UNPOD_PLATFORM_TOKEN";
 
 impl Probe {
-    /// A probe that runs its requests on `runtime` (call it from outside that runtime).
+    /// A probe of the call-logs endpoint that runs its requests on `runtime` (call it from
+    /// outside that runtime).
     pub fn new(
         runtime: tokio::runtime::Handle,
         target: Target,
         limits: Limits,
+    ) -> Result<Self, String> {
+        // The clients' rule: a path prefix is kept, a base URL naming the endpoint is the endpoint.
+        let endpoint = unpod_calllogs::transport::endpoint_url(&target.base_url)?.to_string();
+        Self::build(runtime, target, limits, endpoint, true)
+    }
+
+    /// A probe of the operation at `path` under the target's base URL, sending the target's extra
+    /// headers only (no token, no `Org-Handle`).
+    pub fn for_operation(
+        runtime: tokio::runtime::Handle,
+        target: Target,
+        path: &str,
+        limits: Limits,
+    ) -> Result<Self, String> {
+        let base = reqwest::Url::parse(&target.base_url)
+            .map_err(|e| format!("--base-url {:?}: {e}", target.base_url))?;
+        let endpoint = format!(
+            "{}/{}",
+            base.as_str().trim_end_matches('/'),
+            path.trim_start_matches('/')
+        );
+        Self::build(runtime, target, limits, endpoint, false)
+    }
+
+    /// The URL of the operation under test.
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    fn build(
+        runtime: tokio::runtime::Handle,
+        target: Target,
+        limits: Limits,
+        endpoint: String,
+        call_logs: bool,
     ) -> Result<Self, String> {
         let ca = unpod_calllogs::transport::ca_file_from_env("rust")
             .map(|(variable, path)| unpod_calllogs::transport::CaBundle::read(variable, &path))
@@ -226,12 +318,11 @@ impl Probe {
             ))
             .build()
             .map_err(|e| e.to_string())?;
-        // The clients' rule: a path prefix is kept, a base URL naming the endpoint is the endpoint.
-        let endpoint = unpod_calllogs::transport::endpoint_url(&target.base_url)?.to_string();
         Ok(Self {
             runtime,
             http,
             endpoint,
+            call_logs,
             target,
             limits,
             state: Mutex::new(State {
@@ -275,6 +366,9 @@ impl Probe {
     }
 
     fn url(&self, request: &Request) -> String {
+        if let Some(url) = &request.url {
+            return url.clone();
+        }
         let query = request.query_string();
         if query.is_empty() {
             self.endpoint.clone()
@@ -284,6 +378,19 @@ impl Probe {
     }
 
     fn headers(&self, request: &Request) -> Vec<(String, String)> {
+        let extra = self.target.headers.iter().cloned();
+        if !self.call_logs {
+            return match &request.auth {
+                Auth::Without(names) => extra
+                    .filter(|(name, _)| !names.iter().any(|n| n.eq_ignore_ascii_case(name)))
+                    .collect(),
+                Auth::With(replaced) => extra
+                    .filter(|(name, _)| !replaced.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)))
+                    .chain(replaced.iter().cloned())
+                    .collect(),
+                _ => extra.collect(),
+            };
+        }
         let mut headers = Vec::new();
         let token = match &request.auth {
             Auth::NoToken => None,
@@ -305,7 +412,7 @@ impl Probe {
             headers.push(("Org-Handle".to_owned(), org));
         }
         if request.auth != Auth::Bare {
-            headers.extend(self.target.headers.iter().cloned());
+            headers.extend(extra);
         }
         headers
     }
@@ -315,7 +422,9 @@ impl Probe {
         let secret = self.target.token.expose();
         let mut line = String::from("curl -sS");
         for (name, value) in self.headers(request) {
-            let value = if secret.is_empty() {
+            let value = if self.target.is_secret(&name) {
+                header_placeholder(&name)
+            } else if secret.is_empty() {
                 value
             } else {
                 value.replace(secret, TOKEN_PLACEHOLDER)
@@ -363,10 +472,17 @@ impl Probe {
             };
             let content_type = header("content-type");
             let www_authenticate = header("www-authenticate");
+            let headers = response
+                .headers()
+                .iter()
+                .filter_map(|(name, value)| {
+                    Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned()))
+                })
+                .collect();
             let body = response.bytes().await?;
-            Ok::<_, reqwest::Error>((status, content_type, www_authenticate, body))
+            Ok::<_, reqwest::Error>((status, content_type, www_authenticate, headers, body))
         });
-        let (status, content_type, www_authenticate, body) = answer.map_err(|e| {
+        let (status, content_type, www_authenticate, headers, body) = answer.map_err(|e| {
             let mut message = e.to_string();
             let mut source = std::error::Error::source(&e);
             while let Some(cause) = source {
@@ -381,8 +497,9 @@ impl Probe {
             status,
             content_type,
             www_authenticate,
+            headers,
             json: serde_json::from_slice(&body).ok(),
-            page: (status == 200)
+            page: (self.call_logs && status == 200)
                 .then(|| serde_json::from_slice(&body).ok().map(Arc::new))
                 .flatten(),
             snippet: unpod_calllogs::error::body_snippet(&body),

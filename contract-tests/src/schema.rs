@@ -236,6 +236,7 @@ pub fn openapi() -> Value {
                         "count": "$.count",
                         "order": [{"field": "creation_time", "direction": "desc"}],
                         "max-page-size": MAX_PAGE_SIZE,
+                        "rejects-invalid": true,
                     },
                     "responses": {
                         "200": {

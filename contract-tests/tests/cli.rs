@@ -840,3 +840,66 @@ fn other_spellings_of_a_query_are_sent_encoded_and_must_get_its_answer() {
     let faithful = cli(&["run", "--only", "filters.forms", "--records", "400"]);
     assert_eq!(faithful.status.code(), Some(0), "{}", stdout(&faithful));
 }
+
+#[test]
+fn run_openapi_tests_the_documents_list_operation_and_keeps_credentials_out() {
+    let document = concat!(env!("CARGO_MANIFEST_DIR"), "/../schema/openapi.json");
+    let embedded = cli(&["run", "--openapi", document, "--records", "300"]);
+    assert_eq!(embedded.status.code(), Some(0), "{}", stdout(&embedded));
+    let out = stdout(&embedded);
+    assert!(
+        out.contains("list.filters-complete") && out.contains("list.walks"),
+        "{out}"
+    );
+    let broken = cli(&[
+        "run",
+        "--openapi",
+        document,
+        "--records",
+        "300",
+        "--fault",
+        "ignore-call-type",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(broken.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&broken.stdout).unwrap();
+    let failed: Vec<&str> = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["outcome"]["status"] == "failed")
+        .filter_map(|c| c["id"].as_str())
+        .collect();
+    assert!(failed.contains(&"list.filters-match"), "{report}");
+    // A remote target: the credentials are a header, and stay out of the report and its replay
+    // lines even where the server echoes them.
+    let (mut server, url, _) = serve(&["--records", "50"]);
+    let remote = cli(&[
+        "run",
+        "--openapi",
+        document,
+        "--base-url",
+        &url,
+        "--header",
+        "Authorization: Token test-token",
+        "--header",
+        "Org-Handle: acme",
+        "--foreign-header",
+        "Org-Handle: initech",
+    ]);
+    server.kill().unwrap();
+    let out = stdout(&remote);
+    assert_eq!(remote.status.code(), Some(0), "{out}");
+    assert!(!out.contains("test-token"), "{out}");
+    for (args, names) in [
+        (vec!["--token", "t"], "--token"),
+        (vec!["--accept", "drf-pagination"], "--accept"),
+    ] {
+        let refused = cli(&[&["run", "--openapi", document][..], &args].concat());
+        assert_eq!(refused.status.code(), Some(2));
+        assert!(stderr(&refused).contains(names), "{}", stderr(&refused));
+    }
+    let no_document = cli(&["run", "--operation", "getCallLogs"]);
+    assert_eq!(no_document.status.code(), Some(2));
+}

@@ -28,70 +28,87 @@ pub struct RunArgs {
     /// The server to test, e.g. https://staging.example.com [env: UNPOD_BASE_URL]. Without either,
     /// the embedded reference server is started and tested.
     #[arg(long)]
-    base_url: Option<String>,
+    pub(super) base_url: Option<String>,
     /// The API token [env: UNPOD_PLATFORM_TOKEN].
     #[arg(long)]
-    token: Option<String>,
+    pub(super) token: Option<String>,
     /// The organization the token reads [env: UNPOD_ORG_HANDLE].
     #[arg(long)]
-    org_handle: Option<String>,
+    pub(super) org_handle: Option<String>,
     /// An extra header for every request, `Name: value` (repeatable), e.g. 'Product-Id: unpod.ai'.
     #[arg(long = "header", value_name = "NAME: VALUE")]
-    headers: Vec<String>,
+    pub(super) headers: Vec<String>,
     /// An existing organization the token may not read, to check for 403.
     #[arg(long)]
-    foreign_org_handle: Option<String>,
+    pub(super) foreign_org_handle: Option<String>,
+    /// Test the list operation this OpenAPI 3.0/3.1 document (JSON or YAML) describes, with the
+    /// extensions of docs/LIST-EXTENSIONS.md, instead of the call-logs contract; credentials as
+    /// --header. Without a target, the embedded reference server (its credentials added).
+    #[arg(long, value_name = "DOC")]
+    pub(super) openapi: Option<PathBuf>,
+    /// With --openapi: the operationId (or `GET /path`) of the list operation, when the document
+    /// has several.
+    #[arg(long, value_name = "OPERATION_ID", requires = "openapi")]
+    pub(super) operation: Option<String>,
+    /// With --openapi: a header naming another identity the credentials may not read, `Name:
+    /// value` (repeatable), e.g. 'Org-Handle: other-org', for the isolation check.
+    #[arg(
+        long = "foreign-header",
+        value_name = "NAME: VALUE",
+        requires = "openapi"
+    )]
+    pub(super) foreign_headers: Vec<String>,
     /// Generated cases per property check.
     #[arg(long, default_value_t = suite::DEFAULT_CASES, value_parser = clap::value_parser!(u32).range(1..))]
-    cases: u32,
+    pub(super) cases: u32,
     /// Seed of every random choice; the same seed replays the same requests.
     #[arg(long, default_value_t = suite::DEFAULT_SEED)]
-    seed: u64,
+    pub(super) seed: u64,
     /// Requests at most over the whole run, shared fairly among the checks.
     #[arg(long, default_value_t = DEFAULT_MAX_REQUESTS, value_parser = clap::value_parser!(u64).range(1..))]
-    max_requests: u64,
+    pub(super) max_requests: u64,
     /// Requests per second at most (default: 10, unlimited on loopback).
     #[arg(long, value_parser = positive_number, allow_negative_numbers = true)]
-    rps: Option<f64>,
+    pub(super) rps: Option<f64>,
     /// Seconds allowed for one request.
     #[arg(long, default_value = "10", value_parser = timeout_secs, allow_negative_numbers = true)]
-    timeout: Duration,
+    pub(super) timeout: Duration,
     /// Run only this check or group (repeatable).
     #[arg(long, value_name = "CHECK")]
-    only: Vec<String>,
+    pub(super) only: Vec<String>,
     /// Skip this check or group (repeatable).
     #[arg(long, value_name = "CHECK")]
-    skip: Vec<String>,
+    pub(super) skip: Vec<String>,
     /// Exit 0 rather than 3 when no violation was found but a check could not run to its end.
     #[arg(long)]
-    allow_incomplete: bool,
+    pub(super) allow_incomplete: bool,
     /// Accept this known deviation (repeatable; ids as the diagnosis names them, see
     /// `calllogs-contract deviations`): the findings it explains are reported as accepted, not
     /// failed. Only findings it explains: anything else in the same check still fails.
     #[arg(long, value_name = "DEVIATION")]
-    accept: Vec<String>,
+    pub(super) accept: Vec<String>,
     /// Accept every deviation named in this JSON report of an earlier run (`--format json`).
     #[arg(long, value_name = "REPORT.json")]
-    baseline: Option<PathBuf>,
+    pub(super) baseline: Option<PathBuf>,
     /// Exit 1 when an accepted deviation no longer occurs (the server got fixed: the baseline is
     /// stale).
     #[arg(long)]
-    fail_on_fixed: bool,
+    pub(super) fail_on_fixed: bool,
     /// Report format.
     #[arg(long, value_enum, default_value = "text")]
-    format: Format,
+    pub(super) format: Format,
     /// Write the report here instead of standard output (whatever the exit status).
     #[arg(long)]
-    output: Option<PathBuf>,
+    pub(super) output: Option<PathBuf>,
     /// Embedded server only: how many records it holds.
     #[arg(long)]
-    records: Option<usize>,
+    pub(super) records: Option<usize>,
     /// Embedded server only: break one invariant on purpose (see `serve --list-faults`).
     #[arg(long, value_name = "NAME")]
-    fault: Option<Fault>,
+    pub(super) fault: Option<Fault>,
     /// Embedded server only: behave like a real server (unpod-v2 or drf-pagination; see `serve`).
     #[arg(long, value_name = "SERVER")]
-    emulate: Option<Emulation>,
+    pub(super) emulate: Option<Emulation>,
 }
 
 pub fn timeout_secs(text: &str) -> Result<Duration, String> {
@@ -172,7 +189,11 @@ fn baseline_deviations(path: &std::path::Path) -> Result<Vec<String>, String> {
 /// An option's value: the flag's, else the variable's. Set but empty, either is a usage error
 /// naming it: an unset CI secret is often an empty string, and reading it as unset would test
 /// something else (the embedded server instead of the target) and pass.
-fn given(flag: &Option<String>, name: &str, variable: &str) -> Result<Option<String>, String> {
+pub(super) fn given(
+    flag: &Option<String>,
+    name: &str,
+    variable: &str,
+) -> Result<Option<String>, String> {
     let (value, from) = match flag {
         Some(value) => (Some(value.clone()), format!("--{name}")),
         None => match std::env::var(variable) {
@@ -193,7 +214,7 @@ fn given(flag: &Option<String>, name: &str, variable: &str) -> Result<Option<Str
 
 /// Ends a run that cannot test anything: the message on stderr, and the report file (when asked
 /// for) holding the error, so that CI always has a file to show.
-fn fail(args: &RunArgs, token: Option<&SecretToken>, message: &str) -> u8 {
+pub(super) fn fail(args: &RunArgs, token: Option<&SecretToken>, message: &str) -> u8 {
     let message = token.map_or_else(|| message.to_owned(), |t| t.scrub(message));
     eprintln!("error: {message}");
     if let Some(path) = &args.output {
@@ -280,7 +301,7 @@ fn plan(args: &RunArgs) -> Result<Plan, String> {
 }
 
 /// A value as the shell reads it back.
-fn quoted(value: &str) -> String {
+pub(super) fn quoted(value: &str) -> String {
     if value
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || "-_./:=@".contains(c))
@@ -347,6 +368,43 @@ fn replay_command(args: &RunArgs, plan: &Plan, target: &Target) -> String {
     }
 }
 
+/// The embedded reference server, as `--records`, `--fault`, `--emulate` and `--seed` make it.
+pub(super) fn embedded(
+    runtime: &tokio::runtime::Runtime,
+    args: &RunArgs,
+) -> Result<calllogs_reference::ServerHandle, String> {
+    let config = ServerConfig::seeded(
+        args.records.unwrap_or(calllogs_reference::DEFAULT_RECORDS),
+        args.seed,
+    )
+    .faults(Vec::from_iter(args.fault));
+    let config = match args.emulate {
+        Some(server) => server.apply(config),
+        None => config,
+    };
+    runtime
+        .block_on(calllogs_reference::start(config))
+        .map_err(|error| error.to_string())
+}
+
+/// The request limits: `--max-requests`, `--timeout`, and `--rps` (10 unless the target is on
+/// loopback).
+pub(super) fn limits(args: &RunArgs, base_url: &str) -> Limits {
+    let loopback = reqwest::Url::parse(base_url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .is_some_and(|h| {
+            h == "localhost"
+                || h.trim_matches(['[', ']'])
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback())
+        });
+    Limits::default()
+        .max_requests(args.max_requests)
+        .rps(args.rps.or((!loopback).then_some(10.0)))
+        .timeout(args.timeout)
+}
+
 /// The target to test: the remote endpoint, or the embedded reference server started here (kept
 /// running as long as the returned handle lives).
 fn target(
@@ -361,19 +419,7 @@ fn target(
                 .headers(plan.headers.clone())
         }
         _ => {
-            let config = ServerConfig::seeded(
-                args.records.unwrap_or(calllogs_reference::DEFAULT_RECORDS),
-                args.seed,
-            )
-            .faults(Vec::from_iter(args.fault));
-            let config = match args.emulate {
-                Some(server) => server.apply(config),
-                None => config,
-            };
-            let server = match runtime.block_on(calllogs_reference::start(config)) {
-                Ok(server) => server,
-                Err(error) => return Err(error.to_string()),
-            };
+            let server = embedded(runtime, args)?;
             let target = Target::new(
                 server.url(),
                 SecretToken::new(server.token()),
@@ -388,6 +434,9 @@ fn target(
 }
 
 pub fn run(runtime: &tokio::runtime::Runtime, args: RunArgs) -> u8 {
+    if let Some(path) = &args.openapi {
+        return super::list::run(runtime, &args, path);
+    }
     let plan = match plan(&args) {
         Ok(plan) => plan,
         Err(message) => return fail(&args, None, &message),
@@ -407,19 +456,7 @@ pub fn run(runtime: &tokio::runtime::Runtime, args: RunArgs) -> u8 {
             ),
         }
     );
-    let loopback = reqwest::Url::parse(&target.base_url)
-        .ok()
-        .and_then(|u| u.host_str().map(str::to_owned))
-        .is_some_and(|h| {
-            h == "localhost"
-                || h.trim_matches(['[', ']'])
-                    .parse::<std::net::IpAddr>()
-                    .is_ok_and(|ip| ip.is_loopback())
-        });
-    let limits = Limits::default()
-        .max_requests(args.max_requests)
-        .rps(args.rps.or((!loopback).then_some(10.0)))
-        .timeout(args.timeout);
+    let limits = limits(&args, &target.base_url);
     let options = suite::Options::default()
         .cases(args.cases)
         .seed(args.seed)
@@ -454,7 +491,7 @@ pub fn run(runtime: &tokio::runtime::Runtime, args: RunArgs) -> u8 {
     exit_status(&report, policy)
 }
 
-fn exit_status(report: &Report, policy: report::Policy) -> u8 {
+pub(super) fn exit_status(report: &Report, policy: report::Policy) -> u8 {
     if !report.passed() || (policy.fail_on_fixed && report.fixed().next().is_some()) {
         1
     } else if !report.complete() && !policy.allow_incomplete {

@@ -24,6 +24,7 @@ mod auth;
 pub mod diagnosis;
 mod errors;
 mod filters;
+mod list;
 mod pagination;
 mod passive;
 mod property;
@@ -31,6 +32,7 @@ mod registry;
 mod sample;
 
 pub use errors::INVALID_INPUTS;
+pub use list::{Identity, list_check_ids, run_list, run_list_with};
 pub use passive::record_rule_broken;
 use property::{Stop, stop_for};
 use registry::Kind;
@@ -461,7 +463,13 @@ pub fn run_with(
             }
         };
         let checked = run.sort_out(checked);
-        let result = result_of(check, checked, probe.sent() - sent, clock, options);
+        let result = result_of(
+            (check.id, check.group, check.description),
+            checked,
+            probe.sent() - sent,
+            clock,
+            options,
+        );
         progress(Event::Finished(&result));
         results.push(result);
     }
@@ -479,8 +487,9 @@ pub fn run_with(
     })
 }
 
+/// A check's result: its `(id, group, description)` and what it found.
 fn result_of(
-    check: &CheckInfo,
+    (id, group, description): (&'static str, &'static str, &'static str),
     checked: Checked,
     requests: u64,
     clock: Instant,
@@ -499,16 +508,16 @@ fn result_of(
         (None, true, None, true) => Outcome::Passed,
     };
     let replay = matches!(outcome, Outcome::Failed | Outcome::Incomplete(_))
-        .then(|| format!("{} --only {}", options.replay, check.id));
+        .then(|| format!("{} --only {id}", options.replay));
     let mut findings = checked.findings;
     findings.truncate(MAX_FINDINGS);
     let mut accepted = checked.accepted;
     accepted.dedup_by(|a, b| a.deviation == b.deviation && a.finding.summary == b.finding.summary);
     accepted.truncate(MAX_FINDINGS);
     CheckResult {
-        id: check.id,
-        group: check.group,
-        description: check.description,
+        id,
+        group,
+        description,
         outcome,
         findings,
         accepted,
