@@ -39,6 +39,11 @@ python_tools() {
 node_tools() {
     (cd bindings-node && npm ci --no-audit --no-fund --loglevel=error)
 }
+# The list servers nobody here wrote, that `run --openapi` is tested against
+# (contract-tests/servers/).
+list_servers() {
+    (cd contract-tests/servers/json-server && npm ci --no-audit --no-fund --loglevel=error)
+}
 if [ -f "$shared_contract" ]; then
     step "docs/CONTRACT.md is the shared contract ($shared_contract)" contract_copy
 else
@@ -49,6 +54,7 @@ step "one build of each shared crate for every release build (bindings-unify)" \
     python3 scripts/unify-features.py --check
 background python_tools python_tools
 background node_tools node_tools
+background list_servers list_servers
 
 # The release builds of the wheel and of the addon (most of the CPU) each run while the tests before
 # them run (which mostly wait on sockets). The bindings' crates have no Rust tests (they are tested
@@ -78,6 +84,17 @@ step "Python: types (mypy --strict), against the installed package" types
 pytests() (cd bindings-python/tests && "$here/.venv/bin/python" -m pytest -q -p no:cacheprovider)
 show "Python: pytest against the installed wheel (the Node addon builds meanwhile)" pytests
 step "Python: the wheel alone, in a fresh virtualenv" bash scripts/python-alone.sh "$wheel"
+joined "the list servers: json-server from npm (Django REST framework, django-filter and Datasette are in .venv)" \
+    list_servers
+list_server_tests() (
+    cd contract-tests/servers
+    export CALLLOGS_CONTRACT="$here/target/debug/calllogs-contract"
+    "$here/.venv/bin/python" -m pytest -q -p no:cacheprovider test_list_servers.py
+    # The comparison with Schemathesis runs (on one server: its figures mean nothing here).
+    "$here/.venv/bin/python" compare.py --server json-server --max-examples 5 >/dev/null
+)
+show "calllogs-contract run --openapi against json-server, Django REST framework and Datasette, stock and broken" \
+    list_server_tests
 python_benchmarks() {
     .venv/bin/python bindings-python/bench/bench.py --records 2000 --rounds 1 --memory-records 0
     .venv/bin/python bindings-python/bench/dataframe.py --records 2000 --rounds 1

@@ -203,6 +203,9 @@ pub struct ListOperation {
     pub filters: Vec<Filter>,
     /// Every query parameter with its schema (the invalid-value checks use them all).
     pub parameters: Vec<(String, Value)>,
+    /// The required query parameters, with the value every request sends: the schema's
+    /// `default`, `const` or only `enum` value, or the parameter's `example`.
+    pub required: Vec<(String, String)>,
     /// Whether the operation (or the document) declares security.
     pub secured: bool,
 }
@@ -354,6 +357,29 @@ fn read(
             )));
         }
     };
+    let required = query
+        .iter()
+        .filter(|p| p["required"] == true)
+        .map(|p| {
+            let schema = &p["schema"];
+            let only = schema["enum"].as_array().filter(|e| e.len() == 1).map(|e| &e[0]);
+            let value = [schema.get("default"), schema.get("const"), only, p.get("example")]
+                .into_iter()
+                .flatten()
+                .next()
+                .ok_or_else(|| {
+                    fail(format!(
+                        "parameter {} is required but has no default, const, single enum value or example to send",
+                        p["name"]
+                    ))
+                })?;
+            let text = match value {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            Ok((p["name"].as_str().unwrap_or_default().to_owned(), text))
+        })
+        .collect::<Result<Vec<_>, String>>()?;
     let filters = query
         .iter()
         .filter(|p| p.get("x-filter").is_some())
@@ -373,6 +399,7 @@ fn read(
             .iter()
             .filter_map(|p| Some((p["name"].as_str()?.to_owned(), p["schema"].clone())))
             .collect(),
+        required,
         secured: get
             .get("security")
             .or_else(|| document.get("security"))

@@ -169,6 +169,8 @@ struct ListRun<'a> {
     options: &'a Options,
     /// The unfiltered walk with the largest page size, when it could be made.
     truth: Result<Walk, String>,
+    /// What made the full walk fail, when it did: `list.walks` reports it.
+    truth_failure: Option<Finding>,
     /// The truth's page size (`None`: the server's default).
     size: Option<u64>,
     /// The filtered walks of `list.filters-match`, kept for `list.filters-complete`.
@@ -205,13 +207,14 @@ pub fn run_list_with(
         identity,
         options,
         truth: Err(String::new()),
+        truth_failure: None,
         size,
         filtered: RefCell::new(Vec::new()),
         rng: RefCell::new(runner(options, 1, 0x115).new_rng()),
     };
-    // The first page must be a page: otherwise nothing can be tested.
+    // The first page, as the server sizes it, must be a page: otherwise nothing can be tested.
     let first = probe
-        .get(run.page_request(&[], size, 0, None))
+        .get(run.page_request(&[], None, 0, None))
         .map_err(|e| Fatal::Unreachable(e.to_string()))?;
     if !(200..300).contains(&first.status) || run.records(&first).is_err() {
         return Err(Fatal::NoPage {
@@ -225,7 +228,11 @@ pub fn run_list_with(
         Ok(walk) if walk.complete => Ok(walk),
         Ok(_) => Err("the full walk did not reach its end".to_owned()),
         Err(Stop::Budget(reason)) => Err(format!("the full walk stopped: {reason}")),
-        Err(Stop::Found(finding)) => Err(format!("the full walk failed: {}", finding.summary)),
+        Err(Stop::Found(finding)) => {
+            let reason = format!("the full walk failed: {}", finding.summary);
+            run.truth_failure = Some(*finding);
+            Err(reason)
+        }
     };
     probe.set_share(None);
     let selected = |id: &str| {
@@ -328,7 +335,8 @@ impl ListRun<'_> {
         index: u64,
         cursor: Option<&str>,
     ) -> Request {
-        let mut params = filters.to_vec();
+        let mut params = self.list.required.clone();
+        params.extend_from_slice(filters);
         let limit = |params: &mut Vec<(String, String)>, limit: &Option<String>| {
             if let (Some(limit), Some(size)) = (limit, size) {
                 params.push((limit.clone(), size.to_string()));
@@ -653,6 +661,12 @@ fn ties(run: &ListRun<'_>, records: &[Value]) -> Vec<(usize, usize)> {
 }
 
 fn walks(run: &ListRun<'_>) -> Checked {
+    if let Some(failure) = &run.truth_failure {
+        return Checked {
+            findings: vec![failure.clone()],
+            ..Checked::default()
+        };
+    }
     if limit_parameter(run.list).is_none() {
         return Checked::skipped("the operation takes no page size");
     }
@@ -882,8 +896,31 @@ fn past_last(run: &ListRun<'_>) -> Checked {
     checked
 }
 
-/// A value of `filter` drawn from the records, as the parameter is sent.
+/// A value of `filter` drawn from the records, as the parameter is sent, that the parameter's
+/// schema allows (its pattern, its bounds): a parameter whose schema restricts how a value is
+/// written is sent values written so.
 fn draw(run: &ListRun<'_>, filter: &Filter, records: &[Value]) -> Option<String> {
+    let schema = run.parameter_schema(&filter.parameter);
+    let validator = jsonschema::draft202012::new(schema).ok();
+    (0..6)
+        .filter_map(|_| draw_any(run, filter, records))
+        .find(|text| validator.as_ref().is_none_or(|v| fits(v, schema, text)))
+}
+
+/// Whether a query parameter's text is valid under its schema (numbers read as numbers).
+fn fits(validator: &jsonschema::Validator, schema: &Value, text: &str) -> bool {
+    let value = match schema["type"].as_str() {
+        Some("integer" | "number") => match serde_json::from_str::<Value>(text) {
+            Ok(number @ Value::Number(_)) => number,
+            _ => return false,
+        },
+        _ => Value::String(text.to_owned()),
+    };
+    validator.is_valid(&value)
+}
+
+/// A value of `filter` drawn from the records, in one of the forms the filter reads.
+fn draw_any(run: &ListRun<'_>, filter: &Filter, records: &[Value]) -> Option<String> {
     if let Some(values) = &filter.values {
         let value = &values[run.random(values.len())];
         return Some(wire(value));
@@ -1321,7 +1358,10 @@ fn invalid_values(run: &ListRun<'_>) -> Checked {
     }
     let mut checked = Checked::default();
     for (name, value, rule) in cases {
-        let exchange = match run.send(Request::new([(name.clone(), value.clone())])) {
+        let mut params: Params = run.list.required.clone();
+        params.retain(|(n, _)| *n != name);
+        params.push((name.clone(), value.clone()));
+        let exchange = match run.send(Request::new(params)) {
             Ok(exchange) => exchange,
             Err(stop) => {
                 checked.absorb(stop);
