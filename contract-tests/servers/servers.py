@@ -21,6 +21,9 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -71,9 +74,22 @@ def reference_records() -> list[dict[str, object]]:
 
 
 @dataclass(frozen=True)
+class Variant:
+    """The server's document with its pagination declared another way, as another extension
+    describes the same server: the change to its list operation, the checks that declaration gives
+    no basis for, and the faults still meant to be found through it."""
+
+    name: str
+    declare: Callable[[dict[str, Any]], None]
+    skipped: list[str]
+    faults: list[str]
+
+
+@dataclass(frozen=True)
 class Server:
     """A list server: how to store the records for it, how to start it (with a fault or none),
-    its document, the options `run --openapi` needs, and each fault with the check meant to find it."""
+    its document, the options `run --openapi` needs, each fault with the check meant to find it,
+    and the variants of its document."""
 
     name: str
     document: Path
@@ -82,6 +98,34 @@ class Server:
     ready: str
     faults: dict[str, str]
     headers: list[str] = field(default_factory=list)
+    variants: list[Variant] = field(default_factory=list)
+
+    def document_in(self, folder: Path, variant: Variant | None) -> Path:
+        """The document, or the variant of it written into `folder` (as JSON)."""
+        if variant is None:
+            return self.document
+        document = yaml.safe_load(self.document.read_text())
+        (get,) = [item["get"] for item in document["paths"].values() if "get" in item]
+        del get["x-speakeasy-pagination"]
+        variant.declare(get)
+        path = folder / f"{self.document.parent.name}-{variant.name}.json"
+        path.write_text(json.dumps(document))
+        return path
+
+
+def link_headers(get: dict[str, Any]) -> None:
+    """json-server's own `Link` header: every walk starts at `_page=1&_limit=100` (its default
+    page holds 10) and follows rel="next", which keeps both."""
+    for parameter in get["parameters"]:
+        default = {"_page": 1, "_limit": 100}.get(parameter["name"])
+        if default is not None:
+            parameter["required"] = True
+            parameter["schema"]["default"] = default
+
+
+def next_links(get: dict[str, Any]) -> None:
+    """DRF's `next` URLs, as AutoRest's x-ms-pageable describes them."""
+    get["x-ms-pageable"] = {"nextLinkName": "next", "itemName": "results"}
 
 
 def store_json_server(records: list[dict[str, object]], folder: Path) -> Path:
@@ -161,6 +205,14 @@ SERVERS = [
             "wrong-field": "list.filters-complete",
             "filters-on-page-1": "list.filters-match",
         },
+        variants=[
+            Variant(
+                "link-headers",
+                link_headers,
+                skipped=["list.full-pages", "list.past-last", "list.auth", "list.isolation"],
+                faults=["wrong-field", "filters-on-page-1"],
+            )
+        ],
     ),
     Server(
         name="Django REST framework + django-filter",
@@ -176,6 +228,16 @@ SERVERS = [
             "allow-any": "list.auth",
         },
         headers=["--header", f"Authorization: {DRF_TOKEN}"],
+        variants=[
+            Variant(
+                "next-links",
+                next_links,
+                skipped=["list.full-pages", "list.past-last", "list.isolation"],
+                # Not unstable-order: the pages are the server's 20 records, so its random order
+                # of ties shows only by chance, where a tie crosses a page's end.
+                faults=["start-exclusive", "allow-any"],
+            )
+        ],
     ),
     Server(
         name="Datasette",
@@ -205,11 +267,13 @@ def running(server: Server, stored: Path, fault: str | None) -> Iterator[str]:
         process.wait()
 
 
-def run_openapi(server: Server, url: str) -> tuple[int, dict[str, object], float]:
-    """`calllogs-contract run --openapi` on the server: exit status, JSON report, seconds."""
+def run_openapi(server: Server, url: str, document: Path | None = None) -> tuple[int, dict[str, object], float]:
+    """`calllogs-contract run --openapi` on the server (with its document, or this one): exit
+    status, JSON report, seconds."""
     started = time.monotonic()
+    document = document or server.document
     done = subprocess.run(
-        [CLI, "run", "--openapi", str(server.document), "--base-url", url, "--format", "json", *server.headers],
+        [CLI, "run", "--openapi", str(document), "--base-url", url, "--format", "json", *server.headers],
         capture_output=True,
         text=True,
         timeout=300,

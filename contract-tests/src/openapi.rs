@@ -87,6 +87,18 @@ pub enum Pagination {
     LinkHeader,
 }
 
+impl Pagination {
+    /// The page size's parameter, when the operation takes one (next links carry their own).
+    pub fn limit(&self) -> Option<&str> {
+        match self {
+            Self::Page { limit, .. } | Self::Offset { limit, .. } | Self::Cursor { limit, .. } => {
+                limit.as_deref()
+            }
+            Self::NextLink { .. } | Self::LinkHeader => None,
+        }
+    }
+}
+
 impl std::fmt::Display for Pagination {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let size = |limit: &Option<String>| {
@@ -511,6 +523,12 @@ fn filter(parameter: &Value) -> Result<Filter, String> {
     })
 }
 
+/// Why the full-pages check has no basis without a promised maximum.
+pub const NO_MAX_PAGE_SIZE: &str = "no x-list.max-page-size (a server may serve fewer than asked)";
+/// Why the checks that ask for page sizes have no basis when the operation takes none.
+pub const NO_PAGE_SIZE: &str =
+    "the operation takes no page size (its pages are the server's choice)";
+
 /// The families of checks (`docs/LIST-EXTENSIONS.md`), each with what the operation gives it to
 /// rest on: `Ok` with what it checks, or `Err` with the promise the document does not make.
 pub fn basis(list: &ListOperation) -> Vec<(&'static str, Result<String, String>)> {
@@ -573,7 +591,13 @@ pub fn basis(list: &ListOperation) -> Vec<(&'static str, Result<String, String>)
                 "no gte/lte pair of filters on one field, or no x-list.count",
             ),
         ),
-        ("walks-disjoint-complete", Ok(list.pagination.to_string())),
+        (
+            "walks-disjoint-complete",
+            Ok(match list.pagination.limit() {
+                Some(_) => list.pagination.to_string(),
+                None => format!("{}: one walk, at the server's page size", list.pagination),
+            }),
+        ),
         (
             "walk-order",
             given(
@@ -584,11 +608,11 @@ pub fn basis(list: &ListOperation) -> Vec<(&'static str, Result<String, String>)
         ),
         (
             "full-pages",
-            given(
-                list.max_page_size.is_some(),
-                "x-list.max-page-size".to_owned(),
-                "no x-list.max-page-size (a server may serve fewer than asked)",
-            ),
+            match (list.max_page_size, list.pagination.limit()) {
+                (None, _) => Err(NO_MAX_PAGE_SIZE.to_owned()),
+                (Some(_), None) => Err(NO_PAGE_SIZE.to_owned()),
+                (Some(_), Some(_)) => Ok("x-list.max-page-size".to_owned()),
+            },
         ),
         (
             "cursor-ends",

@@ -20,7 +20,9 @@ use serde_json::Value;
 
 use super::property::{Stop, found, runner, stop_for};
 use super::{CheckResult, Checked, Fatal, Finding, Options, Report, result_of};
-use crate::openapi::{Count, Filter, ListOperation, Op, Pagination, Path};
+use crate::openapi::{
+    Count, Filter, ListOperation, NO_MAX_PAGE_SIZE, NO_PAGE_SIZE, Op, Pagination, Path,
+};
 use crate::probe::{Auth, Exchange, Probe, Request};
 
 /// Who the run is, beyond the target's headers.
@@ -278,22 +280,13 @@ pub fn run_list_with(
 /// The largest page size to ask for: the promised maximum, else the limit's schema maximum (at
 /// most 1,000), else none (the server's default).
 fn largest_size(list: &ListOperation) -> Option<u64> {
-    let limit = limit_parameter(list)?;
+    let limit = list.pagination.limit()?;
     let schema_max = list
         .parameters
         .iter()
         .find(|(name, _)| name == limit)
         .and_then(|(_, schema)| schema["maximum"].as_u64());
     Some(list.max_page_size.or(schema_max).unwrap_or(100).min(1000))
-}
-
-fn limit_parameter(list: &ListOperation) -> Option<&str> {
-    match &list.pagination {
-        Pagination::Page { limit, .. }
-        | Pagination::Offset { limit, .. }
-        | Pagination::Cursor { limit, .. } => limit.as_deref(),
-        Pagination::NextLink { .. } | Pagination::LinkHeader => None,
-    }
 }
 
 fn finding(
@@ -667,19 +660,17 @@ fn walks(run: &ListRun<'_>) -> Checked {
             ..Checked::default()
         };
     }
-    if limit_parameter(run.list).is_none() {
-        return Checked::skipped("the operation takes no page size");
-    }
     let truth = match run.truth() {
         Ok(truth) => truth,
         Err(checked) => return checked,
     };
-    // The full walk itself must hold as many records as it counts.
+    // The full walk itself must hold as many records as it counts, each once; where the operation
+    // takes no page size, that walk is the only one there is.
     let mut checked = Checked {
         findings: walk_findings(truth, truth, run.size.unwrap_or(0)),
         ..Checked::default()
     };
-    if !checked.findings.is_empty() {
+    if !checked.findings.is_empty() || run.list.pagination.limit().is_none() {
         return checked;
     }
     let mut taken = vec![run.size.unwrap_or(0)];
@@ -799,8 +790,11 @@ fn order(run: &ListRun<'_>) -> Checked {
 
 fn full_pages(run: &ListRun<'_>) -> Checked {
     let Some(max) = run.list.max_page_size else {
-        return Checked::skipped("no x-list.max-page-size (a server may serve fewer than asked)");
+        return Checked::skipped(NO_MAX_PAGE_SIZE);
     };
+    if run.list.pagination.limit().is_none() {
+        return Checked::skipped(NO_PAGE_SIZE);
+    }
     let truth = match run.truth() {
         Ok(truth) => truth,
         Err(checked) => return checked,
