@@ -96,8 +96,9 @@ list_server_tests() (
 show "calllogs-contract run --openapi against json-server, Django REST framework and Datasette, stock and broken" \
     list_server_tests
 python_benchmarks() {
-    .venv/bin/python bindings-python/bench/bench.py --records 2000 --rounds 1 --memory-records 0
-    .venv/bin/python bindings-python/bench/dataframe.py --records 2000 --rounds 1
+    local floor="$here/target/debug/examples/transport_floor"
+    .venv/bin/python bindings-python/bench/bench.py --records 2000 --rounds 1 --memory-records 0 --floor "$floor"
+    .venv/bin/python bindings-python/bench/dataframe.py --records 2000 --rounds 1 --floor "$floor"
     .venv/bin/python bindings-python/bench/walks.py --records 2000 --rounds 1 --latency-ms 0,5 \
         --bandwidth 2500000 --compress --server "$here/target/debug/calllogs-contract"
     .venv/bin/python bindings-python/bench/sync.py --records 2000 --cases sqlite,peer-duckdb \
@@ -137,7 +138,7 @@ node_tests() (cd "$elsewhere/node" && node --test test/)
 show "Node: node --test against the installed package" node_tests
 node_benchmarks() (
     cd "$elsewhere/node"
-    node bench.js 2000 1 0
+    TRANSPORT_FLOOR="$here/target/debug/examples/transport_floor" node bench.js 2000 1 0
     node walks.js --records 2000 --rounds 1 --latency-ms 0,5 --bandwidth 2500000 --compress \
         --server "$here/target/debug/calllogs-contract"
 )

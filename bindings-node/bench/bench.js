@@ -2,15 +2,22 @@
 // Speed of unpod-calllogs against what a Node user would otherwise write, in one run:
 //   node bench/bench.js [records=100000] [rounds=3] [memoryRecords=1000000] [latencyMs=0]
 // Iterates `records` records (page_size 100) with `for await`, with all({ concurrency: 4 }), and with
-// fetch + JSON.parse page loops (with and without Date conversion of the three time fields); then
-// the resident memory while iterating a large result. Run from a folder where 'unpod-calllogs'
-// resolves (scripts/test.sh installs it; from the package folder it resolves to itself).
+// fetch + JSON.parse page loops (with and without Date conversion of the three time fields), each
+// also as a multiple of the transport floor with as many pages in flight: the same pages fetched and
+// dropped by a Rust loop (core/examples/transport_floor, named by TRANSPORT_FLOOR, else the
+// checkout's release build of it), one at a time for the fetch loops, IN_FLIGHT for ours; then the resident memory while iterating a large result. Run from a folder where
+// 'unpod-calllogs' resolves (scripts/test.sh installs it; from the package folder it resolves to
+// itself).
 
+const { spawnSync } = require('child_process')
+const path = require('path')
 const { Client } = require('unpod-calllogs')
 const { ReferenceServer } = require('unpod-calllogs/testing')
 
 const [records = 100000, rounds = 3, memoryRecords = 1000000, latencyMs = 0] = process.argv.slice(2).map(Number)
 const PAGE_SIZE = 100
+// The pages ours has in flight: iterate's prefetch and all's concurrency.
+const IN_FLIGHT = 4
 
 async function median (fn, expected) {
   const times = []
@@ -20,6 +27,27 @@ async function median (fn, expected) {
     times.push(Number(process.hrtime.bigint() - started) / 1e6)
     if (count !== expected) throw new Error(`counted ${count}, expected ${expected}`)
   }
+  times.sort((a, b) => a - b)
+  return times[Math.floor(times.length / 2)]
+}
+
+// The median of the floor's rounds, each timed inside its own process (start-up left out).
+function floorMs (server, inFlight) {
+  const binary = process.env.TRANSPORT_FLOOR ||
+    path.join(__dirname, '..', '..', 'target', 'release', 'examples', 'transport_floor')
+  const run = spawnSync(binary, [`${server.url}/api/v2/platform/call-logs/`, String(PAGE_SIZE), String(rounds), String(inFlight)], {
+    env: { ...process.env, UNPOD_TOKEN: server.token, UNPOD_ORG_HANDLE: server.orgHandle },
+    encoding: 'utf8'
+  })
+  if (run.status !== 0) {
+    throw new Error(`the transport floor (${binary}) failed: ${run.error ?? run.stderr}; ` +
+      'build it with cargo build --release -p unpod-calllogs --example transport_floor, or set TRANSPORT_FLOOR')
+  }
+  const times = run.stdout.trim().split('\n').map((line) => {
+    const [count, seconds] = line.split(' ').map(Number)
+    if (count !== records) throw new Error(`the floor counted ${count}, expected ${records}`)
+    return seconds * 1e3
+  })
   times.sort((a, b) => a - b)
   return times[Math.floor(times.length / 2)]
 }
@@ -49,24 +77,28 @@ async function main () {
 
   async function iterate () {
     let count = 0
-    for await (const record of client.callLogs.iterate({ page_size: PAGE_SIZE })) {
+    for await (const record of client.callLogs.iterate({ page_size: PAGE_SIZE }, { prefetch: IN_FLIGHT })) {
       if (record.creation_time) count++
     }
     return count
   }
 
   const runs = [
-    ['fetch + JSON.parse + Dates (baseline)', () => fetchLoop(true)],
-    ['fetch + JSON.parse', () => fetchLoop(false)],
-    ['for await client.callLogs.iterate()', iterate],
-    ['client.callLogs.all({ concurrency: 4 })', async () => (await client.callLogs.all({ page_size: PAGE_SIZE }, { concurrency: 4 })).length]
+    ['fetch + JSON.parse + Dates (baseline)', () => fetchLoop(true), 1],
+    ['fetch + JSON.parse', () => fetchLoop(false), 1],
+    ['for await client.callLogs.iterate()', iterate, IN_FLIGHT],
+    [`client.callLogs.all({ concurrency: ${IN_FLIGHT} })`, async () => (await client.callLogs.all({ page_size: PAGE_SIZE }, { concurrency: IN_FLIGHT })).length, IN_FLIGHT]
   ]
   console.log(`iterate ${records} records, page_size ${PAGE_SIZE}, median of ${rounds}, ${latencyMs} ms added per request (reference server in process)`)
+  const floors = new Map([1, IN_FLIGHT].map((inFlight) => [inFlight, floorMs(server, inFlight)]))
   let base
-  for (const [name, fn] of runs) {
+  for (const [name, fn, inFlight] of runs) {
     const ms = await median(fn, records)
     base = base ?? ms
-    console.log(`  ${name.padEnd(42)} ${ms.toFixed(1).padStart(9)} ms ${(records / ms * 1000).toFixed(0).padStart(10)} rec/s ${(base / ms).toFixed(2).padStart(6)}x faster than baseline`)
+    console.log(`  ${name.padEnd(42)} ${ms.toFixed(1).padStart(9)} ms ${(records / ms * 1000).toFixed(0).padStart(10)} rec/s ${(base / ms).toFixed(2).padStart(6)}x faster than baseline ${(ms / floors.get(inFlight)).toFixed(2).padStart(6)}x the floor (${inFlight} in flight)`)
+  }
+  for (const [inFlight, ms] of floors) {
+    console.log(`  ${`transport floor, ${inFlight} in flight`.padEnd(42)} ${ms.toFixed(1).padStart(9)} ms ${(records / ms * 1000).toFixed(0).padStart(10)} rec/s`)
   }
   await server.stop()
 

@@ -398,7 +398,7 @@ impl NativeClient {
                 .collect_all_reporting(query, concurrency, limit, progress)
                 .await
                 .map_err(to_js)?;
-            Ok(records_json(&all))
+            records_json(&all)
         })
         .await
     }
@@ -446,7 +446,7 @@ impl NativePage {
 
     /// The records, as UTF-8 JSON.
     #[napi]
-    pub fn records(&self) -> Buffer {
+    pub fn records(&self) -> Result<Buffer> {
         records_json(&self.held.page.data)
     }
 
@@ -485,7 +485,7 @@ impl NativePager {
                 return Ok(None);
             };
             let page = pager.next_page().await.map_err(to_js)?;
-            Ok(page.map(|records| records_json(&records)))
+            page.map(|records| records_json(&records)).transpose()
         })
         .await
     }

@@ -39,5 +39,5 @@ pub fn run_user_cli(argv: Vec<String>) -> u8 {
 #[napi(catch_unwind)]
 pub fn records_from_json(body: Buffer) -> Result<Buffer> {
     let records = unpod_calllogs::binding::page::records_from_json(&body).map_err(errors::to_js)?;
-    Ok(records::records_json(&records))
+    records::records_json(&records)
 }

@@ -1,49 +1,66 @@
-//! Records as JavaScript receives them: UTF-8 JSON in a Buffer, times in epoch milliseconds (one
-//! `JSON.parse` and a `new Date(ms)` per time on the JavaScript side), unknown fields under
-//! `extra`.
+//! Records as JavaScript receives them: one UTF-8 JSON array of columns in a Buffer, the core's
+//! fields in their order and then `extra` (the unknown fields of each record, `null` when it has
+//! none); times in epoch milliseconds. The JavaScript side parses it with one `JSON.parse` and
+//! builds each record as one object literal, so that every record has the same shape and each time
+//! is a `new Date(ms)` from the start (a field that changes from a number to a `Date` after parsing
+//! costs V8 a change of the object's layout per record).
 
 use napi::bindgen_prelude::Buffer;
-use serde::ser::{SerializeMap, SerializeSeq, Serializer};
+use serde::ser::{SerializeSeq, Serializer};
 use unpod_calllogs::CallLog;
-use unpod_calllogs::fields::{FIELDS, FieldValue};
+use unpod_calllogs::fields::{FIELDS, Field, FieldValue};
 
 fn millis(time: &chrono::DateTime<chrono::Utc>) -> f64 {
     time.timestamp_millis() as f64
 }
 
-/// A record as JavaScript receives it: times in epoch milliseconds, unknown fields under `extra`.
-struct JsRecord<'a>(&'a CallLog);
+/// One field of every record.
+struct Column<'a>(&'a Field, &'a [CallLog]);
 
-impl serde::Serialize for JsRecord<'_> {
+impl serde::Serialize for Column<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(FIELDS.len() + 1))?;
-        for field in FIELDS {
-            match (field.value)(self.0) {
-                FieldValue::Text(text) => map.serialize_entry(field.name, &text)?,
-                FieldValue::Instant(time) => map.serialize_entry(field.name, &time.map(millis))?,
-                FieldValue::Seconds(seconds) => map.serialize_entry(field.name, &seconds)?,
+        let Self(field, records) = *self;
+        let mut seq = serializer.serialize_seq(Some(records.len()))?;
+        for record in records {
+            match (field.value)(record) {
+                FieldValue::Text(text) => seq.serialize_element(&text)?,
+                FieldValue::Instant(time) => seq.serialize_element(&time.map(millis))?,
+                FieldValue::Seconds(seconds) => seq.serialize_element(&seconds)?,
             }
-        }
-        map.serialize_entry("extra", &self.0.extra)?;
-        map.end()
-    }
-}
-
-struct JsRecords<'a>(&'a [CallLog]);
-
-impl serde::Serialize for JsRecords<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
-        for record in self.0 {
-            seq.serialize_element(&JsRecord(record))?;
         }
         seq.end()
     }
 }
 
-/// The records as a Buffer of JSON.
-pub fn records_json(records: &[CallLog]) -> Buffer {
-    serde_json::to_vec(&JsRecords(records))
-        .unwrap_or_else(|_| b"[]".to_vec())
-        .into()
+/// Each record's unknown fields, `null` where there are none.
+struct Extras<'a>(&'a [CallLog]);
+
+impl serde::Serialize for Extras<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
+        for record in self.0 {
+            seq.serialize_element(&(!record.extra.is_empty()).then_some(&record.extra))?;
+        }
+        seq.end()
+    }
+}
+
+struct Columns<'a>(&'a [CallLog]);
+
+impl serde::Serialize for Columns<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(Some(FIELDS.len() + 1))?;
+        for field in FIELDS {
+            seq.serialize_element(&Column(field, self.0))?;
+        }
+        seq.serialize_element(&Extras(self.0))?;
+        seq.end()
+    }
+}
+
+/// The records as a Buffer of JSON columns.
+pub fn records_json(records: &[CallLog]) -> napi::Result<Buffer> {
+    serde_json::to_vec(&Columns(records))
+        .map(Buffer::from)
+        .map_err(|e| napi::Error::from_reason(format!("records as JSON: {e}")))
 }

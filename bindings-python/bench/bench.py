@@ -1,9 +1,13 @@
 """Speed of unpod_calllogs against what a Python user would otherwise write, in one run.
 
     .venv/bin/python bindings-python/bench/bench.py [--records 100000] [--rounds 3] [--memory-records 1000000]
+        [--floor PATH]
 
 Prints medians and ratios: sequential iteration with Client, AsyncClient and all(concurrency=4)
-against a requests + json page loop and an httpx + orjson page loop; decoding one page of 1,000
+against a requests + json page loop and an httpx + orjson page loop, each also as a multiple of the
+transport floor with as many pages in flight (floor.py: the same pages fetched and dropped by a Rust
+loop, one at a time for the loops, as many as our walk prefetches or `all` runs for ours; `--floor`
+names its binary, else it is built); decoding one page of 1,000
 records into objects against json.loads, orjson.loads and pydantic's model_validate_json; and the
 resident memory while iterating a large result.
 """
@@ -22,7 +26,8 @@ import orjson
 import pydantic
 import requests
 
-from unpod_calllogs import AsyncClient, Client, records_from_json
+import floor
+from unpod_calllogs import AsyncClient, Client, _native, records_from_json
 from unpod_calllogs.testing import ReferenceServer
 
 PAGE_SIZE = 100
@@ -70,7 +75,9 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--memory-records", type=int, default=1_000_000)
+    parser.add_argument("--floor", help="the transport floor's binary (default: built in release)")
     args = parser.parse_args()
+    floor_binary = floor.program(args.floor)
     n = args.records
 
     with ReferenceServer(records=n, seed=42) as server:
@@ -122,23 +129,37 @@ def main() -> None:
                         return count
                     page += 1
 
+        # Each with the number of pages it has in flight, the floor's for its row.
+        prefetch = _native.DEFAULT_PREFETCH
         walks = [
-            ("requests + json loop (baseline)", requests_json),
-            ("httpx + orjson loop", httpx_orjson),
-            ("Client.call_logs.iter", ours_sync),
-            ("AsyncClient.call_logs.iter", ours_async),
-            ("Client.call_logs.all(concurrency=4)", ours_all),
-            ("Client.call_logs.iter, start_date", ours_filtered(client)),
-            ("  the same, verify_filters=False", ours_filtered(unverified)),
+            ("requests + json loop (baseline)", requests_json, 1),
+            ("httpx + orjson loop", httpx_orjson, 1),
+            ("Client.call_logs.iter", ours_sync, prefetch),
+            ("AsyncClient.call_logs.iter", ours_async, prefetch),
+            ("Client.call_logs.all(concurrency=4)", ours_all, 4),
+            ("Client.call_logs.iter, start_date", ours_filtered(client), prefetch),
+            ("  the same, verify_filters=False", ours_filtered(unverified), prefetch),
         ]
+        floors = {
+            in_flight: floor.median_seconds(
+                floor_binary, server.url, server.token, server.org_handle, PAGE_SIZE, args.rounds, n, in_flight
+            )
+            for in_flight in sorted({w[2] for w in walks})
+        }
         print(f"iterate {n} records, page_size {PAGE_SIZE}, median of {args.rounds} (reference server in process)")
         base = None
         times = []
-        for name, fn in walks:
+        for name, fn, in_flight in walks:
             seconds = median_time(fn, args.rounds, n)
             times.append(seconds)
             base = base or seconds
-            print(f"  {name:<38} {seconds * 1e3:9.1f} ms  {n / seconds:10.0f} rec/s  {base / seconds:6.2f}x faster than baseline")
+            print(
+                f"  {name:<38} {seconds * 1e3:9.1f} ms  {n / seconds:10.0f} rec/s  {base / seconds:6.2f}x faster than baseline"
+                f"  {seconds / floors[in_flight]:6.2f}x the floor ({in_flight} in flight)"
+            )
+        for in_flight, seconds in floors.items():
+            name = f"transport floor, {in_flight} in flight"
+            print(f"  {name:<38} {seconds * 1e3:9.1f} ms  {n / seconds:10.0f} rec/s")
         print(f"  cost of checking every record against the filters: {(times[-2] / times[-1] - 1) * 100:+.1f}%")
 
         body = requests.get(endpoint, params={"page_size": 1000}, headers=headers).content

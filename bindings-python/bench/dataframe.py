@@ -1,14 +1,16 @@
 """Time to a pandas DataFrame of every record, fetch included, against the ways a user would
 otherwise build one; all in one run, the same server and page size for each.
 
-    .venv/bin/python bindings-python/bench/dataframe.py [--records 100000] [--rounds 5]
+    .venv/bin/python bindings-python/bench/dataframe.py [--records 100000] [--rounds 5] [--floor PATH]
 
 - ours: `client.call_logs.to_arrow().to_pandas()` (columns built in Rust, handed over as Arrow)
 - dict loop: `pd.DataFrame([r.to_dict() for r in client.call_logs.all()])`
 - json_normalize: requests + `pd.json_normalize` of the raw pages, times parsed with `pd.to_datetime`
 
 Every variant fetches with the same page size; `all` and `to_arrow` fetch 4 pages at a time, the
-requests loop one. Prints the median of each and the ratios; rounds rotate the order.
+requests loop one. Prints the median of each and the ratios, to ours and to the transport floor
+(floor.py: the same pages fetched 4 at a time and dropped, by a Rust loop; `--floor` names its
+binary, else it is built); rounds rotate the order.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Callable, Dict, List
 import pandas as pd
 import requests
 
+import floor
 from unpod_calllogs import Client
 from unpod_calllogs.testing import ReferenceServer
 
@@ -32,7 +35,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--floor", help="the transport floor's binary (default: built in release)")
     args = parser.parse_args()
+    floor_binary = floor.program(args.floor)
 
     with ReferenceServer(records=args.records) as server:
         client = Client(server.token, server.org_handle, server.url)
@@ -74,11 +79,18 @@ def main() -> None:
                 assert len(frame) == args.records, (name, len(frame))
                 assert str(frame["creation_time"].dtype).startswith("datetime64"), (name, frame.dtypes)
 
+        transport = floor.median_seconds(
+            floor_binary, server.url, server.token, server.org_handle, PAGE_SIZE, args.rounds, args.records, 4
+        )
+
     medians = {name: statistics.median(values) for name, values in times.items()}
     base = medians["to_arrow().to_pandas()"]
     print(f"pandas DataFrame of {args.records:,} records, page_size {PAGE_SIZE}, median of {args.rounds} rounds")
-    for name, seconds in medians.items():
-        print(f"  {name:32} {seconds * 1000:9.1f} ms  {seconds / base:6.2f}x the time of ours")
+    for name, seconds in [*medians.items(), ("transport floor (4 in flight)", transport)]:
+        print(
+            f"  {name:32} {seconds * 1000:9.1f} ms  {seconds / base:6.2f}x the time of ours"
+            f"  {seconds / transport:6.2f}x the floor"
+        )
 
 
 if __name__ == "__main__":

@@ -6,6 +6,9 @@
 //! `cargo bench -p unpod-calllogs --bench collect [-- RECORDS ROUNDS]`. Run by `cargo test` (without
 //! `--bench`) it does one small round, so that the program itself is tested; its times mean nothing then.
 
+#[path = "../examples/transport_floor/pages.rs"]
+mod pages;
+
 use std::time::{Duration, Instant};
 
 use calllogs_reference::{ServerConfig, start};
@@ -53,28 +56,15 @@ fn hand_written(_: Clients, url: String) -> futures_util::future::BoxFuture<'sta
     })
 }
 
-/// `count`, read from a page without decoding its records.
-#[derive(serde::Deserialize)]
-struct Count {
-    count: usize,
-}
-
-/// The same pages fetched and their bodies dropped (only the first page's `count` is read, to know
-/// how many there are): what no client can go below.
+/// The same pages fetched and their bodies dropped: what no client can go below.
 fn transport_floor(_: Clients, url: String) -> futures_util::future::BoxFuture<'static, usize> {
     Box::pin(async move {
         let http = unpod_calllogs::transport::http_client().unwrap();
-        let mut count = None;
-        let mut page = 1;
-        while count.is_none_or(|c: usize| (page - 1) * (PAGE_SIZE as usize) < c) {
-            let body = get_page(&http, &url, page).await.bytes().await.unwrap();
-            if count.is_none() {
-                count = Some(serde_json::from_slice::<Count>(&body).unwrap().count);
-            }
-            std::hint::black_box(body);
-            page += 1;
-        }
-        count.unwrap_or_default()
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("authorization", "Token test-token".parse().unwrap());
+        headers.insert("org-handle", "acme".parse().unwrap());
+        let endpoint = format!("{url}/api/v2/platform/call-logs/");
+        pages::fetch_pages(&http, &endpoint, &headers, PAGE_SIZE as usize, 1).await
     })
 }
 
