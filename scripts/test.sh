@@ -100,7 +100,7 @@ python_benchmarks() {
     .venv/bin/python bindings-python/bench/bench.py --records 2000 --rounds 1 --memory-records 0 --floor "$floor"
     .venv/bin/python bindings-python/bench/dataframe.py --records 2000 --rounds 1 --floor "$floor"
     .venv/bin/python bindings-python/bench/walks.py --records 2000 --rounds 1 --latency-ms 0,5 \
-        --bandwidth 2500000 --compress --server "$here/target/debug/calllogs-contract"
+        --bandwidth 2500000 --compress --server "$here/target/debug/calllogs-contract" --floor "$floor"
     .venv/bin/python bindings-python/bench/sync.py --records 2000 --cases sqlite,peer-duckdb \
         --server "$here/target/debug/calllogs-contract"
 }
@@ -126,7 +126,8 @@ node_alone() (
 step "Node: the main package without its platform package fails to load, naming the package" node_alone
 node_install() (
     mkdir "$elsewhere/node"
-    cp -r bindings-node/test bindings-node/bench/bench.js bindings-node/bench/walks.js "$elsewhere/node/"
+    cp -r bindings-node/test bindings-node/bench/bench.js bindings-node/bench/walks.js bindings-node/bench/floor.js \
+        "$elsewhere/node/"
     cd "$elsewhere/node"
     npm init -y >/dev/null
     npm install --no-audit --no-fund --loglevel=error "${tarballs[@]}" "typescript@5" "@types/node@20"
@@ -138,7 +139,8 @@ node_tests() (cd "$elsewhere/node" && node --test test/)
 show "Node: node --test against the installed package" node_tests
 node_benchmarks() (
     cd "$elsewhere/node"
-    TRANSPORT_FLOOR="$here/target/debug/examples/transport_floor" node bench.js 2000 1 0
+    export TRANSPORT_FLOOR="$here/target/debug/examples/transport_floor"
+    node bench.js 2000 1 0
     node walks.js --records 2000 --rounds 1 --latency-ms 0,5 --bandwidth 2500000 --compress \
         --server "$here/target/debug/calllogs-contract"
 )

@@ -3,16 +3,14 @@
 //   node bench/bench.js [records=100000] [rounds=3] [memoryRecords=1000000] [latencyMs=0]
 // Iterates `records` records (page_size 100) with `for await`, with all({ concurrency: 4 }), and with
 // fetch + JSON.parse page loops (with and without Date conversion of the three time fields), each
-// also as a multiple of the transport floor with as many pages in flight: the same pages fetched and
-// dropped by a Rust loop (core/examples/transport_floor, named by TRANSPORT_FLOOR, else the
-// checkout's release build of it), one at a time for the fetch loops, IN_FLIGHT for ours; then the resident memory while iterating a large result. Run from a folder where
-// 'unpod-calllogs' resolves (scripts/test.sh installs it; from the package folder it resolves to
-// itself).
+// also as a multiple of the transport floor with as many pages in flight (floor.js: the same pages
+// fetched and dropped by a Rust loop, one at a time for the fetch loops, IN_FLIGHT for ours); then
+// the resident memory while iterating a large result. Run from a folder where 'unpod-calllogs'
+// resolves (scripts/test.sh installs it; from the package folder it resolves to itself).
 
-const { spawnSync } = require('child_process')
-const path = require('path')
 const { Client } = require('unpod-calllogs')
 const { ReferenceServer } = require('unpod-calllogs/testing')
+const { floorMs } = require('./floor.js')
 
 const [records = 100000, rounds = 3, memoryRecords = 1000000, latencyMs = 0] = process.argv.slice(2).map(Number)
 const PAGE_SIZE = 100
@@ -27,27 +25,6 @@ async function median (fn, expected) {
     times.push(Number(process.hrtime.bigint() - started) / 1e6)
     if (count !== expected) throw new Error(`counted ${count}, expected ${expected}`)
   }
-  times.sort((a, b) => a - b)
-  return times[Math.floor(times.length / 2)]
-}
-
-// The median of the floor's rounds, each timed inside its own process (start-up left out).
-function floorMs (server, inFlight) {
-  const binary = process.env.TRANSPORT_FLOOR ||
-    path.join(__dirname, '..', '..', 'target', 'release', 'examples', 'transport_floor')
-  const run = spawnSync(binary, [`${server.url}/api/v2/platform/call-logs/`, String(PAGE_SIZE), String(rounds), String(inFlight)], {
-    env: { ...process.env, UNPOD_TOKEN: server.token, UNPOD_ORG_HANDLE: server.orgHandle },
-    encoding: 'utf8'
-  })
-  if (run.status !== 0) {
-    throw new Error(`the transport floor (${binary}) failed: ${run.error ?? run.stderr}; ` +
-      'build it with cargo build --release -p unpod-calllogs --example transport_floor, or set TRANSPORT_FLOOR')
-  }
-  const times = run.stdout.trim().split('\n').map((line) => {
-    const [count, seconds] = line.split(' ').map(Number)
-    if (count !== records) throw new Error(`the floor counted ${count}, expected ${records}`)
-    return seconds * 1e3
-  })
   times.sort((a, b) => a - b)
   return times[Math.floor(times.length / 2)]
 }
@@ -90,7 +67,7 @@ async function main () {
     [`client.callLogs.all({ concurrency: ${IN_FLIGHT} })`, async () => (await client.callLogs.all({ page_size: PAGE_SIZE }, { concurrency: IN_FLIGHT })).length, IN_FLIGHT]
   ]
   console.log(`iterate ${records} records, page_size ${PAGE_SIZE}, median of ${rounds}, ${latencyMs} ms added per request (reference server in process)`)
-  const floors = new Map([1, IN_FLIGHT].map((inFlight) => [inFlight, floorMs(server, inFlight)]))
+  const floors = new Map([1, IN_FLIGHT].map((inFlight) => [inFlight, floorMs(server, { pageSize: PAGE_SIZE, rounds, expected: records, inFlight })]))
   let base
   for (const [name, fn, inFlight] of runs) {
     const ms = await median(fn, records)

@@ -5,8 +5,10 @@
 //   node walks.js [--records 20000] [--latency-ms 0,5,50] [--rounds 3] [--bandwidth B --compress]
 //                 [--memory-records 1000000] [--server target/release/calllogs-contract]
 // Every variant reads creation_time (as a Date), call_status and call_duration of every record.
-// Prints, per latency, the median of each, its ratio to the sequential fetch loop and to all();
-// rounds rotate the order. Run from a folder where 'unpod-calllogs' resolves.
+// Prints, per latency, the median of each, its ratio to the sequential fetch loop, to all() and to
+// the transport floor with as many pages in flight (floor.js: one for the sequential walks, four for
+// the others), and the floors themselves; rounds rotate the order. Run from a folder where
+// 'unpod-calllogs' resolves.
 
 const { spawn } = require('node:child_process')
 const path = require('node:path')
@@ -15,6 +17,7 @@ const readline = require('node:readline')
 const { parseArgs } = require('node:util')
 
 const { Client } = require('unpod-calllogs')
+const { floorMs } = require('./floor.js')
 
 const { values: args } = parseArgs({
   options: {
@@ -104,18 +107,19 @@ function variants (server) {
     return records.length
   }
 
+  // Each with the pages it has in flight, the floor's for its row.
   return {
-    'fetch + JSON.parse + Date': fetchSequential,
-    'fetch, 4 pages at once': fetchConcurrent,
-    'iterate, prefetch 0': iterate(0),
-    'iterate, prefetch 1': iterate(1),
-    'iterate, prefetch 4': iterate(4),
-    'all({ concurrency: 4 })': all
+    'fetch + JSON.parse + Date': [fetchSequential, 1],
+    'fetch, 4 pages at once': [fetchConcurrent, CONCURRENCY],
+    'iterate, prefetch 0': [iterate(0), 1],
+    'iterate, prefetch 1': [iterate(1), 1],
+    'iterate, prefetch 4': [iterate(4), CONCURRENCY],
+    'all({ concurrency: 4 })': [all, CONCURRENCY]
   }
 }
 
 async function measure (server) {
-  const runs = variants(server)
+  const runs = Object.fromEntries(Object.entries(variants(server)).map(([name, [run]]) => [name, run]))
   const names = Object.keys(runs)
   const times = Object.fromEntries(names.map((name) => [name, []]))
   for (let round = 0; round < ROUNDS; round++) {
@@ -135,18 +139,25 @@ async function main () {
   const link = [...(args.compress ? ['--compress'] : []), ...(args.bandwidth ? ['--bandwidth', args.bandwidth] : [])]
   for (const latency of args['latency-ms'].split(',').map(Number)) {
     const server = await startServer(RECORDS, ['--latency-ms', String(latency), ...link])
-    let medians
+    let medians, floors
     try {
       medians = await measure(server)
+      floors = new Map([1, CONCURRENCY].map((inFlight) =>
+        [inFlight, floorMs(server, { pageSize: PAGE_SIZE, rounds: ROUNDS, expected: RECORDS, inFlight })]))
     } finally {
       await server.stop()
     }
+    const inFlight = Object.fromEntries(Object.entries(variants(server)).map(([name, [, pages]]) => [name, pages]))
     const peer = medians['fetch + JSON.parse + Date']
     const everything = medians['all({ concurrency: 4 })']
     const shape = (args.bandwidth ? `, ${args.bandwidth} B/s` : '') + (args.compress ? ', gzip' : '')
     console.log(`${RECORDS} records, page_size ${PAGE_SIZE}, ${latency} ms per request${shape}; median of ${ROUNDS}`)
     for (const [name, ms] of Object.entries(medians)) {
-      console.log(`  ${name.padEnd(28)} ${ms.toFixed(1).padStart(9)} ms ${(peer / ms).toFixed(2).padStart(6)}x faster than the fetch loop ${(ms / everything).toFixed(2).padStart(5)}x the time of all()`)
+      const floor = floors.get(inFlight[name])
+      console.log(`  ${name.padEnd(28)} ${ms.toFixed(1).padStart(9)} ms ${(peer / ms).toFixed(2).padStart(6)}x faster than the fetch loop ${(ms / everything).toFixed(2).padStart(5)}x the time of all() ${(ms / floor).toFixed(2).padStart(5)}x the floor (${inFlight[name]} in flight)`)
+    }
+    for (const [pages, ms] of floors) {
+      console.log(`  ${`transport floor, ${pages} in flight`.padEnd(28)} ${ms.toFixed(1).padStart(9)} ms`)
     }
   }
 

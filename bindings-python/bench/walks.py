@@ -3,11 +3,13 @@ at several added latencies (and optionally over a slow, compressing link), all i
 
     cargo build --release -p calllogs-contract
     .venv/bin/python bindings-python/bench/walks.py [--records 20000] [--latency-ms 0,5,50] [--rounds 3]
-        [--bandwidth BYTES_PER_SEC --compress] [--memory-records 1000000]
+        [--bandwidth BYTES_PER_SEC --compress] [--memory-records 1000000] [--floor PATH]
 
 Every variant reads `creation_time`, `call_status` and `call_duration` of every record (the
 baselines parse the timestamp with `datetime.fromisoformat`). Prints, per latency, the median of
-each and its ratio to the best sequential peer and to `all(concurrency=4)`; rounds rotate the order.
+each and its ratio to the best sequential peer, to `all(concurrency=4)` and to the transport floor
+with as many pages in flight (floor.py: one for the sequential walks, four for the others; `--floor`
+names its binary, else it is built), and the floors themselves; rounds rotate the order.
 `--memory-records` then walks that many records with prefetch 4 and prints this process's peak RSS.
 """
 
@@ -28,6 +30,7 @@ import httpx
 import orjson
 import requests
 
+import floor
 from _server import Server
 from unpod_calllogs import AsyncClient, CallLog, Client
 
@@ -131,6 +134,19 @@ def variants(server: Server) -> Dict[str, Callable[[], int]]:
     }
 
 
+# The pages each variant has in flight, the floor's for its row.
+IN_FLIGHT = {
+    "requests + json": 1,
+    "httpx + orjson": 1,
+    "httpx.AsyncClient, 4 pages at once": CONCURRENCY,
+    "iter(prefetch=0)": 1,
+    "iter(prefetch=1)": 1,
+    "iter(prefetch=4)": CONCURRENCY,
+    "AsyncClient.iter (prefetch 4)": CONCURRENCY,
+    "all(concurrency=4)": CONCURRENCY,
+}
+
+
 SEQUENTIAL_PEERS = ("requests + json", "httpx + orjson")
 
 
@@ -148,15 +164,18 @@ def measure(server: Server, records: int, rounds: int) -> Dict[str, float]:
     return {name: statistics.median(values) for name, values in times.items()}
 
 
-def report(title: str, medians: Dict[str, float]) -> None:
+def report(title: str, medians: Dict[str, float], floors: Dict[int, float]) -> None:
     best_peer = min(medians[name] for name in SEQUENTIAL_PEERS)
     everything = medians["all(concurrency=4)"]
     print(title)
     for name, seconds in medians.items():
+        in_flight = IN_FLIGHT[name]
         print(
             f"  {name:36} {seconds * 1000:9.1f} ms  {best_peer / seconds:6.2f}x faster than the best sequential peer"
-            f"  {seconds / everything:5.2f}x the time of all()"
+            f"  {seconds / everything:5.2f}x the time of all()  {seconds / floors[in_flight]:5.2f}x the floor ({in_flight} in flight)"
         )
+    for in_flight, seconds in floors.items():
+        print(f"  {f'transport floor, {in_flight} in flight':36} {seconds * 1000:9.1f} ms")
 
 
 def peak_rss_mib() -> float:
@@ -172,7 +191,9 @@ def main() -> None:
     parser.add_argument("--compress", action="store_true", help="the server gzips when asked")
     parser.add_argument("--memory-records", type=int, default=0)
     parser.add_argument("--server", default=os.fspath(ROOT / "target" / "release" / "calllogs-contract"))
+    parser.add_argument("--floor", help="the transport floor's binary (default: built in release)")
     args = parser.parse_args()
+    floor_binary = floor.program(args.floor)
 
     link: List[str] = ["--compress"] if args.compress else []
     if args.bandwidth:
@@ -180,9 +201,15 @@ def main() -> None:
     for latency in (int(ms) for ms in args.latency_ms.split(",")):
         with Server(args.server, args.records, ["--latency-ms", str(latency), *link]) as server:
             medians = measure(server, args.records, args.rounds)
+            floors = {
+                in_flight: floor.median_seconds(
+                    floor_binary, server.url, server.token, server.org_handle, PAGE_SIZE, args.rounds, args.records, in_flight
+                )
+                for in_flight in sorted(set(IN_FLIGHT.values()))
+            }
         shape = f", {args.bandwidth:,} B/s" if args.bandwidth else ""
         shape += ", gzip" if args.compress else ""
-        report(f"{args.records:,} records, page_size {PAGE_SIZE}, {latency} ms per request{shape}; median of {args.rounds}", medians)
+        report(f"{args.records:,} records, page_size {PAGE_SIZE}, {latency} ms per request{shape}; median of {args.rounds}", medians, floors)
 
     if args.memory_records:
         with Server(args.server, args.memory_records, []) as server:

@@ -1,7 +1,8 @@
 //! Collects 100,000 records (page_size 100) from the reference server in one run with: the stream,
 //! the stream with prefetch 1 and 4, `collect_all` at concurrency 1, 2 and 4, and a hand-written reqwest +
 //! serde_json page loop as the baseline; beside them the transport floor, a reqwest loop that fetches
-//! the same pages and discards their bodies. Prints medians, ratios to the baseline and to the floor.
+//! the same pages and discards their bodies, with 1, 2 and 4 pages in flight. Prints medians, ratios
+//! to the baseline and to the floor with as many pages in flight as the method.
 //!
 //! `cargo bench -p unpod-calllogs --bench collect [-- RECORDS ROUNDS]`. Run by `cargo test` (without
 //! `--bench`) it does one small round, so that the program itself is tested; its times mean nothing then.
@@ -56,15 +57,19 @@ fn hand_written(_: Clients, url: String) -> futures_util::future::BoxFuture<'sta
     })
 }
 
-/// The same pages fetched and their bodies dropped: what no client can go below.
-fn transport_floor(_: Clients, url: String) -> futures_util::future::BoxFuture<'static, usize> {
+/// The same pages fetched and their bodies dropped, `in_flight` at a time: what no client with as
+/// many pages in flight can go below.
+fn transport_floor(
+    url: String,
+    in_flight: usize,
+) -> futures_util::future::BoxFuture<'static, usize> {
     Box::pin(async move {
         let http = unpod_calllogs::transport::http_client().unwrap();
         let mut headers = reqwest::header::HeaderMap::new();
         headers.insert("authorization", "Token test-token".parse().unwrap());
         headers.insert("org-handle", "acme".parse().unwrap());
         let endpoint = format!("{url}/api/v2/platform/call-logs/");
-        pages::fetch_pages(&http, &endpoint, &headers, PAGE_SIZE as usize, 1).await
+        pages::fetch_pages(&http, &endpoint, &headers, PAGE_SIZE as usize, in_flight).await
     })
 }
 
@@ -173,23 +178,42 @@ fn main() {
         unverified: client(false),
     };
 
-    let methods: [(&str, Method); 10] = [
-        ("reqwest + serde_json loop (baseline)", hand_written),
-        ("transport floor (bodies discarded)", transport_floor),
-        ("stream", |c, _| stream(c.shared, 0, all())),
+    // Each method with the pages it has in flight: the floor of its row is the floor's with as many.
+    let methods: [(&str, Method, usize); 12] = [
+        ("reqwest + serde_json loop (baseline)", hand_written, 1),
+        (
+            "transport floor, 1 in flight",
+            |_, url| transport_floor(url, 1),
+            1,
+        ),
+        (
+            "transport floor, 2 in flight",
+            |_, url| transport_floor(url, 2),
+            2,
+        ),
+        (
+            "transport floor, 4 in flight",
+            |_, url| transport_floor(url, 4),
+            4,
+        ),
+        ("stream", |c, _| stream(c.shared, 0, all()), 1),
         // The filtered pair follows a plain stream: the method before a run costs it (prefetching
         // leaves its second connection and tasks behind).
-        ("stream, start_date, verified", |c, _| {
-            stream(c.verified, 0, filtered())
-        }),
-        ("stream, start_date, not verified", |c, _| {
-            stream(c.unverified, 0, filtered())
-        }),
-        ("stream, prefetch 1", |c, _| stream(c.shared, 1, all())),
-        ("stream, prefetch 4", |c, _| stream(c.shared, 4, all())),
-        ("collect_all, concurrency 1", |c, _| collect(c.shared, 1)),
-        ("collect_all, concurrency 2", |c, _| collect(c.shared, 2)),
-        ("collect_all, concurrency 4", |c, _| collect(c.shared, 4)),
+        (
+            "stream, start_date, verified",
+            |c, _| stream(c.verified, 0, filtered()),
+            1,
+        ),
+        (
+            "stream, start_date, not verified",
+            |c, _| stream(c.unverified, 0, filtered()),
+            1,
+        ),
+        ("stream, prefetch 1", |c, _| stream(c.shared, 1, all()), 1),
+        ("stream, prefetch 4", |c, _| stream(c.shared, 4, all()), 4),
+        ("collect_all, concurrency 1", |c, _| collect(c.shared, 1), 1),
+        ("collect_all, concurrency 2", |c, _| collect(c.shared, 2), 2),
+        ("collect_all, concurrency 4", |c, _| collect(c.shared, 4), 4),
     ];
     let mut times: Vec<Vec<Duration>> = vec![Vec::new(); methods.len()];
     for round in 0..=rounds {
@@ -210,6 +234,10 @@ fn main() {
         t[t.len() / 2]
     };
     let medians: Vec<Duration> = times.into_iter().map(median).collect();
+    let seconds = |name: &str| {
+        let row = methods.iter().position(|m| m.0 == name).unwrap();
+        medians[row].as_secs_f64()
+    };
     println!(
         "{records} records, page_size {PAGE_SIZE}, median of {rounds} interleaved rounds, order rotated each round \
          (server and client each on one worker thread)"
@@ -218,25 +246,29 @@ fn main() {
         "{:<40} {:>10} {:>12} {:>10} {:>10}",
         "method", "ms", "records/s", "vs base", "vs floor"
     );
-    for ((name, _), time) in methods.iter().zip(&medians) {
+    let base = seconds(methods[0].0);
+    for ((name, _, in_flight), time) in methods.iter().zip(&medians) {
+        let floor = seconds(&format!("transport floor, {in_flight} in flight"));
         println!(
             "{name:<40} {:>10.1} {:>12.0} {:>9.3}x {:>9.3}x",
             time.as_secs_f64() * 1e3,
             records as f64 / time.as_secs_f64(),
-            time.as_secs_f64() / medians[0].as_secs_f64(),
-            time.as_secs_f64() / medians[1].as_secs_f64()
+            time.as_secs_f64() / base,
+            time.as_secs_f64() / floor
         );
     }
     println!(
         "stream overhead over the hand-written loop: {:+.1}%",
-        (medians[2].as_secs_f64() / medians[0].as_secs_f64() - 1.0) * 100.0
+        (seconds("stream") / base - 1.0) * 100.0
     );
     println!(
         "filtered stream, verified against not verified: {:+.1}% (end to end)",
-        (medians[3].as_secs_f64() / medians[4].as_secs_f64() - 1.0) * 100.0
+        (seconds("stream, start_date, verified") / seconds("stream, start_date, not verified")
+            - 1.0)
+            * 100.0
     );
     let per_record = verification_cost(&runtime, &clients.shared);
-    let stream_per_record = medians[2].as_secs_f64() / records as f64;
+    let stream_per_record = seconds("stream") / records as f64;
     println!(
         "checking one record against start_date and the pinned end_date: {:.1} ns, {:.2}% of the stream's {:.0} ns per record",
         per_record * 1e9,
