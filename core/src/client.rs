@@ -398,7 +398,7 @@ impl Client {
         });
 
         if (200..300).contains(&status) {
-            let page = serde_json::from_slice::<CallLogPage>(&body).map_err(|e| {
+            let page = CallLogPage::from_body(&body).map_err(|e| {
                 Error::Decode(Box::new(DecodeError::new(status, e.to_string(), &body)))
             })?;
             let answer = Answer {

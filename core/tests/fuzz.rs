@@ -75,13 +75,32 @@ proptest! {
 
     #[test]
     fn the_page_decoder_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
-        let _ = serde_json::from_slice::<CallLogPage>(&bytes);
+        let _ = CallLogPage::from_body(&bytes);
+    }
+
+    /// The decoder checks the body's UTF-8 once and parses text; parsed from bytes, every string is
+    /// checked on its own. Both read every body alike: the same page, or both an error.
+    #[test]
+    fn the_page_decoder_reads_bodies_as_the_byte_parser_does(
+        body in page_like(),
+        cut in any::<prop::sample::Index>(),
+        byte in any::<u8>(),
+    ) {
+        let mut bytes = serde_json::to_vec(&body).unwrap();
+        // One byte of the body replaced: invalid UTF-8, broken JSON, or another valid page.
+        let at = cut.index(bytes.len());
+        bytes[at] = byte;
+        let from_bytes = serde_json::from_slice::<CallLogPage>(&bytes);
+        match CallLogPage::from_body(&bytes) {
+            Ok(page) => prop_assert_eq!(Some(page), from_bytes.ok()),
+            Err(error) => prop_assert!(from_bytes.is_err(), "{error}"),
+        }
     }
 
     #[test]
     fn page_shaped_bodies_decode_or_fail_cleanly(body in page_like(), page in any::<u32>(), size in any::<u32>()) {
         let bytes = serde_json::to_vec(&body).unwrap();
-        if let Ok(decoded) = serde_json::from_slice::<CallLogPage>(&bytes) {
+        if let Ok(decoded) = CallLogPage::from_body(&bytes) {
             let query = CallLogQuery::new().page(page).page_size(size.max(1));
             let served = served_page_size(&query, &decoded);
             prop_assert!(served >= 1);

@@ -130,7 +130,7 @@ impl HeldPage {
 
 /// The records of a page body as the endpoint sends it (`records_from_json` of both bindings).
 pub fn records_from_json(body: &[u8]) -> Result<Vec<CallLog>, Error> {
-    serde_json::from_slice::<CallLogPage>(body)
+    CallLogPage::from_body(body)
         .map(|page| page.data)
         .map_err(|e| Error::Decode(Box::new(crate::DecodeError::new(200, e.to_string(), body))))
 }
