@@ -62,6 +62,10 @@ background list_servers list_servers
 # for the type definitions does not rebuild them at every run.
 rust_tests=(--workspace --exclude calllogs-python --exclude calllogs-node)
 step "cargo test --workspace: the tests built" cargo test "${rust_tests[@]}" --all-targets --no-run
+# The examples, the benchmarks' transport floor among them (their one small round runs below), as
+# binaries of their own: the tests' build compiled them but keeps them under hashed names. With the
+# tests' package selection, so that nothing else is compiled again.
+step "the examples built (the benchmarks' transport floor)" cargo build "${rust_tests[@]}" --examples
 step "generated schemas are current (the workspace's calllogs-contract)" \
     target/debug/calllogs-contract schema --out schema --check
 joined "Python: the build and test tools in .venv" python_tools

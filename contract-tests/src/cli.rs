@@ -29,7 +29,8 @@ enum Command {
     /// --base-url nor UNPOD_BASE_URL is given).
     #[command(after_help = run::EXIT_CODES)]
     Run(Box<run::RunArgs>),
-    /// List the checks with their ids.
+    /// List the checks with their ids: the call-logs run's, then those of `run --openapi`
+    /// (`list.*`).
     Checks,
     /// List the deviations the diagnosis can name, with their ids (for `run --accept`).
     Deviations,
@@ -163,8 +164,9 @@ fn dispatch(cli: Cli, runtime: &tokio::runtime::Runtime) -> u8 {
         Command::Serve(args) => runtime.block_on(serve(*args)),
         Command::Run(args) => run::run(runtime, *args),
         Command::Checks => {
-            for check in suite::CHECKS {
-                println!("{:<22} {}", check.id, check.description);
+            let call_logs = suite::CHECKS.iter().map(|c| (c.id, c.description));
+            for (id, description) in call_logs.chain(suite::list_checks()) {
+                println!("{id:<22} {description}");
             }
             0
         }

@@ -183,12 +183,19 @@ fn serve_scripts_its_first_answers() {
 #[test]
 fn lists_checks_and_faults() {
     let checks = stdout(&cli(&["checks"]));
-    assert_eq!(checks.lines().count(), 19);
+    // The call-logs run's 19, then the 13 of `run --openapi`.
+    assert_eq!(checks.lines().count(), 19 + 13);
     assert!(
         checks
             .lines()
             .all(|l| l.contains('.') && l.split_whitespace().count() > 3)
     );
+    let ids: Vec<&str> = checks
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert_eq!(ids.iter().filter(|id| id.starts_with("list.")).count(), 13);
+    assert!(ids.contains(&"list.walks") && ids.contains(&"list.responses"));
     let faults = stdout(&cli(&["serve", "--list-faults"]));
     assert!(faults.lines().count() >= 10);
     assert!(faults.contains("unstable-ties"));
@@ -902,4 +909,33 @@ fn run_openapi_tests_the_documents_list_operation_and_keeps_credentials_out() {
     }
     let no_document = cli(&["run", "--operation", "getCallLogs"]);
     assert_eq!(no_document.status.code(), Some(2));
+}
+
+#[test]
+fn run_openapi_says_what_a_plain_answer_lacks_when_it_holds_no_records() {
+    // The emitted document with its records moved to where the server puts none.
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../schema/openapi.json");
+    let text = std::fs::read_to_string(path).unwrap();
+    let moved = text.replace(r#""results": "$.data""#, r#""results": "$.records""#);
+    assert_ne!(moved, text, "the document names its results $.data");
+    let document = temp_file("moved-results.json");
+    std::fs::write(&document, moved).unwrap();
+    let run = cli(&[
+        "run",
+        "--openapi",
+        document.to_str().unwrap(),
+        "--records",
+        "20",
+    ]);
+    assert_eq!(run.status.code(), Some(2), "{}", stdout(&run));
+    let said = stderr(&run);
+    assert!(
+        said.contains("not a page of the list's records (no array of records at $.records)"),
+        "{said}"
+    );
+    assert!(
+        !said.contains("call logs"),
+        "a list of any operation: {said}"
+    );
+    std::fs::remove_file(document).unwrap();
 }

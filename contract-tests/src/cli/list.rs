@@ -93,7 +93,7 @@ pub fn run(runtime: &tokio::runtime::Runtime, args: &RunArgs, path: &std::path::
         Ok(list) => list,
         Err(error) => return usage(format!("--openapi {}: {error}", path.display())),
     };
-    let known: Vec<&str> = suite::list_check_ids().collect();
+    let known: Vec<&str> = suite::list_checks().map(|(id, _)| id).collect();
     let unknown: Vec<&String> = args
         .only
         .iter()

@@ -123,9 +123,9 @@ const LIST_CHECKS: &[ListCheck] = &[
     },
 ];
 
-/// The ids of the checks of `run --openapi`, in order.
-pub fn list_check_ids() -> impl Iterator<Item = &'static str> {
-    LIST_CHECKS.iter().map(|c| c.id)
+/// The checks of `run --openapi`, in order: id and what each asserts.
+pub fn list_checks() -> impl Iterator<Item = (&'static str, &'static str)> {
+    LIST_CHECKS.iter().map(|c| (c.id, c.description))
 }
 
 /// Query parameters, in order, unencoded.
@@ -218,9 +218,15 @@ pub fn run_list_with(
     let first = probe
         .get(run.page_request(&[], None, 0, None))
         .map_err(|e| Fatal::Unreachable(e.to_string()))?;
-    if !(200..300).contains(&first.status) || run.records(&first).is_err() {
-        return Err(Fatal::NoPage {
+    let lacks = if (200..300).contains(&first.status) {
+        run.records(&first).err()
+    } else {
+        Some("not a 2xx status".to_owned())
+    };
+    if let Some(reason) = lacks {
+        return Err(Fatal::NoRecords {
             status: first.status,
+            reason,
             body: first.snippet.clone(),
         });
     }

@@ -32,7 +32,7 @@ mod registry;
 mod sample;
 
 pub use errors::INVALID_INPUTS;
-pub use list::{Identity, list_check_ids, run_list, run_list_with};
+pub use list::{Identity, list_checks, run_list, run_list_with};
 pub use passive::record_rule_broken;
 use property::{Stop, stop_for};
 use registry::Kind;
@@ -274,6 +274,17 @@ pub enum Fatal {
     NoPage {
         /// The status.
         status: u16,
+        /// The body's beginning.
+        body: String,
+    },
+    /// A plain request to a list operation (`run --openapi`) was not answered with a page of its
+    /// records.
+    #[error("a plain request got {status}, not a page of the list's records ({reason}): {body}{}", header_hint(*.status, .body))]
+    NoRecords {
+        /// The status.
+        status: u16,
+        /// What the answer lacks: a 2xx status, a JSON body, the records where the document says.
+        reason: String,
         /// The body's beginning.
         body: String,
     },
