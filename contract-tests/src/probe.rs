@@ -96,15 +96,20 @@ pub struct Limits {
     pub rps: Option<f64>,
     /// Time allowed for one request.
     pub timeout: Duration,
+    /// The largest body read of one answer: a larger one is not read on (nor kept), and fails the
+    /// check that asked for it.
+    pub max_body_bytes: usize,
 }
 
 impl Default for Limits {
-    /// [`DEFAULT_MAX_REQUESTS`], no rate limit, [`DEFAULT_TIMEOUT`].
+    /// [`DEFAULT_MAX_REQUESTS`], no rate limit, [`DEFAULT_TIMEOUT`], and the clients' own body
+    /// limit ([`unpod_calllogs::DEFAULT_MAX_BODY_BYTES`]).
     fn default() -> Self {
         Self {
             max_requests: DEFAULT_MAX_REQUESTS,
             rps: None,
             timeout: DEFAULT_TIMEOUT,
+            max_body_bytes: unpod_calllogs::DEFAULT_MAX_BODY_BYTES,
         }
     }
 }
@@ -114,6 +119,7 @@ impl Limits {
         max_requests: u64,
         rps: Option<f64> => into,
         timeout: Duration,
+        max_body_bytes: usize,
     }
 }
 
@@ -236,6 +242,9 @@ pub enum ProbeError {
     /// No HTTP answer.
     #[error("no answer: {0}")]
     Transport(String),
+    /// An answer's body is larger than [`Limits::max_body_bytes`] (its status, the limit).
+    #[error("a {0} answer's body is larger than the {1}-byte limit (--max-body-bytes)")]
+    TooLarge(u16, usize),
 }
 
 struct State {
@@ -244,6 +253,17 @@ struct State {
     share: Option<(u64, u64)>,
     next_slot: Instant,
     log: Vec<Arc<Exchange>>,
+}
+
+/// A request that got no HTTP answer, with every cause.
+fn transport(error: reqwest::Error) -> ProbeError {
+    let mut message = error.to_string();
+    let mut source = std::error::Error::source(&error);
+    while let Some(cause) = source {
+        message.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    ProbeError::Transport(message)
 }
 
 /// Sends requests to the target, within its limits, and keeps every exchange.
@@ -460,8 +480,9 @@ impl Probe {
         for (name, value) in self.headers(&request) {
             builder = builder.header(name, value);
         }
+        let limit = self.limits.max_body_bytes;
         let answer = self.runtime.block_on(async move {
-            let response = builder.send().await?;
+            let response = builder.send().await.map_err(transport)?;
             let status = response.status().as_u16();
             let header = |name: &str| {
                 response
@@ -479,18 +500,18 @@ impl Probe {
                     Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned()))
                 })
                 .collect();
-            let body = response.bytes().await?;
-            Ok::<_, reqwest::Error>((status, content_type, www_authenticate, headers, body))
-        });
-        let (status, content_type, www_authenticate, headers, body) = answer.map_err(|e| {
-            let mut message = e.to_string();
-            let mut source = std::error::Error::source(&e);
-            while let Some(cause) = source {
-                message.push_str(&format!(": {cause}"));
-                source = cause.source();
+            // Read up to the limit, never more: the server decides how much it sends.
+            let mut response = response;
+            let mut body = Vec::new();
+            while let Some(chunk) = response.chunk().await.map_err(transport)? {
+                if body.len() + chunk.len() > limit {
+                    return Err(ProbeError::TooLarge(status, limit));
+                }
+                body.extend_from_slice(&chunk);
             }
-            ProbeError::Transport(message)
-        })?;
+            Ok((status, content_type, www_authenticate, headers, body))
+        });
+        let (status, content_type, www_authenticate, headers, body) = answer?;
         let exchange = Arc::new(Exchange {
             curl: self.curl(&request),
             request,

@@ -496,9 +496,12 @@ fn the_base_url_means_what_it_means_to_the_clients() {
 #[test]
 fn a_report_file_is_written_whatever_the_exit_status() {
     for (format, expected) in [
-        ("junit", "<error message=\"cannot reach"),
-        ("json", "\"error\": \"cannot reach"),
-        ("text", "error: cannot reach"),
+        (
+            "junit",
+            "<error message=\"cannot read the endpoint: no answer",
+        ),
+        ("json", "\"error\": \"cannot read the endpoint: no answer"),
+        ("text", "error: cannot read the endpoint: no answer"),
     ] {
         let path = temp_file(&format!("unreachable.{format}"));
         let output = cli(&[
@@ -938,4 +941,64 @@ fn run_openapi_says_what_a_plain_answer_lacks_when_it_holds_no_records() {
         "a list of any operation: {said}"
     );
     std::fs::remove_file(document).unwrap();
+}
+
+/// A server whose every answer is a 200 that never ends (a body of a gigabyte announced, sent
+/// until the reader hangs up); answers until dropped. Returns its URL.
+fn endless_server() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            std::thread::spawn(move || {
+                use std::io::{Read, Write};
+                let mut request = [0u8; 4096];
+                let _ = stream.read(&mut request);
+                let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 1000000000\r\n\r\n";
+                let filler = [b' '; 64 * 1024];
+                if stream.write_all(head.as_bytes()).is_ok() {
+                    while stream.write_all(&filler).is_ok() {}
+                }
+            });
+        }
+    });
+    url
+}
+
+#[test]
+fn an_answer_larger_than_the_body_limit_is_not_read_on() {
+    let url = endless_server();
+    let run = run_remote(&url, "t", &["--max-body-bytes", "100000", "--timeout", "5"]);
+    assert_eq!(run.status.code(), Some(2), "{}", stdout(&run));
+    let said = stderr(&run);
+    assert!(
+        said.contains(
+            "a 200 answer's body is larger than the 100000-byte limit (--max-body-bytes)"
+        ),
+        "{said}"
+    );
+    let document = concat!(env!("CARGO_MANIFEST_DIR"), "/../schema/openapi.json");
+    let list = cli(&[
+        "run",
+        "--openapi",
+        document,
+        "--base-url",
+        &url,
+        "--max-body-bytes",
+        "100000",
+    ]);
+    assert_eq!(list.status.code(), Some(2), "{}", stdout(&list));
+    assert!(
+        stderr(&list).contains("100000-byte limit"),
+        "{}",
+        stderr(&list)
+    );
+    let refused = cli(&["run", "--max-body-bytes", "0"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        stderr(&refused).contains("--max-body-bytes"),
+        "{}",
+        stderr(&refused)
+    );
 }

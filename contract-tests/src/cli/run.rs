@@ -73,6 +73,11 @@ pub struct RunArgs {
     /// Seconds allowed for one request.
     #[arg(long, default_value = "10", value_parser = timeout_secs, allow_negative_numbers = true)]
     pub(super) timeout: Duration,
+    /// The largest body read of one answer (default: the clients' limit); a larger one fails the
+    /// check that asked for it.
+    #[arg(long, value_name = "BYTES", default_value_t = unpod_calllogs::DEFAULT_MAX_BODY_BYTES,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub(super) max_body_bytes: usize,
     /// Run only this check or group (repeatable).
     #[arg(long, value_name = "CHECK")]
     pub(super) only: Vec<String>,
@@ -354,6 +359,9 @@ fn replay_command(args: &RunArgs, plan: &Plan, target: &Target) -> String {
     option("--seed", &args.seed.to_string());
     option("--max-requests", &args.max_requests.to_string());
     option("--timeout", &args.timeout.as_secs_f64().to_string());
+    if args.max_body_bytes != unpod_calllogs::DEFAULT_MAX_BODY_BYTES {
+        option("--max-body-bytes", &args.max_body_bytes.to_string());
+    }
     if let Some(rps) = args.rps {
         option("--rps", &rps.to_string());
     }
@@ -387,8 +395,8 @@ pub(super) fn embedded(
         .map_err(|error| error.to_string())
 }
 
-/// The request limits: `--max-requests`, `--timeout`, and `--rps` (10 unless the target is on
-/// loopback).
+/// The request limits: `--max-requests`, `--timeout`, `--max-body-bytes`, and `--rps` (10 unless
+/// the target is on loopback).
 pub(super) fn limits(args: &RunArgs, base_url: &str) -> Limits {
     let loopback = reqwest::Url::parse(base_url)
         .ok()
@@ -403,6 +411,7 @@ pub(super) fn limits(args: &RunArgs, base_url: &str) -> Limits {
         .max_requests(args.max_requests)
         .rps(args.rps.or((!loopback).then_some(10.0)))
         .timeout(args.timeout)
+        .max_body_bytes(args.max_body_bytes)
 }
 
 /// The target to test: the remote endpoint, or the embedded reference server started here (kept

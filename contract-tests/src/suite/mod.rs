@@ -266,8 +266,8 @@ pub enum Event<'a> {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Fatal {
-    /// The endpoint did not answer.
-    #[error("cannot reach the endpoint: {0}")]
+    /// The endpoint did not answer, or its answer was larger than the body limit.
+    #[error("cannot read the endpoint: {0}")]
     Unreachable(String),
     /// A plain request with the given credentials was not answered with a page.
     #[error("a plain request got {status}, not a page of call logs: {body}{}", header_hint(*.status, .body))]

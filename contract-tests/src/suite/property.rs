@@ -108,6 +108,12 @@ pub(super) fn stop_for(error: ProbeError, request: &Request, probe: &Probe) -> S
             actual: message,
             requests: vec![probe.curl(request)],
         }),
+        ProbeError::TooLarge(status, limit) => found(Finding {
+            summary: "an answer's body is larger than the clients accept".to_owned(),
+            expected: format!("a body of at most {limit} bytes"),
+            actual: format!("{status}, with more than {limit} bytes (not read on)"),
+            requests: vec![probe.curl(request)],
+        }),
         budget => Stop::Budget(budget.to_string()),
     }
 }
