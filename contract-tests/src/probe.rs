@@ -521,8 +521,9 @@ impl Probe {
             headers,
             json: serde_json::from_slice(&body).ok(),
             page: (self.call_logs && status == 200)
-                .then(|| serde_json::from_slice(&body).ok().map(Arc::new))
-                .flatten(),
+                .then(|| CallLogPage::from_body(&body).ok())
+                .flatten()
+                .map(Arc::new),
             snippet: unpod_calllogs::error::body_snippet(&body),
         });
         self.lock().log.push(exchange.clone());

@@ -670,8 +670,9 @@ fn walks(run: &ListRun<'_>) -> Checked {
         Ok(truth) => truth,
         Err(checked) => return checked,
     };
-    // The full walk itself must hold as many records as it counts, each once; where the operation
-    // takes no page size, that walk is the only one there is.
+    // The full walk itself must hold as many records as it counts (the same count on every page);
+    // where the operation takes no page size, that walk is the only one there is, and its order is
+    // the order check's.
     let mut checked = Checked {
         findings: walk_findings(truth, truth, run.size.unwrap_or(0)),
         ..Checked::default()
