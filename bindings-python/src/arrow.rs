@@ -32,9 +32,6 @@ fn schema(keyed: bool) -> SchemaRef {
     Arc::new(Schema::new(columns))
 }
 
-/// Each record's key and digest, in the order of the records.
-type Keys<'a> = (&'a [String], &'a [String]);
-
 fn data_type(kind: FieldKind) -> DataType {
     match kind {
         FieldKind::PhoneNumber | FieldKind::CallType | FieldKind::CallStatus | FieldKind::Text => {
@@ -47,63 +44,142 @@ fn data_type(kind: FieldKind) -> DataType {
     }
 }
 
-/// One field's column.
-fn column(field: &unpod_calllogs::fields::Field, records: &[CallLog]) -> ArrayRef {
-    let values = records.iter().map(|record| (field.value)(record));
-    match field.kind {
-        FieldKind::PhoneNumber | FieldKind::CallType | FieldKind::CallStatus | FieldKind::Text => {
-            let mut builder = StringBuilder::with_capacity(records.len(), records.len() * 12);
-            for value in values {
-                builder.append_option(match value {
-                    FieldValue::Text(text) => text,
-                    FieldValue::Instant(_) | FieldValue::Seconds(_) => None,
-                });
+/// One field's column being built.
+enum Column {
+    Text(StringBuilder),
+    Seconds(Float64Builder),
+    Instant(TimestampMicrosecondBuilder),
+}
+
+impl Column {
+    fn new(kind: FieldKind) -> Self {
+        match kind {
+            FieldKind::PhoneNumber
+            | FieldKind::CallType
+            | FieldKind::CallStatus
+            | FieldKind::Text => Self::Text(StringBuilder::new()),
+            FieldKind::Seconds => Self::Seconds(Float64Builder::new()),
+            FieldKind::Instant | FieldKind::OptionalInstant => {
+                Self::Instant(TimestampMicrosecondBuilder::new())
             }
-            Arc::new(builder.finish())
         }
-        FieldKind::Seconds => {
-            let mut builder = Float64Builder::with_capacity(records.len());
-            for value in values {
-                builder.append_option(match value {
-                    FieldValue::Seconds(seconds) => Some(seconds),
-                    FieldValue::Text(_) | FieldValue::Instant(_) => None,
-                });
+    }
+
+    /// Appends a value (one of another kind than the column's cannot come from [`FIELDS`]; it
+    /// would be appended as null).
+    fn append(&mut self, value: FieldValue<'_>) {
+        match (self, value) {
+            (Self::Text(builder), FieldValue::Text(text)) => builder.append_option(text),
+            (Self::Seconds(builder), FieldValue::Seconds(seconds)) => builder.append_value(seconds),
+            (Self::Instant(builder), FieldValue::Instant(time)) => {
+                builder.append_option(time.map(|t| t.timestamp_micros()))
             }
-            Arc::new(builder.finish())
+            (Self::Text(builder), _) => builder.append_null(),
+            (Self::Seconds(builder), _) => builder.append_null(),
+            (Self::Instant(builder), _) => builder.append_null(),
         }
-        FieldKind::Instant | FieldKind::OptionalInstant => {
-            let mut builder = TimestampMicrosecondBuilder::with_capacity(records.len());
-            for value in values {
-                builder.append_option(match value {
-                    FieldValue::Instant(time) => time.map(|t| t.timestamp_micros()),
-                    FieldValue::Text(_) | FieldValue::Seconds(_) => None,
-                });
-            }
-            Arc::new(builder.finish().with_timezone("UTC"))
+    }
+
+    fn finish(&mut self) -> ArrayRef {
+        match self {
+            Self::Text(builder) => Arc::new(builder.finish()),
+            Self::Seconds(builder) => Arc::new(builder.finish()),
+            Self::Instant(builder) => Arc::new(builder.finish().with_timezone("UTC")),
         }
     }
 }
 
-fn batch(
-    schema: &SchemaRef,
-    records: &[CallLog],
-    keys: Option<Keys<'_>>,
-) -> Result<RecordBatch, ArrowError> {
-    let mut extra = StringBuilder::new();
-    for record in records {
-        extra.append_option(
-            (!record.extra.is_empty())
-                .then(|| serde_json::Value::Object(record.extra.clone()).to_string()),
-        );
-    }
-    let mut columns: Vec<ArrayRef> = FIELDS.iter().map(|field| column(field, records)).collect();
-    columns.push(Arc::new(extra.finish()));
-    if let Some((keys, digests)) = keys {
-        for texts in [keys, digests] {
-            columns.push(Arc::new(arrow_array::StringArray::from_iter_values(texts)));
+/// Records laid out as columns as they come (a read's pages, a sync's window), in batches of
+/// [`BATCH_ROWS`]: nothing but the columns is held.
+pub struct Columns {
+    fields: Vec<Column>,
+    extra: StringBuilder,
+    /// For keyed records (a sync's batches): each record's key and digest.
+    keys: Option<(StringBuilder, StringBuilder)>,
+    /// Records in the batch being built.
+    rows: usize,
+    batches: Vec<Vec<ArrayRef>>,
+    total: usize,
+}
+
+impl Columns {
+    /// Columns of records; `keyed`: with each record's key and digest (see [`Columns::push_keyed`]).
+    pub fn new(keyed: bool) -> Self {
+        Self {
+            fields: FIELDS.iter().map(|field| Column::new(field.kind)).collect(),
+            extra: StringBuilder::new(),
+            keys: keyed.then(|| (StringBuilder::new(), StringBuilder::new())),
+            rows: 0,
+            batches: Vec::new(),
+            total: 0,
         }
     }
-    RecordBatch::try_new(schema.clone(), columns)
+
+    /// Appends records (to columns made with `keyed` false).
+    pub fn push(&mut self, records: &[CallLog]) {
+        for record in records {
+            self.append(record);
+        }
+    }
+
+    /// Appends records with each one's key and digest (to columns made with `keyed` true).
+    pub fn push_keyed(&mut self, records: &[CallLog], keys: &[String], digests: &[String]) {
+        for ((record, key), digest) in records.iter().zip(keys).zip(digests) {
+            if let Some((keys, digests)) = &mut self.keys {
+                keys.append_value(key);
+                digests.append_value(digest);
+            }
+            self.append(record);
+        }
+    }
+
+    fn append(&mut self, record: &CallLog) {
+        for (column, field) in self.fields.iter_mut().zip(FIELDS) {
+            column.append((field.value)(record));
+        }
+        if record.extra.is_empty() {
+            self.extra.append_null();
+        } else {
+            // A map of JSON values always serialises.
+            let text = serde_json::to_string(&record.extra).unwrap_or_default();
+            self.extra.append_value(text);
+        }
+        self.rows += 1;
+        if self.rows == BATCH_ROWS {
+            self.cut();
+        }
+    }
+
+    /// Ends the batch being built.
+    fn cut(&mut self) {
+        let mut columns: Vec<ArrayRef> = self.fields.iter_mut().map(Column::finish).collect();
+        columns.push(Arc::new(self.extra.finish()));
+        if let Some((keys, digests)) = &mut self.keys {
+            columns.push(Arc::new(keys.finish()));
+            columns.push(Arc::new(digests.finish()));
+        }
+        self.batches.push(columns);
+        self.total += self.rows;
+        self.rows = 0;
+    }
+
+    /// The table of the records appended.
+    pub fn finish(mut self) -> Result<NativeTable, ArrowError> {
+        if self.rows > 0 {
+            self.cut();
+        }
+        let schema = schema(self.keys.is_some());
+        let batches = self
+            .batches
+            .into_iter()
+            .map(|columns| RecordBatch::try_new(schema.clone(), columns))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(NativeTable {
+            schema,
+            batches,
+            rows: self.total,
+        })
+    }
 }
 
 /// Records as Arrow record batches, built once; every `__arrow_c_stream__` call streams them.
@@ -112,39 +188,6 @@ pub struct NativeTable {
     schema: SchemaRef,
     batches: Vec<RecordBatch>,
     rows: usize,
-}
-
-impl NativeTable {
-    /// Builds the columns of `records` (call it with the GIL released: it touches no Python).
-    pub fn new(records: &[CallLog]) -> Result<Self, ArrowError> {
-        Self::build(records, None)
-    }
-
-    /// [`NativeTable::new`] with each record's key and digest as two more columns.
-    pub fn keyed(
-        records: &[CallLog],
-        keys: &[String],
-        digests: &[String],
-    ) -> Result<Self, ArrowError> {
-        Self::build(records, Some((keys, digests)))
-    }
-
-    fn build(records: &[CallLog], keys: Option<Keys<'_>>) -> Result<Self, ArrowError> {
-        let schema = schema(keys.is_some());
-        let batches = (0..records.len())
-            .step_by(BATCH_ROWS)
-            .map(|start| {
-                let end = (start + BATCH_ROWS).min(records.len());
-                let keys = keys.map(|(k, d)| (&k[start..end], &d[start..end]));
-                batch(&schema, &records[start..end], keys)
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Self {
-            schema,
-            batches,
-            rows: records.len(),
-        })
-    }
 }
 
 #[pymethods]

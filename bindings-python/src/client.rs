@@ -10,10 +10,11 @@ use unpod_calllogs::binding::page::HeldPage;
 use unpod_calllogs::binding::settings::{ClientSettings, CopySettings};
 use unpod_calllogs::binding::sync as syncing;
 use unpod_calllogs::export::{Exporter, Format, Stopped};
+use unpod_calllogs::pagination::WalkProgress;
 use unpod_calllogs::sync::handover::Handed;
-use unpod_calllogs::{CallLog, Client, Error, Pager};
+use unpod_calllogs::{CallLog, CallLogQuery, Client, Error, Pager};
 
-use crate::arrow::NativeTable;
+use crate::arrow::{Columns, NativeTable};
 use crate::convert::{self, PyQuery, core, optional};
 use crate::record::PyCallLog;
 use crate::runtime::{
@@ -39,7 +40,7 @@ pub struct NativePage {
     held: HeldPage,
 }
 
-async fn fetch(client: Client, query: unpod_calllogs::CallLogQuery) -> Result<NativePage, Error> {
+async fn fetch(client: Client, query: CallLogQuery) -> Result<NativePage, Error> {
     Ok(NativePage {
         held: HeldPage::fetch(&client, query).await?,
     })
@@ -153,7 +154,9 @@ impl NativeBatches {
 }
 
 fn keyed_table(handed: &Handed) -> Result<NativeTable, Error> {
-    NativeTable::keyed(&handed.records, &handed.keys, &handed.digests).map_err(arrow_failed)
+    let mut columns = Columns::new(true);
+    columns.push_keyed(&handed.records, &handed.keys, &handed.digests);
+    columns.finish().map_err(arrow_failed)
 }
 
 /// A walk over pages; `None` once closed.
@@ -366,7 +369,9 @@ impl NativeClient {
         limit: Option<&Bound<'_, PyAny>>,
         progress: Option<Py<PyAny>>,
     ) -> PyResult<Vec<PyCallLog>> {
-        let all = self.collecting(py, query, concurrency, limit, progress)?;
+        let all = self
+            .reading(py, query, concurrency, limit, progress)?
+            .records();
         wait(py, async move { Ok(records(all.await?)) })
     }
 
@@ -380,7 +385,9 @@ impl NativeClient {
         progress: Option<Py<PyAny>>,
         settle: Py<PyAny>,
     ) -> PyResult<NativeTask> {
-        let all = self.collecting(py, query, concurrency, limit, progress)?;
+        let all = self
+            .reading(py, query, concurrency, limit, progress)?
+            .records();
         Ok(awaitable(
             py,
             settle,
@@ -509,8 +516,10 @@ impl NativeClient {
         limit: Option<&Bound<'_, PyAny>>,
         progress: Option<Py<PyAny>>,
     ) -> PyResult<NativeTable> {
-        let all = self.collecting(py, query, concurrency, limit, progress)?;
-        wait(py, async move { table_of(&all.await?) })
+        let table = self
+            .reading(py, query, concurrency, limit, progress)?
+            .table();
+        wait(py, table)
     }
 
     #[pyo3(signature = (query, concurrency, limit, progress, settle))]
@@ -523,31 +532,31 @@ impl NativeClient {
         progress: Option<Py<PyAny>>,
         settle: Py<PyAny>,
     ) -> PyResult<NativeTask> {
-        let all = self.collecting(py, query, concurrency, limit, progress)?;
-        Ok(awaitable(py, settle, async move { table_of(&all.await?) }))
+        let table = self
+            .reading(py, query, concurrency, limit, progress)?
+            .table();
+        Ok(awaitable(py, settle, table))
     }
 }
 
 impl NativeClient {
     /// The read of every matching record that `all` and `table` (and their async twins) make,
     /// once their arguments are checked.
-    fn collecting(
+    fn reading(
         &self,
         py: Python<'_>,
         query: PyQuery<'_>,
         concurrency: &Bound<'_, PyAny>,
         limit: Option<&Bound<'_, PyAny>>,
         progress: Option<Py<PyAny>>,
-    ) -> PyResult<impl Future<Output = Result<Vec<CallLog>, Error>> + Send + 'static> {
+    ) -> PyResult<Reading<impl FnMut(&WalkProgress) + Send + use<>>> {
         let (concurrency, limit) = convert::all_options(py, concurrency, limit)?;
-        let query = query.query(py)?;
-        let client = self.client.clone();
-        let progress = exporting::walk_progress(progress_to(progress));
-        Ok(async move {
-            client
-                .call_logs()
-                .collect_all_reporting(query, concurrency, limit, progress)
-                .await
+        Ok(Reading {
+            client: self.client.clone(),
+            query: query.query(py)?,
+            concurrency,
+            limit,
+            progress: exporting::walk_progress(progress_to(progress)),
         })
     }
 
@@ -600,8 +609,40 @@ impl NativeClient {
     }
 }
 
-fn table_of(records: &[CallLog]) -> Result<NativeTable, Error> {
-    NativeTable::new(records).map_err(arrow_failed)
+/// A read of every matching record, its arguments checked.
+struct Reading<P> {
+    client: Client,
+    query: CallLogQuery,
+    concurrency: usize,
+    limit: Option<u64>,
+    progress: P,
+}
+
+impl<P: FnMut(&WalkProgress) + Send + 'static> Reading<P> {
+    /// The records, in server order.
+    async fn records(self) -> Result<Vec<CallLog>, Error> {
+        self.client
+            .call_logs()
+            .collect_all_reporting(self.query, self.concurrency, self.limit, self.progress)
+            .await
+    }
+
+    /// The records as Arrow columns: each page laid out as it passes the walk's rules, while the
+    /// next pages are on their way, and its records dropped.
+    async fn table(self) -> Result<NativeTable, Error> {
+        let mut columns = Columns::new(false);
+        self.client
+            .call_logs()
+            .each_page_reporting(
+                self.query,
+                self.concurrency,
+                self.limit,
+                self.progress,
+                |records| columns.push(&records),
+            )
+            .await?;
+        columns.finish().map_err(arrow_failed)
+    }
 }
 
 fn arrow_failed(error: arrow_schema::ArrowError) -> Error {

@@ -266,3 +266,18 @@ def test_records_reach_pandas_polars_pyarrow_and_duckdb_as_columns():
             return await client.call_logs.to_arrow(call_type="inbound")
 
         assert asyncio.run(columns()).to_pyarrow().equals(arrow)
+
+
+def test_columns_laid_out_page_by_page_hold_every_record_across_batches():
+    pyarrow = pytest.importorskip("pyarrow")
+    # More records than one Arrow batch holds (65,536), in pages that do not divide it.
+    with ReferenceServer(records=70_000, seed=9) as server:
+        client = Client(server.token, server.org_handle, server.url)
+        records = client.call_logs.all(page_size=1000)
+        reader = pyarrow.RecordBatchReader.from_stream(client.call_logs.to_arrow(page_size=1000))
+        batches = list(reader)
+        assert [batch.num_rows for batch in batches] == [65_536, 70_000 - 65_536]
+        table = pyarrow.Table.from_batches(batches)
+        assert table.column("source_number").to_pylist() == [r.source_number for r in records]
+        assert table.column("call_duration").to_pylist() == [float(r.call_duration) for r in records]
+        assert table.column("end_time").to_pylist() == [r.end_time for r in records]

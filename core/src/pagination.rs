@@ -338,25 +338,29 @@ impl Stream for CallLogStream {
     }
 }
 
-/// Every record of a walk with `options` (`prefetch` pages in flight at a time).
-pub(crate) async fn collect_all(
+/// The walk with `options` (`prefetch` pages in flight at a time), each page's records handed to
+/// `take` as they pass the walk's rules, and `progress` told after each page.
+pub(crate) async fn each_page(
     client: &Client,
     query: CallLogQuery,
     options: PagerOptions,
     mut progress: impl FnMut(&WalkProgress) + Send,
-) -> Result<Vec<CallLog>, Error> {
+    mut take: impl FnMut(Vec<CallLog>) + Send,
+) -> Result<(), Error> {
     let mut pager = Pager::new(client.clone(), query, options);
-    let mut all = Vec::new();
+    let mut taken = 0;
     while let Some(records) = pager.next_page().await? {
-        all.extend(records);
+        taken += records.len() as u64;
+        let down_to = records
+            .last()
+            .map(|last| crate::model::format_timestamp(&last.creation_time));
+        take(records);
         progress(&WalkProgress {
-            records: all.len() as u64,
+            records: taken,
             total: pager.count(),
             requests: pager.requests(),
-            down_to: all
-                .last()
-                .map(|last| crate::model::format_timestamp(&last.creation_time)),
+            down_to,
         });
     }
-    Ok(all)
+    Ok(())
 }

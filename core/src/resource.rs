@@ -107,7 +107,26 @@ impl CallLogs<'_> {
         limit: Option<u64>,
         progress: impl FnMut(&crate::pagination::WalkProgress) + Send,
     ) -> Result<Vec<CallLog>, Error> {
+        let mut all = Vec::new();
+        self.each_page_reporting(query, concurrency, limit, progress, |records| {
+            all.extend(records)
+        })
+        .await?;
+        Ok(all)
+    }
+
+    /// The walk [`CallLogs::collect_all_reporting`] makes, each page's records handed to `take`
+    /// (in server order, every rule of the walk applied) instead of gathered: for a caller that
+    /// lays the records out its own way, such as columns, and holds nothing else.
+    pub async fn each_page_reporting(
+        &self,
+        query: CallLogQuery,
+        concurrency: usize,
+        limit: Option<u64>,
+        progress: impl FnMut(&crate::pagination::WalkProgress) + Send,
+        take: impl FnMut(Vec<CallLog>) + Send,
+    ) -> Result<(), Error> {
         let options = PagerOptions::new().limit(limit).prefetch(concurrency);
-        crate::pagination::collect_all(self.client, query, options, progress).await
+        crate::pagination::each_page(self.client, query, options, progress, take).await
     }
 }
