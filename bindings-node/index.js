@@ -132,14 +132,19 @@ function abortError (signal) {
   return error
 }
 
+/** Where the caller of `fn` stands: the stack a native error is reported with. */
+function callSite (fn) {
+  const site = new Error()
+  Error.captureStackTrace(site, fn)
+  return site
+}
+
 /**
  * Starts a native call with a cancellation that `signal` trips, and awaits it. On abort the promise
  * rejects at once with the signal's reason, and the native side drops the request in flight, its
  * retries and any read-ahead: nothing more reaches the server. `start(cancel)` makes the call.
  */
-function call (signal, start, cancel = signal ? new native.NativeCancel() : null) {
-  const site = new Error()
-  Error.captureStackTrace(site, call)
+function call (signal, start, cancel = signal ? new native.NativeCancel() : null, site = callSite(call)) {
   if (signal?.aborted) return Promise.reject(abortError(signal))
   const promise = mapped(() => start(cancel)).catch((error) => { throw fromNative(error, site) })
   if (!signal) return promise
@@ -181,19 +186,43 @@ function toRecords (json) {
   return fromColumns(JSON.parse(json.toString()))
 }
 
-/** The records of a walk. Ending it early (an abort, a `break`) closes the pager: no read-ahead lingers. */
-async function * walk (pager, signal) {
-  const cancel = signal ? new native.NativeCancel() : null
+/**
+ * The records of a walk, page by page: the next page is asked for before this one is parsed, so
+ * that the addon checks and lays it out while JavaScript reads. Errors are reported where the walk
+ * started; `tell(progress)` hears the walk's progress as JSON after each page. Ending early (an
+ * abort, a `break`) drops the page asked for and closes the pager: no read-ahead lingers.
+ */
+async function * pages (pager, signal, tell = null) {
+  const cancel = new native.NativeCancel()
+  const site = callSite(pages)
+  const next = () => {
+    const page = call(signal, (c) => pager.nextPage(c), cancel, site)
+    // Awaited on the next turn; until then its failure is not unhandled.
+    page.catch(() => {})
+    return page
+  }
   try {
+    let ahead = next()
     while (true) {
-      const json = await call(signal, (c) => pager.nextPage(c), cancel)
+      const json = await ahead
       if (json === null) return
-      // A loop, not `yield*`: delegating to the array's iterator costs twice as much per record.
-      const records = toRecords(json)
-      for (let i = 0; i < records.length; i++) yield records[i]
+      // Read before the next page is asked for, which moves it on.
+      const progress = tell && pager.progress()
+      ahead = next()
+      if (tell) tell(progress)
+      yield toRecords(json)
     }
   } finally {
+    cancel.cancel()
     pager.close().catch(() => {})
+  }
+}
+
+/** The records of a walk, one by one. */
+async function * walk (pager, signal) {
+  for await (const records of pages(pager, signal)) {
+    // A loop, not `yield*`: delegating to the array's iterator costs twice as much per record.
+    for (let i = 0; i < records.length; i++) yield records[i]
   }
 }
 
@@ -318,7 +347,13 @@ class CallLogs {
     const [limit] = walkSettings(options)
     const request = walkQuery('all', params, options)
     const listener = progressListener(onProgress)
-    return toRecords(await call(signal, (cancel) => this._client.all(request, concurrency, limit, listener, cancel)))
+    const pager = mapped(() => this._client.allPager(request, concurrency, limit))
+    // Each page is read here while the next ones are fetched.
+    const all = []
+    for await (const records of pages(pager, signal, listener)) {
+      for (let i = 0; i < records.length; i++) all.push(records[i])
+    }
+    return all
   }
 
   /**

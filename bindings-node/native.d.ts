@@ -46,10 +46,11 @@ export declare class NativeClient {
    */
   sync(destination: string, query: NativeQuery, settings: string, onProgress?: ((arg: string) => void) | undefined | null, cancel?: NativeCancel | undefined | null): Promise<string>
   /**
-   * Every matching record (at most `limit`), as UTF-8 JSON; pages after the first fetched
-   * `concurrency` at a time; `on_progress` hears each page's progress as JSON.
+   * The walk `all` reads: every matching record (at most `limit`), the pages after the first
+   * fetched `concurrency` at a time, each page handed over as soon as it passes the walk's
+   * rules, so that JavaScript reads one while the next are fetched.
    */
-  all(query: NativeQuery, concurrency: number, limit?: number | undefined | null, onProgress?: ((arg: string) => void) | undefined | null, cancel?: NativeCancel | undefined | null): Promise<Buffer>
+  allPager(query: NativeQuery, concurrency: number, limit?: number | undefined | null): NativePager
 }
 
 /** A walk written out as a file. */
@@ -82,6 +83,8 @@ export declare class NativePage {
 export declare class NativePager {
   /** The records of the next page as UTF-8 JSON, or `null` once the walk has ended (or closed). */
   nextPage(cancel?: NativeCancel | undefined | null): Promise<Buffer | null>
+  /** How far the walk has come, as JSON; `null` while a page is being read or once closed. */
+  progress(): string | null
   /** Ends the walk: a page being read ahead is dropped and nothing more is sent. */
   close(): Promise<void>
 }

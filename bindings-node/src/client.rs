@@ -197,6 +197,14 @@ pub struct NativePager {
     pager: tokio::sync::Mutex<Option<Pager>>,
 }
 
+impl NativePager {
+    fn over(pager: Pager) -> Self {
+        Self {
+            pager: tokio::sync::Mutex::new(Some(pager)),
+        }
+    }
+}
+
 #[napi]
 impl NativeClient {
     /// Checks the settings and builds the client; `onEvent` receives each request, answer and
@@ -292,9 +300,8 @@ impl NativeClient {
         prefetch: Option<f64>,
         after: Option<&NativePage>,
     ) -> Result<NativePager> {
-        Ok(NativePager {
-            pager: tokio::sync::Mutex::new(Some(self.walk(query, limit, prefetch, after)?)),
-        })
+        self.walk(query, limit, prefetch, after)
+            .map(NativePager::over)
     }
 
     /// The records of a walk written out in `format`, or in the one `path`'s suffix names.
@@ -376,31 +383,23 @@ impl NativeClient {
         .await
     }
 
-    /// Every matching record (at most `limit`), as UTF-8 JSON; pages after the first fetched
-    /// `concurrency` at a time; `on_progress` hears each page's progress as JSON.
-    #[napi]
-    pub async fn all(
+    /// The walk `all` reads: every matching record (at most `limit`), the pages after the first
+    /// fetched `concurrency` at a time, each page handed over as soon as it passes the walk's
+    /// rules, so that JavaScript reads one while the next are fetched.
+    #[napi(catch_unwind)]
+    pub fn all_pager(
         &self,
         query: NativeQuery,
         concurrency: f64,
         limit: Option<f64>,
-        on_progress: Option<ThreadsafeFunction<String, (), String, Status, false, true>>,
-        cancel: Option<&NativeCancel>,
-    ) -> Result<Buffer> {
-        guarded(cancel, async move {
-            let query = self::query(query)?;
-            let (concurrency, limit) =
-                unpod_calllogs::binding::page::all_options(concurrency, limit).map_err(to_js)?;
-            let progress = exporting::walk_progress(on_progress.map(progress_to));
-            let all = self
-                .client
-                .call_logs()
-                .collect_all_reporting(query, concurrency, limit, progress)
-                .await
-                .map_err(to_js)?;
-            records_json(&all)
-        })
-        .await
+    ) -> Result<NativePager> {
+        let (concurrency, limit) =
+            unpod_calllogs::binding::page::all_options(concurrency, limit).map_err(to_js)?;
+        let pager = self
+            .client
+            .call_logs()
+            .all_pages(self::query(query)?, concurrency, limit);
+        Ok(NativePager::over(pager))
     }
 }
 
@@ -488,6 +487,15 @@ impl NativePager {
             page.map(|records| records_json(&records)).transpose()
         })
         .await
+    }
+
+    /// How far the walk has come, as JSON; `null` while a page is being read or once closed.
+    #[napi]
+    pub fn progress(&self) -> Option<String> {
+        let pager = self.pager.try_lock().ok()?;
+        pager
+            .as_ref()
+            .map(|pager| exporting::progress_json(&pager.progress()))
     }
 
     /// Ends the walk: a page being read ahead is dropped and nothing more is sent.

@@ -86,6 +86,9 @@ pub struct Pager {
     pid: u32,
     /// Requests sent so far (pages read ahead included).
     requests: u64,
+    /// Records handed on so far, and the `creation_time` of the last one.
+    handed: u64,
+    down_to: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl std::fmt::Debug for Pager {
@@ -119,6 +122,19 @@ impl Pager {
             in_flight: VecDeque::new(),
             pid: std::process::id(),
             requests: 0,
+            handed: 0,
+            down_to: None,
+        }
+    }
+
+    /// How far the walk has come: the records [`Pager::next_page`] handed on, `count`, the
+    /// requests sent.
+    pub fn progress(&self) -> WalkProgress {
+        WalkProgress {
+            records: self.handed,
+            total: self.count(),
+            requests: self.requests,
+            down_to: self.down_to.as_ref().map(crate::model::format_timestamp),
         }
     }
 
@@ -176,7 +192,9 @@ impl Pager {
                 self.tell_warnings();
             }
             self.fill_window();
-            if !records.is_empty() {
+            if let Some(last) = records.last() {
+                self.handed += records.len() as u64;
+                self.down_to = Some(last.creation_time);
                 return Ok(Some(records));
             }
         }
@@ -338,29 +356,16 @@ impl Stream for CallLogStream {
     }
 }
 
-/// The walk with `options` (`prefetch` pages in flight at a time), each page's records handed to
-/// `take` as they pass the walk's rules, and `progress` told after each page.
+/// The walk of `pager`, each page's records handed to `take` as they pass the walk's rules, and
+/// `progress` told after each page.
 pub(crate) async fn each_page(
-    client: &Client,
-    query: CallLogQuery,
-    options: PagerOptions,
+    mut pager: Pager,
     mut progress: impl FnMut(&WalkProgress) + Send,
     mut take: impl FnMut(Vec<CallLog>) + Send,
 ) -> Result<(), Error> {
-    let mut pager = Pager::new(client.clone(), query, options);
-    let mut taken = 0;
     while let Some(records) = pager.next_page().await? {
-        taken += records.len() as u64;
-        let down_to = records
-            .last()
-            .map(|last| crate::model::format_timestamp(&last.creation_time));
         take(records);
-        progress(&WalkProgress {
-            records: taken,
-            total: pager.count(),
-            requests: pager.requests(),
-            down_to,
-        });
+        progress(&pager.progress());
     }
     Ok(())
 }

@@ -126,7 +126,16 @@ impl CallLogs<'_> {
         progress: impl FnMut(&crate::pagination::WalkProgress) + Send,
         take: impl FnMut(Vec<CallLog>) + Send,
     ) -> Result<(), Error> {
-        let options = PagerOptions::new().limit(limit).prefetch(concurrency);
-        crate::pagination::each_page(self.client, query, options, progress, take).await
+        let pager = self.all_pages(query, concurrency, limit);
+        crate::pagination::each_page(pager, progress, take).await
+    }
+
+    /// The walk [`CallLogs::collect_all_with`] makes, page by page: `concurrency` pages in flight,
+    /// at most `limit` records; [`Pager::progress`] tells how far it has come.
+    pub fn all_pages(&self, query: CallLogQuery, concurrency: usize, limit: Option<u64>) -> Pager {
+        self.pages_with(
+            query,
+            PagerOptions::new().limit(limit).prefetch(concurrency),
+        )
     }
 }

@@ -14,9 +14,15 @@ use crate::query::CallLogQuery;
 pub fn walk_progress(on_progress: Option<OnProgress>) -> impl FnMut(&WalkProgress) + Send {
     move |progress: &WalkProgress| {
         if let Some(tell) = &on_progress {
-            tell(serde_json::to_string(progress).unwrap_or_default());
+            tell(progress_json(progress));
         }
     }
+}
+
+/// A walk's progress as a binding hands it on: JSON of the [`WalkProgress`] fields.
+pub fn progress_json(progress: &WalkProgress) -> String {
+    // Numbers and text only: it always serialises.
+    serde_json::to_string(progress).unwrap_or_default()
 }
 
 /// Writes `query`'s records into `path` (complete or not there, resumable: see

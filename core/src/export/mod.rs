@@ -156,8 +156,6 @@ pub struct Exporter {
     pager: Pager,
     format: Format,
     header_written: bool,
-    records: u64,
-    down_to: Option<String>,
 }
 
 impl Exporter {
@@ -167,19 +165,12 @@ impl Exporter {
             pager,
             format,
             header_written: false,
-            records: 0,
-            down_to: None,
         }
     }
 
     /// How far the export has come.
     pub fn progress(&self) -> WalkProgress {
-        WalkProgress {
-            records: self.records,
-            total: self.pager.count(),
-            requests: self.pager.requests(),
-            down_to: self.down_to.clone(),
-        }
+        self.pager.progress()
     }
 
     /// The next piece of the file and the number of records in it; `None` once all is written.
@@ -194,10 +185,6 @@ impl Exporter {
         match page {
             Some(records) => {
                 self.format.write(&records, &mut text);
-                self.records += records.len() as u64;
-                if let Some(last) = records.last() {
-                    self.down_to = Some(format_timestamp(&last.creation_time));
-                }
                 Ok(Some((records.len(), text)))
             }
             None if text.is_empty() => Ok(None),
