@@ -579,11 +579,22 @@ fn overlap(previous: &[u64], page: &[u64], limit: u64) -> usize {
 /// than the record itself.
 pub(crate) fn fingerprint(record: &CallLog) -> u64 {
     let mut hasher = FxHasher::default();
+    // Each value as words: absent or present, then a text's bytes and length, an instant's seconds
+    // and nanoseconds.
     for field in FIELDS {
         match (field.value)(record) {
-            FieldValue::Text(text) => text.hash(&mut hasher),
-            FieldValue::Instant(time) => time.hash(&mut hasher),
-            FieldValue::Seconds(seconds) => seconds.to_bits().hash(&mut hasher),
+            FieldValue::Text(None) | FieldValue::Instant(None) => hasher.add(0),
+            FieldValue::Text(Some(text)) => {
+                hasher.add(1);
+                hasher.write(text.as_bytes());
+                hasher.add(text.len() as u64);
+            }
+            FieldValue::Instant(Some(time)) => {
+                hasher.add(1);
+                hasher.add(time.timestamp() as u64);
+                hasher.add(u64::from(time.timestamp_subsec_nanos()));
+            }
+            FieldValue::Seconds(seconds) => hasher.add(seconds.to_bits()),
         }
     }
     for (key, value) in &record.extra {
@@ -621,18 +632,39 @@ impl FxHasher {
 }
 
 impl Hasher for FxHasher {
+    /// Eight bytes a word, the last word padded with zeros (callers that need to tell `"a"` from
+    /// `"a\0"` add the length, as `str`'s hash adds its terminator).
     fn write(&mut self, bytes: &[u8]) {
         let mut chunks = bytes.chunks_exact(8);
         for chunk in &mut chunks {
             self.add(u64::from_le_bytes(chunk.try_into().unwrap_or_default()));
         }
-        let mut tail = [0u8; 8];
-        tail[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
-        self.add(u64::from_le_bytes(tail));
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut tail = [0u8; 8];
+            tail[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(tail));
+        }
+    }
+
+    fn write_u8(&mut self, byte: u8) {
+        self.add(u64::from(byte));
+    }
+
+    fn write_u32(&mut self, word: u32) {
+        self.add(u64::from(word));
     }
 
     fn write_u64(&mut self, word: u64) {
         self.add(word);
+    }
+
+    fn write_usize(&mut self, word: usize) {
+        self.add(word as u64);
+    }
+
+    fn write_isize(&mut self, word: isize) {
+        self.add(word as u64);
     }
 
     fn finish(&self) -> u64 {
