@@ -13,6 +13,10 @@ mod server;
 
 use pyo3::prelude::*;
 
+/// The module's own allocations (the workspace's Cargo.toml says why).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     runtime::install_logger(m.py())?;
