@@ -157,6 +157,26 @@ test('invalid filters throw InvalidQueryError before any request', async () => {
   assert.equal(server.requests, before)
 })
 
+test('a walk broken in the middle hands on the pages before and throws where it was started', async () => {
+  const broken = await ReferenceServer.start({ records: 50, fault: 'page-window-overlap' })
+  try {
+    const c = new Client({ token: broken.token, orgHandle: broken.orgHandle, baseUrl: broken.url })
+    const seen = []
+    const walked = async () => {
+      for await (const record of c.callLogs.iterate({ page_size: 10 })) seen.push(record)
+    }
+    const error = await walked().then(() => null, (e) => e)
+    assert.equal(error?.name, 'ServerContractError', `${error}`)
+    assert.equal(seen.length, 10, 'the first page, and nothing of the page that broke the walk')
+    assert.match(error.stack, /client\.test\.js/, 'the stack points at the walk\'s caller')
+    const fromAll = await c.callLogs.all({ page_size: 10 }).then(() => null, (e) => e)
+    assert.equal(fromAll?.name, 'ServerContractError', `${fromAll}`)
+    assert.match(fromAll.stack, /client\.test\.js/)
+  } finally {
+    await broken.stop()
+  }
+})
+
 test('each server condition throws its error class', async () => {
   for (const [status, Class] of [[400, BadRequestError], [429, RateLimitError], [500, InternalServerError], [503, InternalServerError]]) {
     const scripted = await ReferenceServer.start({ records: 5, script: [status], retryAfterSecs: 0 })
