@@ -209,7 +209,7 @@ async function * pages (pager, signal, tell = null) {
       // Read before the next page is asked for, which moves it on.
       const progress = tell && pager.progress()
       ahead = next()
-      if (tell) tell(progress)
+      if (progress) tell(progress)
       yield toRecords(json)
     }
   } finally {

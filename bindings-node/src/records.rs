@@ -9,7 +9,7 @@ use napi::bindgen_prelude::Buffer;
 use serde::ser::{SerializeSeq, Serializer};
 use unpod_calllogs::CallLog;
 use unpod_calllogs::fields::{FIELDS, Field, FieldValue};
-use unpod_calllogs::model::whole_seconds;
+use unpod_calllogs::model::Seconds;
 
 fn millis(time: &chrono::DateTime<chrono::Utc>) -> i64 {
     time.timestamp_millis()
@@ -26,10 +26,7 @@ impl serde::Serialize for Column<'_> {
             match (field.value)(record) {
                 FieldValue::Text(text) => seq.serialize_element(&text)?,
                 FieldValue::Instant(time) => seq.serialize_element(&time.map(millis))?,
-                FieldValue::Seconds(seconds) => match whole_seconds(seconds) {
-                    Some(whole) => seq.serialize_element(&whole)?,
-                    None => seq.serialize_element(&seconds)?,
-                },
+                FieldValue::Seconds(seconds) => seq.serialize_element(&Seconds(seconds))?,
             }
         }
         seq.end()

@@ -286,8 +286,9 @@ pub fn whole_seconds(seconds: f64) -> Option<i64> {
     (seconds.fract() == 0.0 && seconds.abs() < EXACT).then_some(seconds as i64)
 }
 
-/// Whole seconds are written as JSON integers, as the contract documents them.
-pub(crate) struct Seconds(pub(crate) f64);
+/// A `call_duration` as every writer serialises it: whole seconds as an integer, as the contract
+/// documents them, a fraction as a number.
+pub struct Seconds(pub f64);
 
 impl Serialize for Seconds {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {

@@ -651,16 +651,8 @@ impl Hasher for FxHasher {
         self.add(u64::from(byte));
     }
 
-    fn write_u32(&mut self, word: u32) {
-        self.add(u64::from(word));
-    }
-
     fn write_u64(&mut self, word: u64) {
         self.add(word);
-    }
-
-    fn write_usize(&mut self, word: usize) {
-        self.add(word as u64);
     }
 
     fn write_isize(&mut self, word: isize) {
